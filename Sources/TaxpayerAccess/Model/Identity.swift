@@ -1,0 +1,251 @@
+#if canImport(FoundationEssentials)
+public import FoundationEssentials
+#else
+public import Foundation
+#endif
+
+/// The hash of a secret token (session, trusted device, link): BLAKE2b-256 as lower-case hex. The token itself is
+/// handed out once and never stored (RULES A7).
+public struct TokenHash: Hashable, Sendable, Codable, CustomStringConvertible {
+    public let hex: String
+    public init(hex: String) { self.hex = hex }
+    public init(from decoder: any Decoder) throws { hex = try decoder.singleValueContainer().decode(String.self) }
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(hex)
+    }
+    public var description: String { "TokenHash(\(hex.prefix(8))…)" }
+}
+
+/// Where a logon application stands (RULES R10).
+public enum RegistrationStatus: String, Sendable, Hashable, Codable {
+    case submitted, approved, rejected
+}
+
+/// A submitted Create My Logon request (RULES R10, R11).
+public struct Registration: Hashable, Sendable, Codable {
+    public var id: RegistrationID
+    /// Ten random digits shown as `d-ddd-ddd-ddd`; unique.
+    public var confirmationNumber: String
+    public var logon: LogonID
+    public var taxpayer: TaxpayerID
+    /// The account whose return or letter the applicant proved (RULES R11).
+    public var provedAccount: AccountID
+    public var status: RegistrationStatus
+    public var submittedAt: Date
+    public var decidedAt: Date?
+
+    public init(
+        id: RegistrationID, confirmationNumber: String, logon: LogonID, taxpayer: TaxpayerID, provedAccount: AccountID,
+        status: RegistrationStatus = .submitted, submittedAt: Date, decidedAt: Date? = nil
+    ) {
+        self.id = id
+        self.confirmationNumber = confirmationNumber
+        self.logon = logon
+        self.taxpayer = taxpayer
+        self.provedAccount = provedAccount
+        self.status = status
+        self.submittedAt = submittedAt
+        self.decidedAt = decidedAt
+    }
+}
+
+/// How far a session has come (RULES A3, R12).
+public enum SessionStage: String, Sendable, Hashable, Codable {
+    /// Password accepted; a security code is awaited.
+    case awaitingCode
+    /// Password accepted on the first login: two-step verification must be set up before anything else (R12).
+    case awaitingTwoStepSetup
+    /// Fully signed in.
+    case authenticated
+}
+
+/// A login session (RULES A7). The token is handed out once; only its hash is stored.
+public struct Session: Hashable, Sendable, Codable {
+    public var id: SessionID
+    public var tokenHash: TokenHash
+    public var logon: LogonID
+    public var stage: SessionStage
+    public var createdAt: Date
+    public var lastActivityAt: Date
+    public var endedAt: Date?
+
+    public init(
+        id: SessionID, tokenHash: TokenHash, logon: LogonID, stage: SessionStage, createdAt: Date,
+        lastActivityAt: Date, endedAt: Date? = nil
+    ) {
+        self.id = id
+        self.tokenHash = tokenHash
+        self.logon = logon
+        self.stage = stage
+        self.createdAt = createdAt
+        self.lastActivityAt = lastActivityAt
+        self.endedAt = endedAt
+    }
+}
+
+/// A device the user chose to trust after a correct code (RULES A6).
+public struct TrustedDevice: Hashable, Sendable, Codable {
+    public var id: TrustedDeviceID
+    public var tokenHash: TokenHash
+    public var logon: LogonID
+    public var createdAt: Date
+    public var expiresAt: Date
+    public var revokedAt: Date?
+
+    public init(
+        id: TrustedDeviceID, tokenHash: TokenHash, logon: LogonID, createdAt: Date, expiresAt: Date,
+        revokedAt: Date? = nil
+    ) {
+        self.id = id
+        self.tokenHash = tokenHash
+        self.logon = logon
+        self.createdAt = createdAt
+        self.expiresAt = expiresAt
+        self.revokedAt = revokedAt
+    }
+}
+
+/// What a security code is for.
+public enum CodePurpose: String, Sendable, Hashable, Codable {
+    /// The second step of a login.
+    case login
+    /// Proving a new two-step method while setting it up.
+    case setup
+}
+
+/// A security code in flight (RULES A4): one per logon and purpose; a resend replaces it.
+public struct VerificationCode: Hashable, Sendable, Codable {
+    public var logon: LogonID
+    public var purpose: CodePurpose
+    public var method: TwoStepKind
+    /// Argon2id or BLAKE2b hash of the six digits; never the digits.
+    public var codeHash: String
+    public var issuedAt: Date
+    public var expiresAt: Date
+    /// Wrong tries so far; a resend does not reset it (RULES A4).
+    public var failedAttempts: Int
+    /// When each code of the current window was sent, for the resend limit.
+    public var sentAt: [Date]
+    public var consumed: Bool
+    /// A method being set up (purpose ``CodePurpose/setup``), kept until the code proves it.
+    public var pendingMethod: TwoStepMethod?
+
+    public init(
+        logon: LogonID, purpose: CodePurpose, method: TwoStepKind, codeHash: String, issuedAt: Date, expiresAt: Date,
+        failedAttempts: Int = 0, sentAt: [Date] = [], consumed: Bool = false, pendingMethod: TwoStepMethod? = nil
+    ) {
+        self.logon = logon
+        self.purpose = purpose
+        self.method = method
+        self.codeHash = codeHash
+        self.issuedAt = issuedAt
+        self.expiresAt = expiresAt
+        self.failedAttempts = failedAttempts
+        self.sentAt = sentAt
+        self.consumed = consumed
+        self.pendingMethod = pendingMethod
+    }
+
+    public var key: String { "\(logon.rawValue)|\(purpose.rawValue)" }
+}
+
+/// What a single-use link does (RULES R12, V2, S2).
+public enum LinkPurpose: String, Sendable, Hashable, Codable {
+    case activation, passwordReset, secondaryCompletion, emailConfirmation
+}
+
+/// A single-use, expiring link token (RULES R12, V2, S2). Only its hash is stored.
+public struct LinkToken: Hashable, Sendable, Codable {
+    public var id: LinkTokenID
+    public var tokenHash: TokenHash
+    public var purpose: LinkPurpose
+    public var logon: LogonID
+    public var issuedAt: Date
+    public var expiresAt: Date
+    public var usedAt: Date?
+
+    public init(
+        id: LinkTokenID, tokenHash: TokenHash, purpose: LinkPurpose, logon: LogonID, issuedAt: Date, expiresAt: Date,
+        usedAt: Date? = nil
+    ) {
+        self.id = id
+        self.tokenHash = tokenHash
+        self.purpose = purpose
+        self.logon = logon
+        self.issuedAt = issuedAt
+        self.expiresAt = expiresAt
+        self.usedAt = usedAt
+    }
+}
+
+/// A message in a logon's e-message inbox: where the details that emails leave out are read (RULES N1).
+public struct EMessage: Hashable, Sendable, Codable {
+    public var id: MessageID
+    public var logon: LogonID
+    public var subject: String
+    public var body: String
+    public var createdAt: Date
+    public var read: Bool
+
+    public init(id: MessageID, logon: LogonID, subject: String, body: String, createdAt: Date, read: Bool = false) {
+        self.id = id
+        self.logon = logon
+        self.subject = subject
+        self.body = body
+        self.createdAt = createdAt
+        self.read = read
+    }
+}
+
+/// Failed identity proofs for one taxpayer ID inside the policy's window (RULES R3).
+public struct ProofAttempts: Hashable, Sendable, Codable {
+    /// ``TaxIdentifier/key`` of the ID tried.
+    public var taxIDKey: String
+    public var failures: [Date]
+
+    public init(taxIDKey: String, failures: [Date] = []) {
+        self.taxIDKey = taxIDKey
+        self.failures = failures
+    }
+}
+
+/// Where an outbox mail stands (RULES N2).
+public enum MailStatus: String, Sendable, Hashable, Codable {
+    case pending, sent
+}
+
+/// An email written to the durable outbox in the same commit as the change that causes it (RULES N2).
+public struct OutboxMail: Hashable, Sendable, Codable {
+    public var id: MailID
+    /// Stable across retries, so a mailer can drop a duplicate.
+    public var idempotencyKey: String
+    public var to: String
+    public var subject: String
+    /// Plain text. Carries no personal or transaction information (RULES N1).
+    public var body: String
+    public var createdAt: Date
+    public var status: MailStatus
+    public var attempts: Int
+    public var nextAttemptAt: Date
+    public var sentAt: Date?
+    public var lastError: String?
+
+    public init(
+        id: MailID, idempotencyKey: String? = nil, to: String, subject: String, body: String, createdAt: Date,
+        status: MailStatus = .pending, attempts: Int = 0, nextAttemptAt: Date? = nil, sentAt: Date? = nil,
+        lastError: String? = nil
+    ) {
+        self.id = id
+        self.idempotencyKey = idempotencyKey ?? "mail-\(id.rawValue)"
+        self.to = to
+        self.subject = subject
+        self.body = body
+        self.createdAt = createdAt
+        self.status = status
+        self.attempts = attempts
+        self.nextAttemptAt = nextAttemptAt ?? createdAt
+        self.sentAt = sentAt
+        self.lastError = lastError
+    }
+}

@@ -1,0 +1,87 @@
+/// The storage port (DESIGN.md, the storage contract).
+///
+/// A store keeps ``Record`` values with versions, enforces their ``Record/uniqueKeys`` itself, commits a
+/// ``ChangeSet`` all or nothing, keeps an ordered change feed and an append-only audit log. Every adapter proves
+/// itself with `TaxpayerAccessTesting.AccessStoreConformance`.
+///
+/// ```swift
+/// let store: any AccessStore = InMemoryAccessStore()
+/// try await store.commit(changes)
+/// let logon = try await store.logon(byUsername: "pat.client")
+/// ```
+public protocol AccessStore: Sendable {
+    /// The record at `key` with its version, or `nil`.
+    func record(_ key: RecordKey) async throws -> Versioned<Record>?
+
+    /// The record holding a unique key right now, or `nil`.
+    func record(unique key: UniqueKey) async throws -> Versioned<Record>?
+
+    /// Every record carrying an index key, in key order.
+    func records(indexedBy key: IndexKey) async throws -> [Versioned<Record>]
+
+    /// Every record of a kind, ordered by id (byte order).
+    func records(ofKind kind: RecordKind) async throws -> [Versioned<Record>]
+
+    /// Commits a change set all or nothing.
+    ///
+    /// - Returns: the change's place in the feed.
+    /// - Throws: ``StoreError`` with ``StoreError/Code/versionConflict`` when a write's expected version does not
+    ///   hold, ``StoreError/Code/uniqueKeyTaken`` when a unique key belongs to another record, and nothing is written.
+    @discardableResult
+    func commit(_ changes: ChangeSet) async throws -> UInt64
+
+    /// Committed changes after `sequence`, oldest first, at most `limit` of them.
+    func changes(after sequence: UInt64, limit: Int) async throws -> [Change]
+
+    /// The sequence of the last committed change; 0 when none.
+    func lastSequence() async throws -> UInt64
+
+    /// Audit events after `sequence`, oldest first, at most `limit` of them.
+    func auditEvents(after sequence: UInt64, limit: Int) async throws -> [LoggedAuditEvent]
+}
+
+/// A storage failure (an infrastructure error, not a refusal).
+public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// What went wrong.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        private enum Kind: Hashable, Sendable { case versionConflict, uniqueKeyTaken, unavailable, corrupt, schemaTooNew }
+        private let kind: Kind
+        private init(_ kind: Kind) { self.kind = kind }
+        /// A write's expected version did not hold.
+        public static let versionConflict = Code(.versionConflict)
+        /// A unique key already belongs to another record.
+        public static let uniqueKeyTaken = Code(.uniqueKeyTaken)
+        /// The backend could not be reached or failed.
+        public static let unavailable = Code(.unavailable)
+        /// Stored data could not be read back.
+        public static let corrupt = Code(.corrupt)
+        /// The database was written by a newer version of the library.
+        public static let schemaTooNew = Code(.schemaTooNew)
+        public var description: String { "\(kind)" }
+    }
+
+    public let code: Code
+    /// The record or unique key concerned, where there is one.
+    public let subject: String
+    public let message: String
+
+    public init(_ code: Code, subject: String = "", message: String) {
+        self.code = code
+        self.subject = subject
+        self.message = message
+    }
+
+    /// The unique key that was taken, for ``Code/uniqueKeyTaken``: its name (`username`, `email`, …).
+    public var uniqueKeyName: String? {
+        guard code == .uniqueKeyTaken else { return nil }
+        return subject.split(separator: ":", maxSplits: 1).first.map(String.init)
+    }
+
+    public var description: String { "StoreError.\(code): \(message)" }
+
+    public static func == (lhs: Self, rhs: Self) -> Bool { lhs.code == rhs.code && lhs.subject == rhs.subject }
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(code)
+        hasher.combine(subject)
+    }
+}

@@ -1,0 +1,159 @@
+/// The kinds of record an ``AccessStore`` keeps.
+public enum RecordKind: String, Sendable, Hashable, Codable, CaseIterable {
+    case taxpayer, account, logon, role, grant, securityGroup, groupAssignment, refinement, accessRequest,
+        registration, session, trustedDevice, verificationCode, linkToken, eMessage, favourite, proofAttempts, mail
+}
+
+/// The address of one record: its kind and id.
+public struct RecordKey: Hashable, Sendable, Codable, CustomStringConvertible {
+    public var kind: RecordKind
+    public var id: String
+    public init(_ kind: RecordKind, _ id: String) {
+        self.kind = kind
+        self.id = id
+    }
+    public var description: String { "\(kind.rawValue)/\(id)" }
+}
+
+/// Any record the store keeps. Stores persist it as it is (its `Codable` form) and enforce its ``uniqueKeys``.
+public enum Record: Hashable, Sendable, Codable {
+    case taxpayer(Taxpayer)
+    case account(TaxAccount)
+    case logon(Logon)
+    case role(RoleAssignment)
+    case grant(ThirdPartyGrant)
+    case securityGroup(SecurityGroup)
+    case groupAssignment(GroupAssignment)
+    case refinement(Refinement)
+    case accessRequest(AccessRequest)
+    case registration(Registration)
+    case session(Session)
+    case trustedDevice(TrustedDevice)
+    case verificationCode(VerificationCode)
+    case linkToken(LinkToken)
+    case eMessage(EMessage)
+    case favourite(ClientFavourite)
+    case proofAttempts(ProofAttempts)
+    case mail(OutboxMail)
+
+    /// The record's address.
+    public var key: RecordKey {
+        switch self {
+        case .taxpayer(let r): RecordKey(.taxpayer, r.id.rawValue)
+        case .account(let r): RecordKey(.account, r.id.rawValue)
+        case .logon(let r): RecordKey(.logon, r.id.rawValue)
+        case .role(let r): RecordKey(.role, r.key)
+        case .grant(let r): RecordKey(.grant, r.key)
+        case .securityGroup(let r): RecordKey(.securityGroup, r.id.rawValue)
+        case .groupAssignment(let r): RecordKey(.groupAssignment, r.key)
+        case .refinement(let r): RecordKey(.refinement, r.key)
+        case .accessRequest(let r): RecordKey(.accessRequest, r.id.rawValue)
+        case .registration(let r): RecordKey(.registration, r.id.rawValue)
+        case .session(let r): RecordKey(.session, r.id.rawValue)
+        case .trustedDevice(let r): RecordKey(.trustedDevice, r.id.rawValue)
+        case .verificationCode(let r): RecordKey(.verificationCode, r.key)
+        case .linkToken(let r): RecordKey(.linkToken, r.id.rawValue)
+        case .eMessage(let r): RecordKey(.eMessage, r.id.rawValue)
+        case .favourite(let r): RecordKey(.favourite, r.key)
+        case .proofAttempts(let r): RecordKey(.proofAttempts, r.taxIDKey)
+        case .mail(let r): RecordKey(.mail, r.id.rawValue)
+        }
+    }
+
+    /// Keys no two records may share at once. The store enforces them atomically within ``AccessStore/commit(_:)``
+    /// (never check-then-insert): usernames for ever (RULES R5), emails of live logons (RULES R4), taxpayer IDs
+    /// (RULES T1), confirmation numbers (RULES R10), token hashes, one pending request per pair (RULES X10), group
+    /// names per parent (RULES S3).
+    public var uniqueKeys: [UniqueKey] {
+        switch self {
+        case .taxpayer(let r): [UniqueKey("taxID", r.taxID.key)]
+        case .logon(let r):
+            r.status == .deleted
+                ? [UniqueKey("username", Logon.normalizedKey(r.username))]
+                : [UniqueKey("username", Logon.normalizedKey(r.username)), UniqueKey("email", Logon.normalizedKey(r.email))]
+        case .securityGroup(let r): [UniqueKey("groupName", "\(r.parent.rawValue)|\(r.name.lowercased())")]
+        case .accessRequest(let r):
+            r.status == .pending
+                ? [UniqueKey("requestConfirmation", r.confirmationNumber),
+                   UniqueKey("pendingRequest", "\(r.thirdParty.rawValue)|\(r.taxpayer.rawValue)")]
+                : [UniqueKey("requestConfirmation", r.confirmationNumber)]
+        case .registration(let r): [UniqueKey("registrationConfirmation", r.confirmationNumber)]
+        case .session(let r): [UniqueKey("sessionToken", r.tokenHash.hex)]
+        case .trustedDevice(let r): [UniqueKey("deviceToken", r.tokenHash.hex)]
+        case .linkToken(let r): [UniqueKey("linkToken", r.tokenHash.hex)]
+        default: []
+        }
+    }
+
+    /// Secondary keys for lookups (``AccessStore/records(indexedBy:)``); not unique.
+    public var indexKeys: [IndexKey] {
+        switch self {
+        case .account(let r): [IndexKey("accountsOf", r.taxpayer.rawValue)]
+        case .role(let r): [IndexKey("rolesOnTaxpayer", r.taxpayer.rawValue), IndexKey("rolesOfLogon", r.logon.rawValue)]
+        case .grant(let r):
+            [IndexKey("grantsOnTaxpayer", r.taxpayer.rawValue), IndexKey("grantsOfThirdParty", r.thirdParty.rawValue)]
+        case .logon(let r):
+            r.secondary.map { [IndexKey("secondariesOf", $0.parent.rawValue)] } ?? []
+        case .securityGroup(let r): [IndexKey("groupsOf", r.parent.rawValue)]
+        case .groupAssignment(let r): [IndexKey("assignmentsOf", r.parent.rawValue)]
+        case .refinement(let r): [IndexKey("refinementsOf", r.secondary.rawValue)]
+        case .accessRequest(let r):
+            [IndexKey("requestsOnTaxpayer", r.taxpayer.rawValue), IndexKey("requestsOfThirdParty", r.thirdParty.rawValue)]
+        case .registration(let r): [IndexKey("registrationsOf", r.logon.rawValue)]
+        case .session(let r): [IndexKey("sessionsOf", r.logon.rawValue)]
+        case .trustedDevice(let r): [IndexKey("devicesOf", r.logon.rawValue)]
+        case .linkToken(let r): [IndexKey("linksOf", r.logon.rawValue)]
+        case .eMessage(let r): [IndexKey("messagesOf", r.logon.rawValue)]
+        case .favourite(let r): [IndexKey("favouritesOf", r.thirdParty.rawValue)]
+        case .mail(let r): r.status == .pending ? [IndexKey("mail", "pending")] : []
+        default: []
+        }
+    }
+
+    /// A copy fit for the audit log: no hashes, no sealed secrets, no code hashes.
+    public var redacted: Record {
+        switch self {
+        case .logon(let r): return .logon(r.redacted)
+        case .verificationCode(var r):
+            r.codeHash = ""
+            r.pendingMethod = nil
+            return .verificationCode(r)
+        default: return self
+        }
+    }
+}
+
+/// A key the store keeps unique (see ``Record/uniqueKeys``).
+public struct UniqueKey: Hashable, Sendable, Codable, CustomStringConvertible {
+    /// What the key is: `username`, `email`, …
+    public var name: String
+    public var value: String
+    public init(_ name: String, _ value: String) {
+        self.name = name
+        self.value = value
+    }
+    public var description: String { "\(name):\(value)" }
+}
+
+/// A non-unique lookup key (see ``Record/indexKeys``).
+public struct IndexKey: Hashable, Sendable, Codable, CustomStringConvertible {
+    public var name: String
+    public var value: String
+    public init(_ name: String, _ value: String) {
+        self.name = name
+        self.value = value
+    }
+    public var description: String { "\(name):\(value)" }
+}
+
+/// A record with the version the store holds it at. Versions start at 1 and grow by one with every write.
+public struct Versioned<Value: Sendable & Hashable>: Sendable, Hashable {
+    public var value: Value
+    public var version: Int
+    public init(_ value: Value, version: Int) {
+        self.value = value
+        self.version = version
+    }
+}
+
+extension Versioned: Codable where Value: Codable {}
