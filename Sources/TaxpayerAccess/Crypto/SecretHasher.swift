@@ -1,0 +1,11 @@
+/// Slow hashing of secrets a person types: passwords, PINs, security answers (DESIGN.md, Crypto).
+/// ``Argon2idHasher`` is the implementation; tests may wrap it, e.g. to count calls (RULES A1).
+public protocol SecretHasher: Sendable {
+    /// An encoded hash of `secret` (salt and parameters inside), e.g. `$argon2id$v=19$m=…`.
+    func hash(_ secret: String) async throws -> String
+    /// Whether `secret` matches `encoded`. A malformed `encoded` is `false`, never a crash.
+    func verify(_ secret: String, against encoded: String) async -> Bool
+    /// Whether `encoded` was made with other parameters than the hasher's own, so it should be re-hashed at the
+    /// next good login.
+    func needsRehash(_ encoded: String) -> Bool
+}

@@ -1,0 +1,139 @@
+#if canImport(FoundationEssentials)
+public import FoundationEssentials
+#else
+public import Foundation
+#endif
+
+/// What every service reaches the world through: the ports, the policy, and the sealing key for authenticator
+/// secrets. Services reach storage, mail and time only through these.
+///
+/// ```swift
+/// let context = ServiceContext(store: InMemoryAccessStore(), directory: directory, clock: SystemTimeSource(),
+///                              random: SecureRandom(), hasher: Argon2idHasher(cost: .owasp), policy: .massTaxConnect,
+///                              texts: messenger, secretKey: key)
+/// ```
+public struct ServiceContext: Sendable {
+    public let store: any AccessStore
+    public let directory: any TaxpayerDirectory
+    public let clock: any TimeSource
+    public let random: any RandomSource
+    /// Slow hashing of passwords, PINs, answers and codes.
+    public let hasher: any SecretHasher
+    public let policy: Policy
+    public let texts: any TextMessenger
+    /// Seals authenticator-app secrets at rest (32 bytes).
+    public let secretKey: [UInt8]
+    /// The portal's address, for links in emails (activation, reset, completion).
+    public let portalURL: String
+
+    public init(
+        store: any AccessStore, directory: any TaxpayerDirectory, clock: any TimeSource, random: any RandomSource,
+        hasher: any SecretHasher, policy: Policy, texts: any TextMessenger, secretKey: [UInt8],
+        portalURL: String = "https://portal.example.gov"
+    ) {
+        self.store = store
+        self.directory = directory
+        self.clock = clock
+        self.random = random
+        self.hasher = hasher
+        self.policy = policy
+        self.texts = texts
+        self.secretKey = secretKey
+        self.portalURL = portalURL
+    }
+
+    /// A new random identifier with a prefix: `L` + 16 hex digits for a logon, and so on.
+    public func newID<Tag>(_ prefix: String, as: Identifier<Tag>.Type = Identifier<Tag>.self) -> Identifier<Tag> {
+        Identifier<Tag>(prefix + random.bytes(8).map { byte in
+            let hex = Array("0123456789abcdef")
+            return String([hex[Int(byte >> 4)], hex[Int(byte & 0x0f)]])
+        }.joined())
+    }
+
+    /// An outbox mail stamped now (RULES N1: the body says only that there is something new to view, or carries one
+    /// of the secrets N1 allows).
+    public func mail(to address: String, subject: String, body: String) -> OutboxMail {
+        OutboxMail(id: newID("M"), to: address, subject: subject, body: body, createdAt: clock.now())
+    }
+
+    /// An e-message for a logon's inbox, stamped now: where the details an email leaves out are read (RULES N1).
+    public func eMessage(to logon: LogonID, subject: String, body: String) -> EMessage {
+        EMessage(id: newID("E"), logon: logon, subject: subject, body: body, createdAt: clock.now())
+    }
+
+    /// Ten random digits shown as `d-ddd-ddd-ddd` (RULES R10, X4).
+    public func confirmationNumber() -> String {
+        let digits = (0..<10).map { _ in String(random.uniform(10)) }
+        return digits[0] + "-" + digits[1...3].joined() + "-" + digits[4...6].joined() + "-" + digits[7...9].joined()
+    }
+
+    /// Commits what `decide` builds from fresh reads, reading again and retrying when another writer got there first
+    /// (DESIGN.md, step 5). A uniqueness conflict is returned to `decide`'s caller as the ``StoreError`` it is.
+    @discardableResult
+    public func commitRetrying<T: Sendable>(
+        attempts: Int = 5, _ decide: () async throws -> (ChangeSet, T)
+    ) async throws -> T {
+        var attempt = 0
+        while true {
+            attempt += 1
+            let (changes, result) = try await decide()
+            do {
+                if !changes.isEmpty { try await store.commit(changes) }
+                return result
+            } catch let error as StoreError where error.code == .versionConflict && attempt < attempts {
+                continue
+            }
+        }
+    }
+
+    /// The logon behind a session token, for a fully signed-in session (RULES A7): unknown, ended, idle past
+    /// ``Policy/sessionIdleTimeout`` or older than ``Policy/sessionAbsoluteLifetime`` is ``AccessError/Code/sessionExpired``;
+    /// a session still in two-step verification is ``AccessError/Code/stepRequired``. Records the activity.
+    public func authenticate(_ token: String) async throws -> AuthenticatedActor {
+        try await authenticate(token, allowing: [.authenticated])
+    }
+
+    /// Like ``authenticate(_:)``, accepting the given stages.
+    public func authenticate(_ token: String, allowing stages: Set<SessionStage>) async throws -> AuthenticatedActor {
+        let now = clock.now()
+        guard let session = try await store.session(byTokenHash: SecretToken.hash(token)) else {
+            throw AccessError(.sessionExpired, "Your session has ended. Please log in again.")
+        }
+        let s = session.value
+        if let decision = SessionRules.expiry(of: s, now: now, policy: policy) {
+            var ended = s
+            ended.endedAt = ended.endedAt ?? now
+            if s.endedAt == nil {
+                var changes = ChangeSet()
+                changes.update(.session(ended), from: session.version)
+                changes.audit(AuditEvent(time: now, actor: .logon(s.logon), action: .loggedOut,
+                                         subject: "session/\(s.id)", note: decision))
+                try? await store.commit(changes)
+            }
+            throw AccessError(.sessionExpired, "Your session has ended. Please log in again.")
+        }
+        guard let logon = try await store.logon(s.logon), logon.value.status == .active else {
+            throw AccessError(.sessionExpired, "Your session has ended. Please log in again.")
+        }
+        guard stages.contains(s.stage) else {
+            throw AccessError(.stepRequired, s.stage == .awaitingTwoStepSetup
+                ? "Set up two-step verification before you continue."
+                : "Enter your security code before you continue.")
+        }
+        var touched = s
+        touched.lastActivityAt = now
+        var changes = ChangeSet()
+        changes.update(.session(touched), from: session.version)
+        // Losing this race to a concurrent request of the same session is harmless: its write touched it too.
+        _ = try? await store.commit(changes)
+        return AuthenticatedActor(logon: logon.value, session: touched)
+    }
+}
+
+/// The signed-in logon a service acts for.
+public struct AuthenticatedActor: Sendable, Hashable {
+    public let logon: Logon
+    public let session: Session
+    public var id: LogonID { logon.id }
+    public var actor: Actor { .logon(logon.id) }
+}
