@@ -1,7 +1,7 @@
 #if canImport(FoundationEssentials)
-public import FoundationEssentials
+import FoundationEssentials
 #else
-public import Foundation
+import Foundation
 #endif
 
 /// What every service reaches the world through: the ports, the policy, and the sealing key for authenticator
@@ -108,7 +108,7 @@ public struct ServiceContext: Sendable {
                 changes.update(.session(ended), from: session.version)
                 changes.audit(AuditEvent(time: now, actor: .logon(s.logon), action: .loggedOut,
                                          subject: "session/\(s.id)", note: decision))
-                try? await store.commit(changes)
+                _ = try? await store.commit(changes)
             }
             throw AccessError(.sessionExpired, "Your session has ended. Please log in again.")
         }
