@@ -75,6 +75,15 @@ struct HasherTests {
         }
     }
 
+    // DESIGN.md, Crypto: slow hashing runs on a thread of the pool's own, outside every task, never on a thread of
+    // Swift's cooperative pool (which would be running the calling task's job).
+    @Test func jobsRunOutsideSwiftConcurrency() async {
+        let threads = HashingThreads(limit: 1)
+        #expect(withUnsafeCurrentTask { $0 != nil }, "the test itself runs in a task")
+        let insideATask = await threads.run { withUnsafeCurrentTask { $0 != nil } }
+        #expect(!insideATask)
+    }
+
     final class Counters: Sendable {
         let state = Mutex((running: 0, peak: 0))
     }
