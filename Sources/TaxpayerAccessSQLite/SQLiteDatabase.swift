@@ -47,6 +47,9 @@ struct SQLiteDatabase: Sendable {
                         + "restore an export made by this version.")
             }
             try Self.migrator.migrate(writer)
+            // Every commit is on disk before `commit` returns, even through a power cut (WAL + FULL). Set on the one
+            // writing connection after opening: GRDB's WAL set-up lowers it to NORMAL after `prepareDatabase` runs.
+            try writer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         } catch {
             throw SQLiteErrors.map(error, opening: path ?? ":memory:")
         }
@@ -57,10 +60,6 @@ struct SQLiteDatabase: Sendable {
         config.label = "TaxpayerAccessSQLite"
         // Another process (the harness, a second service instance) may hold the write lock for a moment.
         config.busyMode = .timeout(10)
-        config.prepareDatabase { db in
-            // Every commit is on disk before `commit` returns, even through a power cut (WAL + FULL).
-            try db.execute(sql: "PRAGMA synchronous = FULL")
-        }
         return config
     }
 
