@@ -8,6 +8,10 @@ let package = Package(
         .library(name: "TaxpayerAccess", targets: ["TaxpayerAccess"]),
         .library(name: "TaxpayerAccessInMemory", targets: ["TaxpayerAccessInMemory"]),
         .library(name: "TaxpayerAccessTesting", targets: ["TaxpayerAccessTesting"]),
+        .library(name: "TaxpayerAccessSQLite", targets: ["TaxpayerAccessSQLite"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         .systemLibrary(
@@ -22,9 +26,24 @@ let package = Package(
         ),
         .target(name: "TaxpayerAccessInMemory", dependencies: ["TaxpayerAccess"]),
         .target(name: "TaxpayerAccessTesting", dependencies: ["TaxpayerAccess", "TaxpayerAccessInMemory"]),
+        .target(
+            name: "TaxpayerAccessSQLite",
+            dependencies: ["TaxpayerAccess", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        // Test helper only: the child process the SQLite crash test starts and kills (not a product).
+        .executableTarget(name: "SQLiteCrashTestChild", dependencies: ["TaxpayerAccessSQLite"]),
         .testTarget(name: "TaxpayerAccessTests", dependencies: ["TaxpayerAccess", "TaxpayerAccessInMemory", "TaxpayerAccessTesting"]),
         .testTarget(name: "TaxpayerAccessInMemoryTests", dependencies: ["TaxpayerAccessInMemory", "TaxpayerAccessTesting"]),
         .testTarget(name: "TaxpayerAccessTestingTests", dependencies: ["TaxpayerAccessTesting", "TaxpayerAccessInMemory"]),
+        .testTarget(
+            name: "TaxpayerAccessSQLiteTests",
+            dependencies: [
+                "TaxpayerAccessSQLite", "TaxpayerAccessTesting", "TaxpayerAccessInMemory",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                // Built with the tests so the crash test finds the child next to the test bundle.
+                "SQLiteCrashTestChild",
+            ]
+        ),
     ]
 )
 

@@ -1,0 +1,203 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// Delivers the outbox (RULES N2): sends each pending mail through the ``Mailer`` and marks it sent only after the
+/// mailer returned; a failure is retried later with exponential backoff.
+///
+/// Each pass claims a due mail before sending it (one commit raising `attempts` and moving `nextAttemptAt` a lease
+/// ahead), so two workers never send the same mail at once: the one whose claim hits a version conflict skips it. A
+/// worker that dies after sending but before marking leaves the mail to be sent again once the lease ends, with the
+/// same ``OutgoingMail/idempotencyKey``, which the mail system can use to drop the duplicate.
+///
+/// ```swift
+/// let delivery = OutboxDelivery(store: store, mailer: mailer, clock: SystemTimeSource(), random: random)
+/// let report = await delivery.deliverPending()
+/// print("\(report.sent) sent, \(report.failed) failed, \(report.remaining) waiting")
+/// ```
+public struct OutboxDelivery: Sendable {
+    /// How long to wait before the next attempt after a failure.
+    public struct Backoff: Sendable, Hashable {
+        /// The wait after the first failure; it doubles with every further failure.
+        public var initial: Duration
+        /// The longest wait.
+        public var maximum: Duration
+        /// The share (0…1) of each wait that is drawn at random and taken off, so that mails which failed together
+        /// are not all retried at the same instant.
+        public var jitter: Double
+
+        public init(initial: Duration, maximum: Duration, jitter: Double) {
+            self.initial = initial
+            self.maximum = maximum
+            self.jitter = min(1, max(0, jitter))
+        }
+
+        /// 30 seconds, doubling up to one hour, up to 20% taken off at random.
+        public static let standard = Backoff(initial: .seconds(30), maximum: .seconds(3600), jitter: 0.2)
+
+        /// The wait after `failures` failed attempts (1 or more), before jitter.
+        public func nominalDelay(afterFailures failures: Int) -> Duration {
+            let exponent = min(max(failures, 1) - 1, 40)
+            let seconds = initial.timeInterval * Double(1 << UInt64(exponent))
+            return .milliseconds(Int64(min(seconds, maximum.timeInterval) * 1000))
+        }
+
+        /// The wait after `failures` failed attempts, with jitter drawn from `random`.
+        public func delay(afterFailures failures: Int, random: any RandomSource) -> Duration {
+            let nominal = nominalDelay(afterFailures: failures).timeInterval
+            let draw = Double(random.uniform(1_000_001)) / 1_000_000
+            return .milliseconds(Int64(nominal * (1 - jitter * draw) * 1000))
+        }
+    }
+
+    /// What one or more passes did.
+    public struct DeliveryReport: Sendable, Hashable {
+        /// Mails the mailer accepted and that are now marked sent.
+        public var sent = 0
+        /// Mails the mailer refused; they are scheduled again.
+        public var failed = 0
+        /// Mails another worker claimed or changed first; left to it.
+        public var skipped = 0
+        /// Mails still pending after the pass, due or not.
+        public var remaining = 0
+        /// Store failures met on the way (the mails concerned stay pending and are tried again).
+        public var storeErrors: [String] = []
+
+        public init() {}
+
+        /// Adds another pass's counts; `remaining` becomes the later pass's.
+        public mutating func add(_ other: DeliveryReport) {
+            sent += other.sent
+            failed += other.failed
+            skipped += other.skipped
+            remaining = other.remaining
+            storeErrors += other.storeErrors
+        }
+    }
+
+    public let store: any AccessStore
+    public let mailer: any Mailer
+    public let clock: any TimeSource
+    public let random: any RandomSource
+    public let backoff: Backoff
+    /// How long a claimed mail is left to its worker before another may try it.
+    public let lease: Duration
+    /// The most mails one pass sends.
+    public let batchSize: Int
+
+    /// - Parameters:
+    ///   - store: where the outbox is.
+    ///   - mailer: what sends the mail.
+    ///   - clock: what "due" is measured against.
+    ///   - random: the jitter of the backoff.
+    ///   - backoff: the waits between attempts.
+    ///   - lease: how long a claim holds (longer than a send can take).
+    ///   - batchSize: the most mails one pass sends.
+    public init(
+        store: any AccessStore, mailer: any Mailer, clock: any TimeSource, random: any RandomSource,
+        backoff: Backoff = .standard, lease: Duration = .seconds(300), batchSize: Int = 100
+    ) {
+        self.store = store
+        self.mailer = mailer
+        self.clock = clock
+        self.random = random
+        self.backoff = backoff
+        self.lease = lease
+        self.batchSize = max(1, batchSize)
+    }
+
+    /// One pass: sends every mail whose `nextAttemptAt` has come (oldest due first, at most ``batchSize``).
+    ///
+    /// Never throws: a store failure is counted in ``DeliveryReport/storeErrors`` and the mail stays pending.
+    public func deliverPending() async -> DeliveryReport {
+        var report = DeliveryReport()
+        let now = clock.now()
+        let pending: [Versioned<OutboxMail>]
+        do {
+            pending = try await store.pendingMail()
+        } catch {
+            report.storeErrors.append("reading the outbox: \(error)")
+            return report
+        }
+        let due = pending.filter { $0.value.nextAttemptAt <= now }.sorted {
+            ($0.value.nextAttemptAt, $0.value.createdAt, $0.value.id.rawValue)
+                < ($1.value.nextAttemptAt, $1.value.createdAt, $1.value.id.rawValue)
+        }
+        for mail in due.prefix(batchSize) {
+            if Task.isCancelled { break }
+            await deliver(mail, now: now, into: &report)
+        }
+        do {
+            report.remaining = try await store.pendingMail().count
+        } catch {
+            report.storeErrors.append("reading the outbox: \(error)")
+            report.remaining = pending.count - report.sent
+        }
+        return report
+    }
+
+    /// Runs passes until `shouldStop` says so or the task is cancelled, waiting `interval` after a pass that found
+    /// nothing due. For a long-running worker; tests call ``deliverPending()`` and move their clock instead.
+    ///
+    /// ```swift
+    /// let worker = Task { await delivery.run(every: .seconds(5)) { false } }
+    /// ```
+    @discardableResult
+    public func run(every interval: Duration, until shouldStop: @Sendable () async -> Bool) async -> DeliveryReport {
+        var total = DeliveryReport()
+        while !Task.isCancelled, await !shouldStop() {
+            let pass = await deliverPending()
+            total.add(pass)
+            if pass.sent + pass.failed + pass.skipped == 0 {
+                do { try await Task.sleep(for: interval) } catch { break }
+            }
+        }
+        return total
+    }
+
+    /// Claims, sends and marks one mail.
+    private func deliver(_ mail: Versioned<OutboxMail>, now: Date, into report: inout DeliveryReport) async {
+        // Claim: one attempt more, and nobody else tries it while the lease holds.
+        var claimed = mail.value
+        claimed.attempts += 1
+        claimed.nextAttemptAt = now.addingTimeInterval(lease.timeInterval)
+        guard await update(claimed, from: mail.version, into: &report) else { return }
+        let claimedVersion = mail.version + 1
+
+        do {
+            try await mailer.send(OutgoingMail(claimed))
+        } catch {
+            var retry = claimed
+            let failedAt = clock.now()
+            retry.lastError = String(String(describing: error).prefix(300))
+            retry.nextAttemptAt = failedAt.addingTimeInterval(
+                backoff.delay(afterFailures: retry.attempts, random: random).timeInterval)
+            if await update(retry, from: claimedVersion, into: &report) { report.failed += 1 }
+            return
+        }
+
+        // Only now that the mailer accepted it (RULES N2).
+        var sent = claimed
+        sent.status = .sent
+        sent.sentAt = clock.now()
+        if await update(sent, from: claimedVersion, into: &report) { report.sent += 1 }
+    }
+
+    /// Writes a new state of a mail; `false` when another worker got there first or the store failed.
+    private func update(_ mail: OutboxMail, from version: Int, into report: inout DeliveryReport) async -> Bool {
+        var changes = ChangeSet()
+        changes.update(.mail(mail), from: version)
+        do {
+            try await store.commit(changes)
+            return true
+        } catch let error as StoreError where error.code == .versionConflict {
+            report.skipped += 1
+            return false
+        } catch {
+            report.storeErrors.append("mail \(mail.id): \(error)")
+            return false
+        }
+    }
+}
