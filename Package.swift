@@ -9,9 +9,11 @@ let package = Package(
         .library(name: "TaxpayerAccessInMemory", targets: ["TaxpayerAccessInMemory"]),
         .library(name: "TaxpayerAccessTesting", targets: ["TaxpayerAccessTesting"]),
         .library(name: "TaxpayerAccessSQLite", targets: ["TaxpayerAccessSQLite"]),
+        .executable(name: "taxpayer-access", targets: ["TaxpayerAccessCLI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
     targets: [
         .systemLibrary(
@@ -32,6 +34,13 @@ let package = Package(
         ),
         // Test helper only: the child process the SQLite crash test starts and kills (not a product).
         .executableTarget(name: "SQLiteCrashTestChild", dependencies: ["TaxpayerAccessSQLite"]),
+        .executableTarget(
+            name: "TaxpayerAccessCLI",
+            dependencies: [
+                "TaxpayerAccess", "TaxpayerAccessInMemory",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         .testTarget(name: "TaxpayerAccessTests", dependencies: ["TaxpayerAccess", "TaxpayerAccessInMemory", "TaxpayerAccessTesting"]),
         .testTarget(name: "TaxpayerAccessInMemoryTests", dependencies: ["TaxpayerAccessInMemory", "TaxpayerAccessTesting"]),
         .testTarget(name: "TaxpayerAccessTestingTests", dependencies: ["TaxpayerAccessTesting", "TaxpayerAccessInMemory"]),
@@ -44,6 +53,7 @@ let package = Package(
                 "SQLiteCrashTestChild",
             ]
         ),
+        .testTarget(name: "TaxpayerAccessCLITests", dependencies: ["TaxpayerAccessCLI", "TaxpayerAccess"]),
     ]
 )
 
