@@ -21,14 +21,6 @@ public enum ThirdPartyRules {
         }
     }
 
-    /// RULES X2: a legal name as compared — case folded, punctuation dropped, white space collapsed.
-    public static func normalizedName(_ name: String) -> String {
-        let kept = name.lowercased().map { ch -> Character in
-            ch.isLetter || ch.isNumber ? ch : (ch.isWhitespace ? " " : "\u{1}")
-        }.filter { $0 != "\u{1}" }
-        return String(kept).split(separator: " ").joined(separator: " ")
-    }
-
     /// RULES X2: validates the request's input before any lookup.
     public static func validateRequestInput(idNumber: String, legalName: String, accounts: [AccountID: AccessLevel])
         throws -> String
@@ -37,9 +29,7 @@ public enum ThirdPartyRules {
         guard digits.count == 9, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else {
             throw AccessError.invalid("idNumber", "The ID number must have nine digits.")
         }
-        guard !normalizedName(legalName).isEmpty else {
-            throw AccessError.invalid("legalName", "Enter the taxpayer's legal name.")
-        }
+        _ = try Policy.validateLegalName(legalName)
         guard !accounts.isEmpty else {
             throw AccessError.invalid("accounts", "Choose at least one account.")
         }
@@ -57,7 +47,7 @@ public enum ThirdPartyRules {
         accounts: [AccountID: AccessLevel], channel: ApprovalChannel, existing: [Versioned<AccessRequest>],
         id: AccessRequestID, confirmationNumber: String, policy: Policy, now: Date
     ) throws -> (AccessDecision, AccessRequestReceipt) {
-        guard let state, normalizedName(state.taxpayer.legalName) == normalizedName(legalName) else { throw notMatched }
+        guard let state, Policy.matchesLegalName(legalName, state.taxpayer.legalName) else { throw notMatched }
         if principal.ownTaxpayer == state.taxpayer.id {
             throw AccessError(.conflict, "This is your own taxpayer; third-party access is for clients.")
         }
