@@ -1,0 +1,50 @@
+/// The agency's correspondence (RULES X11): when it mails a notice about an account, every third party with access
+/// to that account is told by email (saying only that there is something new, N1) and by e-message.
+///
+/// ```swift
+/// let notified = try await Correspondence(context: context).noticeMailed(account: "A90", by: "clerk 12")
+/// ```
+public struct Correspondence: Sendable {
+    public let context: ServiceContext
+
+    public init(context: ServiceContext) { self.context = context }
+
+    /// RULES X11: records that the agency mailed correspondence about `account` and tells every active third party
+    /// holding a level above none on it.
+    ///
+    /// - Parameter operator: the agency operator, for the audit log.
+    /// - Returns: the third parties told, by id.
+    /// - Throws: ``AccessError/Code/notFound`` for an unknown account, ``AccessError/Code/invalidInput`` for an
+    ///   empty operator name.
+    @discardableResult
+    public func noticeMailed(account: AccountID, by operator: String) async throws -> [LogonID] {
+        guard !`operator`.allSatisfy(\.isWhitespace) else {
+            throw AccessError.invalid("operator", "Name the agency operator who mailed the notice.")
+        }
+        return try await context.commitDecision {
+            guard let account = try await context.store.account(account)?.value else {
+                throw AccessError(.notFound, "There is no such account.")
+            }
+            guard let taxpayer = try await context.store.taxpayer(account.taxpayer)?.value else {
+                throw AccessError(.notFound, "There is no such taxpayer.")
+            }
+            var notices: [AccessNotice] = []
+            for grant in try await context.store.grants(on: taxpayer.id).map(\.value)
+            where grant.status == .active && (grant.accounts[account.id] ?? .none) > .none && account.status == .active {
+                guard let logon = try await context.store.logon(grant.thirdParty)?.value,
+                    let notice = AccessNotice.to(
+                        logon, subject: "New correspondence for a client",
+                        details: "The agency mailed correspondence to \(taxpayer.legalName) about account "
+                            + "\(account.id.rawValue) (\(account.type.rawValue)).")
+                else { continue }
+                notices.append(notice)
+            }
+            var changes = ChangeSet()
+            changes.audit(AuditEvent(
+                time: context.clock.now(), actor: .agency(operator: `operator`),
+                action: AuditAction("correspondence.mailed"), subject: "account/\(account.id.rawValue)",
+                note: "\(notices.count) third part\(notices.count == 1 ? "y" : "ies") told"))
+            return (AccessDecision(changes: changes, notices: notices), notices.map(\.recipient))
+        }
+    }
+}

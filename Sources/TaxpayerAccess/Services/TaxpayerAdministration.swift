@@ -1,0 +1,100 @@
+/// What a taxpayer's Master Administrator does with the taxpayer's own logons (RULES L3, M1–M4, W1), and what any
+/// logon does with its own access (M4).
+///
+/// Every method takes the caller's session token, authenticates it (RULES A7), checks the caller's role inside the
+/// library (deny by default), commits the change with its audit events (U1) and mail (N1, N2).
+///
+/// ```swift
+/// let admin = TaxpayerAdministration(context: context)
+/// try await admin.setAccountLevel(token, taxpayer: "T9", logon: "L4", account: "A90", level: .viewOnly)
+/// let holders = try await admin.whoHasAccess(token, taxpayer: "T9")
+/// ```
+public struct TaxpayerAdministration: Sendable {
+    public let context: ServiceContext
+
+    public init(context: ServiceContext) { self.context = context }
+
+    /// RULES M2: sets a Tax Administrator's level on one account; `nil` or `.none` removes the account.
+    ///
+    /// - Throws: ``AccessError/Code/notAuthorized`` unless the caller is an MA of the taxpayer;
+    ///   ``AccessError/Code/notFound`` when the logon holds no active role; ``AccessError/Code/conflict`` for an MA
+    ///   target or no change; ``AccessError/Code/invalidInput`` for an account not of the taxpayer or closed.
+    public func setAccountLevel(
+        _ token: String, taxpayer: TaxpayerID, logon: LogonID, account: AccountID, level: AccessLevel?
+    ) async throws {
+        let actor = try await context.authenticate(token).logon
+        try await context.commitDecision {
+            let state = try await context.accessState(of: taxpayer, actor: actor)
+            return try AdministrationRules.setAccountLevel(
+                state, actor: actor, target: logon, account: account, level: level, now: context.clock.now())
+        }
+    }
+
+    /// RULES M2: promotes a Tax Administrator to Master Administrator.
+    public func promote(_ token: String, taxpayer: TaxpayerID, logon: LogonID) async throws {
+        let actor = try await context.authenticate(token).logon
+        try await context.commitDecision {
+            let state = try await context.accessState(of: taxpayer, actor: actor)
+            return try AdministrationRules.promote(state, actor: actor, target: logon, now: context.clock.now())
+        }
+    }
+
+    /// RULES M2: demotes a Master Administrator (another, or the caller itself) to Tax Administrator, never the last
+    /// active one (``AccessError/Code/conflict``). `levels` are its new levels; `nil` keeps All Access on every
+    /// account open now.
+    public func demote(
+        _ token: String, taxpayer: TaxpayerID, logon: LogonID, levels: [AccountID: AccessLevel]? = nil
+    ) async throws {
+        let actor = try await context.authenticate(token).logon
+        try await context.commitDecision {
+            let state = try await context.accessState(of: taxpayer, actor: actor)
+            return try AdministrationRules.demote(
+                state, actor: actor, target: logon, levels: levels, now: context.clock.now())
+        }
+    }
+
+    /// RULES M3: cancels a Tax Administrator's access to the taxpayer. Irreversible: only
+    /// ``grantTaxAdministrator(_:taxpayer:logon:levels:)`` restores access.
+    public func cancelAccess(_ token: String, taxpayer: TaxpayerID, logon: LogonID) async throws {
+        let actor = try await context.authenticate(token).logon
+        try await context.commitDecision {
+            let state = try await context.accessState(of: taxpayer, actor: actor)
+            return try AdministrationRules.cancelAccess(state, actor: actor, target: logon, now: context.clock.now())
+        }
+    }
+
+    /// RULES M3: grants a live logon Tax Administrator access with a level per account (a new grant, also after a
+    /// cancel).
+    public func grantTaxAdministrator(
+        _ token: String, taxpayer: TaxpayerID, logon: LogonID, levels: [AccountID: AccessLevel]
+    ) async throws {
+        let actor = try await context.authenticate(token).logon
+        try await context.commitDecision {
+            let state = try await context.accessState(of: taxpayer, actor: actor)
+            guard let target = try await context.store.logon(logon)?.value else {
+                throw AccessError(.notFound, "There is no such logon.")
+            }
+            return try AdministrationRules.grantTaxAdministrator(
+                state, actor: actor, target: target, levels: levels, now: context.clock.now())
+        }
+    }
+
+    /// RULES M4 (and X9 for a third party): the caller cancels its own access to a taxpayer — its role and its
+    /// third-party grant, whichever it holds. Irreversible. A secondary logon has no access of its own to cancel
+    /// (``AccessError/Code/notFound``): its access comes from its parent (RULES S6).
+    public func cancelOwnAccess(_ token: String, taxpayer: TaxpayerID) async throws {
+        let actor = try await context.authenticate(token).logon
+        try await context.commitDecision {
+            let state = try await context.accessState(of: taxpayer, actor: actor)
+            return try AdministrationRules.cancelOwnAccess(state, actor: actor, now: context.clock.now())
+        }
+    }
+
+    /// RULES W1, M1: every live logon with access to the taxpayer — its MAs, TAs and third parties — with its
+    /// level per account. For an MA of the taxpayer only.
+    public func whoHasAccess(_ token: String, taxpayer: TaxpayerID) async throws -> [AccessHolder] {
+        let actor = try await context.authenticate(token).logon
+        let state = try await context.accessState(of: taxpayer, actor: actor)
+        return try AdministrationRules.whoHasAccess(state, actor: actor)
+    }
+}

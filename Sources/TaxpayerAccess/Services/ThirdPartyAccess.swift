@@ -1,0 +1,287 @@
+#if canImport(FoundationEssentials)
+public import FoundationEssentials
+#else
+public import Foundation
+#endif
+
+/// Third-party access (RULES X1–X10, W2): a tax professional asks for access to a client's accounts, the client's
+/// Master Administrator (or the agency, from a signed printed form) decides, and either side may later change or
+/// cancel it. Every step is audited (U1) and mailed (N1, N2).
+///
+/// ```swift
+/// let access = ThirdPartyAccess(context: context)
+/// let receipt = try await access.requestAccess(preparerToken, idType: .ssn, idNumber: "123456789",
+///                                              legalName: "Pat Client", accounts: ["A90": .fileAndPay],
+///                                              channel: .online)
+/// try await access.approve(clientToken, request: receipt.request, levels: ["A90": .viewOnly])
+/// ```
+public struct ThirdPartyAccess: Sendable {
+    public let context: ServiceContext
+
+    public init(context: ServiceContext) { self.context = context }
+
+    /// The logon a third-party action is done for (the actor, or the parent of a secondary MA) and its own taxpayer.
+    private func principal(of actor: Logon) async throws -> (Logon, Taxpayer?) {
+        let principal = try Authorization.thirdPartyPrincipal(actor: actor, parent: try await context.parentOrSelf(of: actor))
+        let own = try await principal.ownTaxpayer.asyncMap { try await context.store.taxpayer($0)?.value } ?? nil
+        return (principal, own)
+    }
+
+    /// RULES X1–X4, X10: asks for access to a taxpayer's accounts with a level for each.
+    ///
+    /// - Returns: the receipt with the confirmation number and, for ``ApprovalChannel/printedForm``, the printable
+    ///   authorization.
+    /// - Throws: ``AccessError/Code/notEligible`` (X1), ``AccessError/Code/invalidInput`` naming the field,
+    ///   ``AccessError/Code/taxpayerNotMatched`` for an unknown taxpayer or a wrong name alike (X2),
+    ///   ``AccessError/Code/conflict`` when a request for the taxpayer is already pending (X10).
+    public func requestAccess(
+        _ token: String, idType: IDType, idNumber: String, legalName: String, accounts: [AccountID: AccessLevel],
+        channel: ApprovalChannel
+    ) async throws -> AccessRequestReceipt {
+        let actor = try await context.authenticate(token).logon
+        let (principal, own) = try await principal(of: actor)
+        try ThirdPartyRules.checkEligibility(principal, ownTaxpayer: own)
+        let digits = try ThirdPartyRules.validateRequestInput(idNumber: idNumber, legalName: legalName, accounts: accounts)
+        for attempt in 1... {
+            do {
+                return try await context.commitDecision {
+                    var state: TaxpayerAccessState?
+                    var existing: [Versioned<AccessRequest>] = []
+                    if let taxpayer = try await context.store.taxpayer(byTaxID: TaxIdentifier(type: idType, number: digits)) {
+                        state = try await context.accessState(of: taxpayer.value.id, actor: actor)
+                        existing = try await context.store.accessRequests(on: taxpayer.value.id)
+                    }
+                    return try ThirdPartyRules.request(
+                        state, legalName: legalName, principal: principal, actor: actor, accounts: accounts,
+                        channel: channel, existing: existing, id: context.newID("R"),
+                        confirmationNumber: context.confirmationNumber(), policy: context.policy,
+                        now: context.clock.now())
+                }
+            } catch let error as StoreError where error.code == .uniqueKeyTaken {
+                if error.uniqueKeyName == "pendingRequest" {
+                    throw AccessError(.conflict, "You already have a pending request for this taxpayer.")
+                }
+                if attempt >= 5 { throw error }  // a confirmation number clash: draw another
+            }
+        }
+        fatalError("unreachable")
+    }
+
+    /// RULES X4: the printable authorization of one of the caller's own requests.
+    public func printableAuthorization(_ token: String, request: AccessRequestID) async throws -> String {
+        let actor = try await context.authenticate(token).logon
+        let (principal, _) = try await principal(of: actor)
+        guard let request = try await context.store.accessRequest(request)?.value, request.thirdParty == principal.id,
+            let taxpayer = try await context.store.taxpayer(request.taxpayer)?.value
+        else { throw AccessError(.notFound, "There is no such request of yours.") }
+        let accounts = try await context.store.accounts(of: taxpayer.id).map(\.value)
+        return ThirdPartyRules.printableAuthorization(request, taxpayer: taxpayer, thirdParty: principal, accounts: accounts)
+    }
+
+    /// RULES X3, X10: the pending requests waiting for the caller as a Master Administrator, over every taxpayer it
+    /// administers, oldest first. Requests found expired are marked so on the way.
+    public func pendingRequests(_ token: String) async throws -> [AccessRequest] {
+        let actor = try await context.authenticate(token).logon
+        let now = context.clock.now()
+        var live: [AccessRequest] = []
+        for role in try await context.store.roles(of: actor.id).map(\.value)
+        where role.status == .active && role.role == .masterAdministrator {
+            for request in try await context.store.accessRequests(on: role.taxpayer) where request.value.status == .pending {
+                if request.value.expiresAt > now {
+                    live.append(request.value)
+                } else {
+                    _ = try? await context.store.commit(ThirdPartyRules.expire(request, now: now))
+                }
+            }
+        }
+        return live.sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
+    }
+
+    /// The caller's own requests as a third party (any status), newest first.
+    public func myRequests(_ token: String) async throws -> [AccessRequest] {
+        let actor = try await context.authenticate(token).logon
+        let (principal, _) = try await principal(of: actor)
+        return try await context.store.accessRequests(of: principal.id).map(\.value)
+            .sorted { ($0.createdAt, $0.id) > ($1.createdAt, $1.id) }
+    }
+
+    /// RULES X5–X7: an MA of the taxpayer approves a request with a level per requested account — any level,
+    /// whatever was asked; `.none` gives nothing on that account.
+    public func approve(_ token: String, request: AccessRequestID, levels: [AccountID: AccessLevel]) async throws {
+        let actor = try await context.authenticate(token).logon
+        try await decide(.masterAdministrator(actor), actor: actor, request: { try await context.store.accessRequest(request) },
+                         approve: true, levels: levels)
+    }
+
+    /// RULES X5, X6: an MA of the taxpayer denies a request.
+    public func deny(_ token: String, request: AccessRequestID) async throws {
+        let actor = try await context.authenticate(token).logon
+        try await decide(.masterAdministrator(actor), actor: actor, request: { try await context.store.accessRequest(request) },
+                         approve: false, levels: [:])
+    }
+
+    /// RULES X4: the agency records the taxpayer's signed decision on a printed-form request.
+    ///
+    /// - Parameters:
+    ///   - confirmationNumber: printed on the form, `d-ddd-ddd-ddd`.
+    ///   - levels: the level the taxpayer wrote for each account (approval only).
+    ///   - operator: the agency operator, for the audit log.
+    public func recordPrintedDecision(
+        confirmationNumber: String, approve: Bool, levels: [AccountID: AccessLevel] = [:], by operator: String
+    ) async throws {
+        try await decide(.agency(operator: `operator`), actor: nil, request: {
+            try await context.store.record(unique: UniqueKey("requestConfirmation", confirmationNumber))?.accessRequest
+        }, approve: approve, levels: levels)
+    }
+
+    private func decide(
+        _ decider: RequestDecider, actor: Logon?, request load: () async throws -> Versioned<AccessRequest>?,
+        approve: Bool, levels: [AccountID: AccessLevel]
+    ) async throws {
+        try await context.commitDecision {
+            guard let request = try await load() else {
+                throw actor == nil
+                    ? AccessError(.notFound, "There is no request with that confirmation number.")
+                    : AccessError(.notFound, "There is no such request.")
+            }
+            let r = request.value
+            let state = try await context.accessState(
+                of: r.taxpayer, actor: actor ?? Logon(id: "", username: "", email: "", fullName: "", status: .deleted))
+            let thirdParty = try await context.store.logon(r.thirdParty)?.value
+            return try ThirdPartyRules.decide(
+                state, by: decider, request: request, approve: approve, levels: levels, thirdParty: thirdParty,
+                defaultGroup: try await context.store.securityGroup(SecurityGroup.defaultID(of: r.thirdParty)),
+                assignment: try await context.store.record(RecordKey(.groupAssignment, "\(r.thirdParty.rawValue)|\(r.taxpayer.rawValue)"))?.groupAssignment,
+                now: context.clock.now())
+        }
+    }
+
+    /// RULES X8: an MA of the taxpayer raises or lowers a third party's level per account (`.none` removes one).
+    public func changeAccess(
+        _ token: String, taxpayer: TaxpayerID, thirdParty: LogonID, levels: [AccountID: AccessLevel]
+    ) async throws {
+        let actor = try await context.authenticate(token).logon
+        try await context.commitDecision {
+            let state = try await context.accessState(of: taxpayer, actor: actor)
+            return try ThirdPartyRules.changeGrant(
+                state, actor: actor, thirdParty: thirdParty, levels: levels, now: context.clock.now())
+        }
+    }
+
+    /// RULES X8: an MA of the taxpayer cancels a third party's access. Irreversible: it must request again.
+    public func cancelAccess(_ token: String, taxpayer: TaxpayerID, thirdParty: LogonID) async throws {
+        let actor = try await context.authenticate(token).logon
+        try await context.commitDecision {
+            let state = try await context.accessState(of: taxpayer, actor: actor)
+            return try ThirdPartyRules.cancelGrant(
+                state, actor: actor, thirdParty: thirdParty, byThirdParty: false, now: context.clock.now())
+        }
+    }
+
+    /// RULES X9: the third party (or a secondary MA of its firm) cancels its own access to a client. Irreversible.
+    public func cancelOwnAccess(_ token: String, taxpayer: TaxpayerID) async throws {
+        let actor = try await context.authenticate(token).logon
+        let (principal, _) = try await principal(of: actor)
+        try await context.commitDecision {
+            let state = try await context.accessState(of: taxpayer, actor: actor)
+            return try ThirdPartyRules.cancelGrant(
+                state, actor: actor, thirdParty: principal.id, byThirdParty: true, now: context.clock.now())
+        }
+    }
+
+    /// RULES X10: marks every pending request past its lifetime expired; returns how many.
+    public func expirePending(asOf now: Date? = nil) async throws -> Int {
+        let now = now ?? context.clock.now()
+        var count = 0
+        for request in try await context.store.records(ofKind: .accessRequest).compactMap(\.accessRequest)
+        where request.value.status == .pending && request.value.expiresAt <= now {
+            do {
+                try await context.store.commit(ThirdPartyRules.expire(request, now: now))
+                count += 1
+            } catch let error as StoreError where error.code == .versionConflict {
+                continue  // decided meanwhile
+            }
+        }
+        return count
+    }
+
+    /// RULES W2: the caller's client list — its own business first, then every client with an active grant, with
+    /// levels per active account and favourites. A secondary logon sees its parent's list, limited as RULES S6
+    /// limits its access.
+    public func clients(_ token: String) async throws -> [ClientEntry] {
+        let actor = try await context.authenticate(token).logon
+        guard let principal = try await context.parentOrSelf(of: actor), principal.status == .active else {
+            throw AccessError(.notAuthorized, "Your firm's parent logon is not active.")
+        }
+        let favourites = Set(try await context.store.favourites(of: actor.id).map(\.value.taxpayer))
+        var entries: [ClientEntry] = []
+        func add(_ taxpayerID: TaxpayerID, own: Bool, levels: [AccountID: AccessLevel]) async throws {
+            guard let taxpayer = try await context.store.taxpayer(taxpayerID)?.value else { return }
+            let accounts = try await context.store.accounts(of: taxpayerID).map(\.value).filter { $0.status == .active }
+            var result: [AccountID: AccessLevel] = [:]
+            for account in accounts {
+                var level = levels[account.id] ?? .none
+                if let profile = actor.secondary {
+                    if let types = profile.accountTypes, !types.contains(account.type) { level = .none }
+                    let refinement = try await context.store.refinement(of: actor.id, on: taxpayerID)?.value
+                    level = min(level, refinement?.accounts[account.id] ?? profile.accessType.cap)
+                }
+                if level > .none { result[account.id] = level }
+            }
+            if let profile = actor.secondary {
+                let group = try await context.store.record(
+                    RecordKey(.groupAssignment, "\(principal.id.rawValue)|\(taxpayerID.rawValue)"))?.groupAssignment?
+                    .value.group ?? SecurityGroup.defaultID(of: principal.id)
+                let groups = profile.groups.isEmpty ? [SecurityGroup.defaultID(of: principal.id)] : profile.groups
+                guard groups.contains(group) else { return }
+            }
+            guard !result.isEmpty || own else { return }
+            entries.append(ClientEntry(
+                taxpayer: taxpayer.id, legalName: taxpayer.legalName, maskedTaxID: taxpayer.taxID.masked,
+                isOwnBusiness: own, isFavourite: favourites.contains(taxpayer.id), accounts: result))
+        }
+        if let own = principal.ownTaxpayer, let role = try await context.store.role(of: principal.id, on: own)?.value,
+            role.status == .active
+        {
+            let accounts = try await context.store.accounts(of: own).map(\.value)
+            let levels = role.role == .masterAdministrator
+                ? Dictionary(uniqueKeysWithValues: accounts.map { ($0.id, AccessLevel.allAccess) }) : role.accountLevels
+            try await add(own, own: true, levels: levels)
+        }
+        for grant in try await context.store.grants(of: principal.id).map(\.value)
+        where grant.status == .active && grant.taxpayer != principal.ownTaxpayer {
+            try await add(grant.taxpayer, own: false, levels: grant.accounts)
+        }
+        return entries.sorted { ($0.isOwnBusiness ? 0 : 1, $0.taxpayer) < ($1.isOwnBusiness ? 0 : 1, $1.taxpayer) }
+    }
+
+    /// RULES W2: marks or unmarks a client as a favourite of the caller.
+    public func setFavourite(_ token: String, taxpayer: TaxpayerID, favourite: Bool) async throws {
+        guard try await clients(token).contains(where: { $0.taxpayer == taxpayer }) else {
+            throw AccessError(.notFound, "That taxpayer is not in your client list.")
+        }
+        let actor = try await context.authenticate(token).logon
+        let record = ClientFavourite(thirdParty: actor.id, taxpayer: taxpayer)
+        let existing = try await context.store.record(RecordKey(.favourite, record.key))
+        var changes = ChangeSet()
+        switch (favourite, existing) {
+        case (true, nil): changes.insert(.favourite(record))
+        case (false, let e?): changes.delete(RecordKey(.favourite, record.key), from: e.version)
+        default: return
+        }
+        changes.audit(AuditEvent(
+            time: context.clock.now(), actor: .logon(actor.id), action: .recordWritten,
+            subject: "favourite/\(record.key)", before: favourite ? nil : .favourite(record),
+            after: favourite ? .favourite(record) : nil))
+        try await context.store.commit(changes)
+    }
+}
+
+extension Optional {
+    fileprivate func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
+        switch self {
+        case .some(let value): try await transform(value)
+        case .none: nil
+        }
+    }
+}
