@@ -75,56 +75,6 @@ struct TOTP: Sendable {
     }
 }
 
-extension Policy {
-    func validateUsername(_ username: String) throws(AccessError) {
-        guard usernameLength.contains(username.count) else { throw .invalid("username", "Username length") }
-        guard !username.contains(where: \.isWhitespace) else { throw .invalid("username", "No white space") }
-    }
-    func validatePassword(_ password: String, username: String) throws(AccessError) {
-        guard passwordLength.contains(password.count) else { throw .invalid("password", "Password length") }
-        guard password.lowercased() != username.lowercased() else { throw .invalid("password", "Not the username") }
-        if passwordRules == .composition {
-            guard password.contains(where: \.isUppercase), password.contains(where: \.isLowercase),
-                password.contains(where: \.isNumber)
-            else { throw .invalid("password", "Composition") }
-        }
-    }
-    static func validateConfirmation(_ value: String, _ again: String, field: String) throws(AccessError) {
-        guard value == again else { throw .invalid(field, "The two entries of the \(field) do not match.") }
-    }
-    static func validateEmail(_ email: String) throws(AccessError) -> String {
-        let t = email.trimmingCharacters(in: .whitespaces)
-        guard !t.isEmpty, t.count <= 254, t.allSatisfy(\.isASCII), !t.contains(" "),
-            t.split(separator: "@").count == 2, t.split(separator: "@")[1].contains(".")
-        else { throw .invalid("email", "Enter a valid email address.") }
-        return t
-    }
-    static func validatePIN(_ pin: String) throws(AccessError) {
-        guard pin.count == 4, pin.allSatisfy({ $0.isASCII && $0.isNumber }) else { throw .invalid("pin", "PIN: 4 digits") }
-    }
-    static func validatePhone(countryCode: String, type: PhoneNumber.LineType, number: String) throws(AccessError) -> PhoneNumber {
-        let digits = number.filter(\.isNumber)
-        guard digits.count >= 7, digits.count <= 15, number.allSatisfy({ $0.isASCII }) else { throw .invalid("phone", "Phone") }
-        return PhoneNumber(countryCode: countryCode, type: type, number: digits)
-    }
-    static func validateTaxIdentifier(type: IDType, number: String) throws(AccessError) -> TaxIdentifier {
-        let digits = number.filter { $0 != "-" }
-        guard digits.count == 9, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else { throw .invalid("idNumber", "ID: 9 digits") }
-        return TaxIdentifier(type: type, number: digits)
-    }
-    static func normalizeSecurityAnswer(_ answer: String) -> String {
-        answer.lowercased().split(whereSeparator: \.isWhitespace).joined(separator: " ")
-    }
-    static func validateSecurityAnswer(_ answer: String) throws(AccessError) {
-        guard !normalizeSecurityAnswer(answer).isEmpty, answer.count <= 100 else { throw .invalid("securityAnswer", "Answer") }
-    }
-    static func validateFullName(_ name: String) throws(AccessError) -> String {
-        let t = name.split(whereSeparator: \.isWhitespace).joined(separator: " ")
-        guard !t.isEmpty, t.count <= 100 else { throw .invalid("fullName", "Name") }
-        return t
-    }
-}
-
 enum Base32 {
     static func encode(_ bytes: [UInt8]) -> String {
         let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
