@@ -131,6 +131,7 @@ struct IdentityWorld {
     }
 
     /// Registers, activates and sets up email codes; returns a signed-in session token.
+    @discardableResult
     func signedInWithEmailCodes(username: String = "pat.client", email: String = "pat@client.example") async throws -> String {
         try await registerAndActivate(username: username, email: email)
         let login = try await auth.login(username: username, password: Self.password)
