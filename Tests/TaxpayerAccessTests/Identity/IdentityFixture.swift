@@ -134,6 +134,12 @@ struct IdentityWorld {
     @discardableResult
     func signedInWithEmailCodes(username: String = "pat.client", email: String = "pat@client.example") async throws -> String {
         try await registerAndActivate(username: username, email: email)
+        return try await setUpEmailCodes(username: username, email: email)
+    }
+
+    /// Logs an activated logon in for the first time and sets up email codes; returns a signed-in session token.
+    @discardableResult
+    func setUpEmailCodes(username: String, email: String) async throws -> String {
         let login = try await auth.login(username: username, password: Self.password)
         _ = try await auth.beginTwoStepSetup(session: login.sessionToken, .email)
         try await auth.completeTwoStepSetup(session: login.sessionToken, code: try await lastCode(to: email))
