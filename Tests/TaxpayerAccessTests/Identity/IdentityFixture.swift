@@ -37,8 +37,8 @@ struct IdentityWorld {
     let context: ServiceContext
 
     init(policy: Policy = Policy.massTaxConnect.forTesting, hasher inner: (any SecretHasher)? = nil, seed: UInt64 = 7) {
-        let random = TestRandom(seed: seed)
-        hasher = CountingHasher(wrapping: inner ?? TestHasher())
+        let random = SeededRandom(seed: seed)
+        hasher = CountingHasher(wrapping: inner ?? Argon2idHasher(cost: policy.hashingCost))
         context = ServiceContext(
             store: store, directory: directory, clock: clock, random: random, hasher: hasher, policy: policy,
             texts: texts, secretKey: random.bytes(32), portalURL: "https://portal.example.gov")
@@ -153,37 +153,4 @@ struct IdentityWorld {
         let verified = try await auth.verifyCode(session: login.sessionToken, code: try await lastCode(to: email), trustDevice: trust)
         return (login.sessionToken, verified.deviceToken)
     }
-}
-
-/// A deterministic random source for tests (SplitMix64). Stand-in until `SeededRandom` is merged.
-final class TestRandom: RandomSource {
-    private let state: Mutex<UInt64>
-    init(seed: UInt64) { state = Mutex(seed) }
-    private func next() -> UInt64 {
-        state.withLock { s in
-            s &+= 0x9E37_79B9_7F4A_7C15
-            var z = s
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-    func bytes(_ count: Int) -> [UInt8] { (0..<count).map { _ in UInt8(truncatingIfNeeded: next()) } }
-    func uniform(_ upperBound: UInt32) -> UInt32 { UInt32(next() % UInt64(upperBound)) }
-}
-
-/// A fast salted stand-in hasher for tests, with a version so rehashing can be tested. Not a real hash.
-final class TestHasher: SecretHasher {
-    let version: Int
-    private let counter = Mutex(0)
-    init(version: Int = 2) { self.version = version }
-    func hash(_ secret: String) async throws -> String {
-        let salt = counter.withLock { $0 += 1; return $0 }
-        return "$test$v=\(version)$\(salt)$" + Data(secret.utf8.reversed()).base64EncodedString()
-    }
-    func verify(_ secret: String, against encoded: String) async -> Bool {
-        guard let last = encoded.split(separator: "$").last else { return false }
-        return encoded.hasPrefix("$test$") && String(last) == Data(secret.utf8.reversed()).base64EncodedString()
-    }
-    func needsRehash(_ encoded: String) -> Bool { !encoded.hasPrefix("$test$v=\(version)$") }
 }
