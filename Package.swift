@@ -22,6 +22,8 @@ let package = Package(
         ),
         .target(name: "TaxpayerAccessInMemory", dependencies: ["TaxpayerAccess"]),
         .target(name: "TaxpayerAccessTesting", dependencies: ["TaxpayerAccess", "TaxpayerAccessInMemory"]),
+        .executableTarget(name: "CreateLogon", dependencies: ["TaxpayerAccess", "TaxpayerAccessInMemory"], path: "Examples/CreateLogon"),
+        .executableTarget(name: "RecoverPassword", dependencies: ["TaxpayerAccess", "TaxpayerAccessInMemory"], path: "Examples/RecoverPassword"),
         .testTarget(name: "TaxpayerAccessTests", dependencies: ["TaxpayerAccess", "TaxpayerAccessInMemory", "TaxpayerAccessTesting"]),
         .testTarget(name: "TaxpayerAccessInMemoryTests", dependencies: ["TaxpayerAccessInMemory", "TaxpayerAccessTesting"]),
         .testTarget(name: "TaxpayerAccessTestingTests", dependencies: ["TaxpayerAccessTesting", "TaxpayerAccessInMemory"]),
