@@ -179,10 +179,7 @@ public struct Profile: Sendable {
             try await context.endSessionsAndRevokeDevices(of: actor.id, keep: nil, actor: actor.actor, now: now, into: &changes)
             var deleted = current.value
             deleted.status = .deleted
-            if var secondary = deleted.secondary {
-                secondary.groups = []  // P2: its memberships end with it
-                deleted.secondary = secondary
-            }
+            // P2: a secondary logon's group memberships end with it: a deleted logon is reached by no path (L4).
             changes.update(.logon(deleted), from: current.version)
             changes.audit(AuditEvent(time: now, actor: actor.actor, action: .profileDeleted, subject: "logon/\(deleted.id)",
                                      before: .logon(current.value), after: .logon(deleted)))
