@@ -43,6 +43,8 @@ let package = Package(
         ),
         .executableTarget(name: "ThirdPartyAccess", dependencies: ["TaxpayerAccess", "TaxpayerAccessInMemory", "TaxpayerAccessTesting"], path: "Examples/ThirdPartyAccess"),
         .executableTarget(name: "FirmSecurityGroups", dependencies: ["TaxpayerAccess", "TaxpayerAccessInMemory", "TaxpayerAccessTesting"], path: "Examples/FirmSecurityGroups"),
+        .executableTarget(name: "CreateLogon", dependencies: ["TaxpayerAccess", "TaxpayerAccessInMemory"], path: "Examples/CreateLogon"),
+        .executableTarget(name: "RecoverPassword", dependencies: ["TaxpayerAccess", "TaxpayerAccessInMemory"], path: "Examples/RecoverPassword"),
         .testTarget(name: "TaxpayerAccessTests", dependencies: ["TaxpayerAccess", "TaxpayerAccessInMemory", "TaxpayerAccessTesting"]),
         .testTarget(name: "TaxpayerAccessInMemoryTests", dependencies: ["TaxpayerAccessInMemory", "TaxpayerAccessTesting"]),
         .testTarget(name: "TaxpayerAccessTestingTests", dependencies: ["TaxpayerAccessTesting", "TaxpayerAccessInMemory"]),

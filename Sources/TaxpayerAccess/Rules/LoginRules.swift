@@ -1,0 +1,72 @@
+#if canImport(FoundationEssentials)
+public import FoundationEssentials
+#else
+public import Foundation
+#endif
+
+extension AuditAction {
+    /// A password was accepted and a session opened that still awaits two-step verification or its set-up.
+    public static let passwordAccepted = AuditAction("login.passwordAccepted")
+    /// A two-step method was added or removed (RULES A3, P1).
+    public static let twoStepChanged = AuditAction("twoStep.changed")
+    /// A password reset link or username reminder was asked for (RULES V1, V2).
+    public static let recoveryRequested = AuditAction("recovery.requested")
+    /// A password hash made with older parameters was upgraded at a good login.
+    public static let passwordRehashed = AuditAction("password.rehashed")
+    /// An application was refused by the agency.
+    public static let registrationRejected = AuditAction("registration.rejected")
+}
+
+/// The pure decisions of the password step of a login (RULES A1, A2).
+public enum LoginRules {
+    /// The one answer to an unknown username and a wrong password (RULES A1).
+    public static let invalidCredentials = AccessError(
+        .invalidCredentials, "The username or password is not correct.")
+
+    /// The answer while a logon is locked (RULES A2).
+    public static func lockedOut(until: Date, now: Date) -> AccessError {
+        let minutes = max(1, Int((until.timeIntervalSince(now) / 60).rounded(.up)))
+        return AccessError(
+            .lockedOut,
+            "Too many attempts failed, so this logon is locked. Try again in \(minutes) minute\(minutes == 1 ? "" : "s"), or reset your password.")
+    }
+
+    /// Whether a logon is locked at `now` (RULES A2).
+    public static func isLocked(_ logon: Logon, now: Date) -> Bool {
+        if let until = logon.lockedUntil { return now < until }
+        return false
+    }
+
+    /// The logon after one more failed password (RULES A2), and whether that failure locked it. The count starts
+    /// again after a lock, so each lock needs a fresh run of consecutive failures.
+    public static func afterFailure(_ logon: Logon, now: Date, policy: Policy) -> (logon: Logon, locked: Bool) {
+        var updated = logon
+        if let until = updated.lockedUntil, until <= now { updated.lockedUntil = nil }
+        updated.failedLogins += 1
+        guard updated.failedLogins >= policy.lockoutThreshold else { return (updated, false) }
+        updated.failedLogins = 0
+        updated.lockedUntil = now.addingTimeInterval(policy.lockoutDuration.timeInterval)
+        return (updated, true)
+    }
+
+    /// The logon after a correct password: the failure count cleared and any expired lock lifted.
+    public static func afterSuccess(_ logon: Logon) -> Logon {
+        var updated = logon
+        updated.failedLogins = 0
+        updated.lockedUntil = nil
+        return updated
+    }
+
+    /// The stage a session starts in after a correct password (RULES R12, A3, A6): set-up when the logon has no
+    /// two-step method yet; signed in when the device is trusted; otherwise a code is awaited.
+    public static func initialStage(_ logon: Logon, deviceTrusted: Bool) -> SessionStage {
+        if logon.twoStep.setupRequired { return .awaitingTwoStepSetup }
+        return deviceTrusted ? .authenticated : .awaitingCode
+    }
+
+    /// Whether a trusted-device record lets this logon skip two-step verification at `now` (RULES A6).
+    public static func deviceTrusted(_ device: TrustedDevice?, logon: LogonID, now: Date) -> Bool {
+        guard let device, device.logon == logon, device.revokedAt == nil else { return false }
+        return now < device.expiresAt
+    }
+}
