@@ -20,16 +20,13 @@ extension AuditAction {
 /// The pure decisions of the password step of a login (RULES A1, A2).
 public enum LoginRules {
     /// The one answer to an unknown username and a wrong password (RULES A1).
+    ///
+    /// A locked logon gets this same answer, even to the right password (RULES A1, A2): a different answer would tell
+    /// a guesser that the username exists, and, during the lock, that a guess was right. The owner learns of the lock
+    /// by email.
     public static let invalidCredentials = AccessError(
-        .invalidCredentials, "The username or password is not correct.")
-
-    /// The answer while a logon is locked (RULES A2).
-    public static func lockedOut(until: Date, now: Date) -> AccessError {
-        let minutes = max(1, Int((until.timeIntervalSince(now) / 60).rounded(.up)))
-        return AccessError(
-            .lockedOut,
-            "Too many attempts failed, so this logon is locked. Try again in \(minutes) minute\(minutes == 1 ? "" : "s"), or reset your password.")
-    }
+        .invalidCredentials,
+        "The username or password is not correct, or the logon is locked for a while after too many failed attempts. Try again later, or reset your password.")
 
     /// Whether a logon is locked at `now` (RULES A2).
     public static func isLocked(_ logon: Logon, now: Date) -> Bool {

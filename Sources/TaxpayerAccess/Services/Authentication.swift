@@ -81,7 +81,8 @@ public struct Authentication: Sendable {
     ///
     /// - Parameter deviceToken: a token from an earlier ``verifyCode(session:code:trustDevice:)``; a live one skips
     ///   the code (A6).
-    /// - Throws: `.invalidCredentials`, `.lockedOut`, `.stepRequired` (not activated yet), `.tooManyResends`.
+    /// - Throws: `.invalidCredentials` (also while locked, RULES A1/A2), `.stepRequired` (not activated yet),
+    ///   `.tooManyResends`.
     public func login(username: String, password: String, deviceToken: String? = nil) async throws -> LoginResult {
         let found = try await context.store.logon(byUsername: username)
         guard let found, found.value.status == .active, let encoded = found.value.credentials.passwordHash else {
@@ -90,14 +91,13 @@ public struct Authentication: Sendable {
             throw LoginRules.invalidCredentials
         }
         let start = context.clock.now()
-        if let until = found.value.lockedUntil, LoginRules.isLocked(found.value, now: start) {
+        if LoginRules.isLocked(found.value, now: start) {
             _ = await context.hasher.verify(password, against: encoded)  // A1: same cost; the result is not used
             try await context.store.commit(failedLoginAudit(subject: "logon/\(found.value.id)", note: "locked"))
-            throw LoginRules.lockedOut(until: until, now: start)
+            throw LoginRules.invalidCredentials  // A1, A2: the same answer as a wrong password
         }
         guard await context.hasher.verify(password, against: encoded) else {
-            let locked = try await recordFailedPassword(found.value.id)
-            if let locked { throw LoginRules.lockedOut(until: locked, now: context.clock.now()) }
+            _ = try await recordFailedPassword(found.value.id)
             throw LoginRules.invalidCredentials
         }
         let rehash = context.hasher.needsRehash(encoded) ? try await context.hasher.hash(password) : nil

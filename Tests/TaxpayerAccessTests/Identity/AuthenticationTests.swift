@@ -27,18 +27,25 @@ struct AuthenticationTests {
     }
 
     // A2: five consecutive failures lock the logon for 15 minutes, even against the right password; then it opens.
+    // A1: while locked, every answer is the one an unknown username gets, so the lock tells a guesser nothing
+    // (not that the username exists, nor that a guess during the lock was right); the owner is told by email.
     @Test func lockoutAndUnlock() async throws {
         let world = IdentityWorld()
         try await world.signedInWithEmailCodes()
-        for attempt in 1...5 {
+        let unknown = await #expect(throws: AccessError.self) {
+            try await world.auth.login(username: "nobody.here", password: "Wrong1234")
+        }
+        for _ in 1...5 {
             let error = await #expect(throws: AccessError.self) {
                 try await world.auth.login(username: "pat.client", password: "Wrong1234")
             }
-            #expect(error?.code == (attempt == 5 ? .lockedOut : .invalidCredentials))
+            #expect(error?.code == .invalidCredentials && error?.message == unknown?.message)
         }
-        await #expect(throws: AccessError(.lockedOut, "")) {
+        #expect(try await world.logon("pat.client").lockedUntil != nil)
+        let locked = await #expect(throws: AccessError.self) {
             try await world.auth.login(username: "pat.client", password: IdentityWorld.password)
         }
+        #expect(locked?.code == .invalidCredentials && locked?.message == unknown?.message)
         #expect(try await world.audit(.lockedOut).count == 1)  // U1
         #expect(try await world.mails(to: Self.email).contains { $0.subject == "Your logon is locked" })
         world.clock.advance(by: .seconds(15 * 60))
