@@ -2,8 +2,9 @@ import Foundation
 import Testing
 
 /// Runs the built `taxpayer-access` binary in a temporary directory of its own, as swift-argument-parser's example
-/// tests do. Each ``CLI`` is a fresh working directory, so the default database `taxpayer-access.db` is the test's own.
-struct CLI {
+/// tests do. Each ``CLI`` is a fresh working directory, so the default database `taxpayer-access.db` is the test's own;
+/// it is removed when the value goes.
+final class CLI {
     struct Result {
         var status: Int32
         var stdout: String
@@ -18,6 +19,10 @@ struct CLI {
     init() throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("taxpayer-access-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    deinit {
+        try? FileManager.default.removeItem(at: directory)
     }
 
     /// The default database of this working directory.
