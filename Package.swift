@@ -37,7 +37,7 @@ let package = Package(
         .executableTarget(
             name: "TaxpayerAccessCLI",
             dependencies: [
-                "TaxpayerAccess", "TaxpayerAccessInMemory",
+                "TaxpayerAccess", "TaxpayerAccessInMemory", "TaxpayerAccessSQLite",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -57,7 +57,8 @@ let package = Package(
                 "SQLiteCrashTestChild",
             ]
         ),
-        .testTarget(name: "TaxpayerAccessCLITests", dependencies: ["TaxpayerAccessCLI", "TaxpayerAccess"]),
+        // Runs the built `taxpayer-access`; SQLite to set up a printed-form request on a test's database file.
+        .testTarget(name: "TaxpayerAccessCLITests", dependencies: ["TaxpayerAccessCLI", "TaxpayerAccess", "TaxpayerAccessSQLite"]),
     ]
 )
 

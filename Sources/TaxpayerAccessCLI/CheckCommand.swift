@@ -2,24 +2,31 @@ import ArgumentParser
 import Foundation
 import TaxpayerAccess
 
-/// `taxpayer-access check --snapshot FILE`: answers JSON Lines questions from standard input (SNAPSHOT.md).
+/// `taxpayer-access check [--snapshot FILE]`: answers JSON Lines questions from standard input (SNAPSHOT.md), from a
+/// snapshot document or, without one, from the database.
 struct CheckCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
-        abstract: "Answer access questions read as JSON Lines on standard input, one answer line per question.")
+        abstract: "Answer access questions read as JSON Lines on standard input, one answer line per question.",
+        discussion: "With --snapshot the answers come from that document (SNAPSHOT.md); without it, from the database.")
 
-    @Option(name: .long, help: "The snapshot document to answer from.")
-    var snapshot: String
+    @OptionGroup var options: DatabaseOptions
+
+    @Option(name: .long, help: "A snapshot document to answer from instead of the database.")
+    var snapshot: String?
 
     func run() async throws {
-        try await reportingErrors {
-            let resolver = AccessResolver(snapshot: try loadSnapshot(snapshot))
-            let answerer = QuestionAnswerer(resolver: resolver)
-            let output = FileHandle.standardOutput
-            while let line = readLine(strippingNewline: true) {
-                guard let answer = answerer.answer(line) else { continue }
-                output.write(Data((answer + "\n").utf8))
-            }
+        let resolver: AccessResolver
+        if let snapshot {
+            resolver = AccessResolver(snapshot: try loadSnapshot(snapshot))
+        } else {
+            resolver = try await AccessResolver.load(from: try openStore(at: options.database, .mustExist))
+        }
+        let answerer = QuestionAnswerer(resolver: resolver)
+        let output = FileHandle.standardOutput
+        while let line = readLine(strippingNewline: true) {
+            guard let answer = answerer.answer(line) else { continue }
+            output.write(Data((answer + "\n").utf8))
         }
     }
 }

@@ -3,57 +3,62 @@ import Foundation
 import TaxpayerAccess
 import TaxpayerAccessInMemory
 
-/// `taxpayer-access`: the reference harness over the library (SNAPSHOT.md).
+/// `taxpayer-access`: the reference harness over the library, on an SQLite file (Documentation/Operations.md).
 @main
 struct TaxpayerAccessCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "taxpayer-access",
-        abstract: "Answer access questions, import and export access snapshots (taxpayer-access-snapshot/1).",
-        subcommands: [CheckCommand.self, ImportCommand.self, ExportCommand.self])
-}
+        abstract: "Run TaxpayerAccess on one SQLite file: the demo, operator commands, snapshots and access questions.",
+        discussion: """
+            Every command but `demo` works on --database (default: \(DatabaseOptions.defaultPath) in the working \
+            directory). Start with `taxpayer-access demo`.
+            """,
+        subcommands: [
+            DemoCommand.self, TaxpayerCommand.self, AccountCommand.self, RequestsCommand.self,
+            WhoHasAccessCommand.self, AuditCommand.self, DeliverMailCommand.self, CheckCommand.self,
+            ImportCommand.self, ExportCommand.self,
+        ])
 
-/// The one place a command gets its store: an in-memory store for now; a durable default replaces it later.
-func makeStore() async throws -> any AccessStore {
-    InMemoryAccessStore()
-}
-
-/// Reads and validates a snapshot file.
-func loadSnapshot(_ path: String) throws -> AccessSnapshot {
-    let data: Data
-    do {
-        data = try Data(contentsOf: URL(fileURLWithPath: path))
-    } catch {
-        throw CLIError("cannot read \(path)")
+    /// Parses and runs the command; every failure becomes one line on standard error and a non-zero exit — never a
+    /// stack trace, never a usage page (help itself still prints in full).
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var command = command as? any AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success { exit(withError: error) }  // --help, --version
+            if let line = errorLine(for: error) {
+                FileHandle.standardError.write(Data("taxpayer-access: \(line)\n".utf8))
+            }
+            terminate(code == .success ? 1 : code.rawValue)
+        }
     }
-    do {
-        return try AccessSnapshot.decode(from: data)
-    } catch let error as SnapshotError {
-        throw CLIError("\(path): \(error)")
+
+    /// The one line shown for an error; `nil` for a bare exit code.
+    static func errorLine(for error: any Error) -> String? {
+        let text: String
+        switch error {
+        case let error as CLIError: text = error.description
+        case let error as AccessError: text = error.message  // written to be safe to show (RULES R3, A1, V1, X2)
+        case let error as SnapshotError: text = error.description
+        case let error as StoreError: text = "store: \(error.message)"
+        case let error as EMLFileMailer.Refusal: text = "mail: \(error.message)"
+        case is ExitCode: return nil
+        default:
+            text = message(for: error)
+            if error is ValidationError || String(reflecting: type(of: error)).hasPrefix("ArgumentParser.") {
+                return firstLine(text) + " (see --help)"  // a mistyped command line
+            }
+        }
+        return firstLine(text)
     }
-}
 
-/// A failure reported as one line on standard error.
-struct CLIError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}
-
-/// Runs a command body, turning every failure into one line on standard error and exit status 1.
-func reportingErrors(_ body: () async throws -> Void) async throws {
-    do {
-        try await body()
-    } catch let error as CLIError {
-        fail(error.description)
-    } catch let error as SnapshotError {
-        fail(error.description)
-    } catch let error as StoreError {
-        fail("store: \(error.message)")
-    } catch {
-        fail("\(error)")
+    private static func firstLine(_ text: String) -> String {
+        text.split(whereSeparator: \.isNewline).first.map(String.init) ?? "failed"
     }
-}
-
-private func fail(_ message: String) -> Never {
-    FileHandle.standardError.write(Data("taxpayer-access: \(message)\n".utf8))
-    exit(1)
 }

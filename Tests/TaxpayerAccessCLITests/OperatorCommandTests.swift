@@ -1,0 +1,226 @@
+import Foundation
+import Testing
+import TaxpayerAccess
+import TaxpayerAccessSQLite
+
+/// The operator commands on the database file: taxpayer, account, requests, who-has-access, audit, deliver-mail.
+@Suite("taxpayer-access operator commands")
+struct OperatorCommandTests {
+    // MARK: taxpayer, account (T1–T4)
+
+    @Test("taxpayer add and account add, then taxpayer list shows them with the ID masked (T1, T2, T4)")
+    func addAndList() throws {
+        let cli = try CLI()
+        let added = try cli.run(
+            "taxpayer", "add", "--id", "T1", "--id-type", "FEIN", "--id-number", "04-1234567", "--legal-name",
+            "Acme Payroll LLC", "--kind", "business")
+        #expect(added.status == 0, "stderr: \(added.stderr)")
+        #expect(try cli.run("taxpayer", "add", "--id", "T9", "--id-type", "ssn", "--id-number", "123456789",
+                            "--legal-name", "Pat Client", "--kind", "individual").status == 0)
+        #expect(try cli.run("account", "add", "--taxpayer", "T1", "--id", "A1", "--type", "withholding").status == 0)
+        #expect(try cli.run("account", "add", "--taxpayer", "T1", "--id", "A2", "--type", "salesAndUse",
+                            "--status", "closed").status == 0)
+        let list = try cli.run("taxpayer", "list")
+        #expect(list.status == 0)
+        #expect(list.lines == [
+            #"T1 FEIN **-***4567 "Acme Payroll LLC" business: A1 withholding active, A2 salesAndUse closed"#,
+            #"T9 SSN ***-**-6789 "Pat Client" individual: no accounts"#,
+        ])
+        #expect(!list.stdout.contains("041234567") && !list.stdout.contains("123456789"))
+        // The key beside the database: 32 bytes, readable by the owner only.
+        let key = cli.database.path + ".key"
+        let attributes = try FileManager.default.attributesOfItem(atPath: key)
+        #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
+        #expect((attributes[.size] as? NSNumber)?.intValue == 32)
+    }
+
+    @Test("taxpayer add refuses a bad ID, a bad kind and an ID pair another taxpayer holds; one line each (T1)")
+    func taxpayerAddErrors() throws {
+        let cli = try CLI()
+        CLI.expectOneLineError(
+            try cli.run("taxpayer", "add", "--id", "T1", "--id-type", "SSN", "--id-number", "12", "--legal-name", "X",
+                        "--kind", "individual"),
+            containing: "9 digits")
+        CLI.expectOneLineError(
+            try cli.run("taxpayer", "add", "--id", "T1", "--id-type", "SSN", "--id-number", "123456789", "--legal-name",
+                        "X", "--kind", "company"),
+            containing: "--kind company")
+        CLI.expectOneLineError(try cli.run("taxpayer", "add", "--id", "T1"), containing: "--id-type")
+        #expect(try cli.run("taxpayer", "add", "--id", "T1", "--id-type", "SSN", "--id-number", "123456789",
+                            "--legal-name", "Pat Client", "--kind", "individual").status == 0)
+        CLI.expectOneLineError(
+            try cli.run("taxpayer", "add", "--id", "T2", "--id-type", "SSN", "--id-number", "123-45-6789",
+                        "--legal-name", "Someone Else", "--kind", "individual"),
+            containing: "Another taxpayer (T1) already has this ID type and number.")
+    }
+
+    @Test("taxpayer list and account add name a missing database and an unknown taxpayer; one line each (T2)")
+    func listAndAccountErrors() throws {
+        let cli = try CLI()
+        CLI.expectOneLineError(try cli.run("taxpayer", "list"), containing: "no database at taxpayer-access.db")
+        #expect(try cli.run("taxpayer", "add", "--id", "T1", "--id-type", "SSN", "--id-number", "123456789",
+                            "--legal-name", "Pat Client", "--kind", "individual").status == 0)
+        CLI.expectOneLineError(
+            try cli.run("account", "add", "--taxpayer", "T404", "--id", "A1", "--type", "withholding"),
+            containing: "unknown taxpayer T404")
+        CLI.expectOneLineError(
+            try cli.run("account", "add", "--taxpayer", "T1", "--id", "A1", "--type", "Not A Type"),
+            containing: "camelCase")
+        CLI.expectOneLineError(
+            try cli.run("account", "add", "--taxpayer", "T1", "--id", "A1", "--type", "withholding", "--status", "open"),
+            containing: "--status open")
+    }
+
+    // MARK: requests, who-has-access (X4, X5, W1, U2)
+
+    /// Imports a firm and a client and files a printed-form request from the firm through ``ThirdPartyAccess``;
+    /// returns its confirmation number.
+    static func printedFormRequest(in cli: CLI) async throws -> String {
+        let file = try cli.write(Documents.firmAndClient, to: "world.json")
+        let imported = try cli.run("import", "--snapshot", file)
+        try #require(imported.status == 0, "stderr: \(imported.stderr)")
+        let store = try SQLiteAccessStore(path: cli.database.path)
+        // A snapshot carries no "own taxpayer" of a logon; X1 needs the firm's, so the test gives it.
+        let firm = try #require(try await store.logon("L1"))
+        var owner = firm.value
+        owner.ownTaxpayer = "T1"
+        let random = SecureRandom()
+        let (token, hash) = SecretToken.generate(using: random)
+        var changes = ChangeSet()
+        changes.update(.logon(owner), from: firm.version)
+        changes.insert(.session(Session(
+            id: "S1", tokenHash: hash, logon: "L1", stage: .authenticated, createdAt: Date(), lastActivityAt: Date())))
+        try await store.commit(changes)
+        let context = ServiceContext(
+            store: store, directory: EmptyDirectory(), clock: SystemTimeSource(), random: random,
+            hasher: Argon2idHasher(cost: .minimum), policy: .massTaxConnect, texts: NoTexts(),
+            secretKey: SecretBox.generateKey(using: random))
+        let receipt = try await ThirdPartyAccess(context: context).requestAccess(
+            token, idType: .ssn, idNumber: "123-45-6789", legalName: "Pat Client",
+            accounts: ["A90": .fileAndPay, "A91": .fileAndPay], channel: .printedForm)
+        return receipt.confirmationNumber
+    }
+
+    @Test("requests list shows the printed-form request; decide approves it at other levels than asked (X4, X5, X7)")
+    func listAndDecide() async throws {
+        let cli = try CLI()
+        let number = try await Self.printedFormRequest(in: cli)
+        let pending = try cli.run("requests", "list", "--pending")
+        #expect(pending.status == 0)
+        try #require(pending.lines.count == 1)
+        #expect(pending.lines[0].hasPrefix("\(number) pending printedForm: L1 (acme.owner) asks for taxpayer T9 (Pat Client) A90=fileAndPay A91=fileAndPay"))
+        let decided = try cli.run(
+            "requests", "decide", "--confirmation", number, "--approve", "--level", "A90=viewOnly", "--level",
+            "A91=fileAndPay", "--operator", "clerk 7")
+        #expect(decided.status == 0, "stderr: \(decided.stderr)")
+        #expect(decided.stdout.contains("approved: A90=viewOnly A91=fileAndPay"))
+        #expect(try cli.run("requests", "list", "--pending").lines == ["no pending requests"])
+        #expect(try cli.run("requests", "list").lines.first?.hasPrefix("\(number) approved printedForm") == true)
+        let who = try cli.run("who-has-access", "T9")
+        #expect(who.lines == ["L1 acme.owner A90=viewOnly A91=fileAndPay", "L3 pat.client A90=allAccess A91=allAccess"])
+        // U1: the operator is the actor of the decision.
+        #expect(try cli.run("audit", "--subject", "accessRequest/").stdout.contains("agency (clerk 7)"))
+    }
+
+    @Test("requests decide: unknown confirmation, both or neither verdict, a bad level, a decided request; one line each (X4)")
+    func decideErrors() async throws {
+        let cli = try CLI()
+        CLI.expectOneLineError(try cli.run("requests", "list"), containing: "no database at")
+        let number = try await Self.printedFormRequest(in: cli)
+        CLI.expectOneLineError(
+            try cli.run("requests", "decide", "--confirmation", "0-000-000-000", "--deny", "--operator", "clerk"),
+            containing: "There is no request with that confirmation number.")
+        CLI.expectOneLineError(
+            try cli.run("requests", "decide", "--confirmation", number, "--approve", "--deny", "--operator", "clerk"),
+            containing: "exactly one of --approve and --deny")
+        CLI.expectOneLineError(
+            try cli.run("requests", "decide", "--confirmation", number, "--approve", "--operator", "clerk"),
+            containing: "--level")
+        CLI.expectOneLineError(
+            try cli.run("requests", "decide", "--confirmation", number, "--approve", "--level", "A90=everything",
+                        "--operator", "clerk"),
+            containing: "unknown level \"everything\"")
+        CLI.expectOneLineError(
+            try cli.run("requests", "decide", "--confirmation", number, "--deny"), containing: "--operator")
+        #expect(try cli.run("requests", "decide", "--confirmation", number, "--deny", "--operator", "clerk").status == 0)
+        CLI.expectOneLineError(
+            try cli.run("requests", "decide", "--confirmation", number, "--deny", "--operator", "clerk"),
+            containing: "already denied")
+        #expect(try cli.run("who-has-access", "T9").lines == ["L3 pat.client A90=allAccess A91=allAccess"])
+    }
+
+    @Test("who-has-access --at answers from the audit log: before the decision the firm had nothing (U2)")
+    func whoHasAccessAt() async throws {
+        let cli = try CLI()
+        let number = try await Self.printedFormRequest(in: cli)
+        let beforeDecision = Date().formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+        #expect(try cli.run("requests", "decide", "--confirmation", number, "--approve", "--level", "A90=allAccess",
+                            "--level", "A91=none", "--operator", "clerk").status == 0)
+        #expect(try cli.run("who-has-access", "T9").lines
+            == ["L1 acme.owner A90=allAccess", "L3 pat.client A90=allAccess A91=allAccess"])
+        #expect(try cli.run("who-has-access", "T9", "--at", beforeDecision).lines
+            == ["L3 pat.client A90=allAccess A91=allAccess"])
+        #expect(try cli.run("who-has-access", "T9", "--at", "2000-01-01T00:00:00Z").lines
+            == ["no logon has access to taxpayer T9 at 2000-01-01T00:00:00.000Z"])
+        CLI.expectOneLineError(try cli.run("who-has-access", "T404"), containing: "unknown taxpayer T404")
+        CLI.expectOneLineError(try cli.run("who-has-access", "T9", "--at", "last week"), containing: "--at last week")
+    }
+
+    // MARK: audit (U1)
+
+    @Test("audit prints one tab-separated line per event, filtered by --after, --limit and --subject (U1)")
+    func audit() throws {
+        let cli = try CLI()
+        #expect(try cli.run("taxpayer", "add", "--id", "T1", "--id-type", "SSN", "--id-number", "123456789",
+                            "--legal-name", "Pat Client", "--kind", "individual", "--operator", "clerk 7").status == 0)
+        #expect(try cli.run("account", "add", "--taxpayer", "T1", "--id", "A1", "--type", "personalIncome").status == 0)
+        #expect(try cli.run("account", "add", "--taxpayer", "T1", "--id", "A2", "--type", "withholding").status == 0)
+        let all = try cli.run("audit")
+        #expect(all.status == 0)
+        try #require(all.lines.count == 3)
+        let fields = all.lines[0].split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+        try #require(fields.count == 6)
+        #expect(fields[0] == "1")
+        #expect(fields[2] == "agency (clerk 7)")
+        #expect(fields[3] == "agency.taxpayerLoaded")
+        #expect(fields[4] == "taxpayer/T1")
+        #expect(try cli.run("audit", "--after", "1").lines.map { $0.prefix(2) } == ["2\t", "3\t"])
+        #expect(try cli.run("audit", "--limit", "1").lines.count == 1)
+        #expect(try cli.run("audit", "--subject", "account/").lines.map { $0.split(separator: "\t")[4] } == ["account/A1", "account/A2"])
+        CLI.expectOneLineError(try cli.run("audit", "--limit", "0"), containing: "--limit")
+        CLI.expectOneLineError(try cli.run("audit", "--database", "missing.db"), containing: "no database at missing.db")
+    }
+
+    // MARK: deliver-mail (N2)
+
+    @Test("deliver-mail writes the outbox as .eml files and sends each mail once (N2)")
+    func deliverMail() async throws {
+        let cli = try CLI()
+        let number = try await Self.printedFormRequest(in: cli)
+        #expect(try cli.run("requests", "decide", "--confirmation", number, "--deny", "--operator", "clerk").status == 0)
+        let first = try cli.run("deliver-mail", "--folder", "mail")
+        #expect(first.status == 0, "stderr: \(first.stderr)")
+        let sent = try #require(first.stdout.split(separator: ",").first.flatMap { Int($0.dropFirst("sent ".count)) })
+        #expect(sent >= 1)
+        #expect(first.stdout.contains("failed 0, remaining 0"))
+        let folder = cli.directory.appendingPathComponent("mail")
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".eml") }
+        #expect(files.count == sent)
+        let text = try String(contentsOf: folder.appendingPathComponent(files[0]), encoding: .utf8)
+        #expect(text.contains("From: noreply@portal.example.gov\r\n"))
+        #expect(try cli.run("deliver-mail", "--folder", "mail").lines == ["sent 0, failed 0, remaining 0"])
+        CLI.expectOneLineError(try cli.run("deliver-mail"), containing: "--folder")
+    }
+}
+
+/// A system of record that knows nobody (the operator commands need none).
+struct EmptyDirectory: TaxpayerDirectory {
+    func entry(for taxID: TaxIdentifier) async throws -> DirectoryEntry? { nil }
+    func filedReturns(for taxID: TaxIdentifier, accountType: AccountType) async throws -> [FiledReturn] { [] }
+    func signUpLetters(for taxID: TaxIdentifier) async throws -> [SignUpLetter] { [] }
+}
+
+/// A text gateway that sends nothing.
+struct NoTexts: TextMessenger {
+    func send(_ text: String, to phone: PhoneNumber) async throws {}
+}
