@@ -18,6 +18,11 @@ extension AccessSnapshot {
                 result.append(.account(TaxAccount(id: account.id, taxpayer: taxpayer.id, type: account.type, status: account.status)))
             }
         }
+        // The format carries no "own taxpayer" (the one a logon proved when it registered, RULES R11, X1). A logon
+        // that is Master Administrator of exactly one taxpayer is taken to own it, as a firm's parent logon does
+        // (RULES S1); otherwise it owns none, and cannot act as a third party until the agency says which it is.
+        var masterOf: [LogonID: [TaxpayerID]] = [:]
+        for role in roles where role.role == .masterAdministrator { masterOf[role.logon, default: []].append(role.taxpayer) }
         var parents: [LogonID] = []
         for logon in logons {
             let profile = logon.secondary.map { secondary in
@@ -30,7 +35,9 @@ extension AccessSnapshot {
             if let parent = profile?.parent { parents.append(parent) }
             result.append(.logon(Logon(
                 id: logon.id, username: logon.username, email: logon.email, fullName: "", status: logon.status,
-                clientManagement: logon.clientManagement, secondary: profile, activated: logon.status == .active)))
+                clientManagement: logon.clientManagement,
+                ownTaxpayer: profile == nil && masterOf[logon.id]?.count == 1 ? masterOf[logon.id]?.first : nil,
+                secondary: profile, activated: logon.status == .active)))
         }
         for role in roles {
             result.append(.role(RoleAssignment(

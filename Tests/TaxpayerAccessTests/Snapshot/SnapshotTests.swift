@@ -108,6 +108,16 @@ struct SnapshotTests {
         #expect(!exported.logons.contains { $0.id == "L5" })
     }
 
+    @Test("import takes a logon's own taxpayer from its one Master Administrator role (X1, S1)")
+    func importDerivesOwnTaxpayer() async throws {
+        let store = InMemoryAccessStore()
+        try await AccessSnapshot.decode(from: Data(Self.example.utf8)).import(into: store)
+        #expect(try await store.logon("L1")?.value.ownTaxpayer == "T1")   // the firm's parent: MA of T1 only
+        #expect(try await store.logon("L3")?.value.ownTaxpayer == "T9")
+        #expect(try await store.logon("L4")?.value.ownTaxpayer == nil)    // a Tax Administrator owns nothing
+        #expect(try await store.logon("L2")?.value.ownTaxpayer == nil)    // a secondary logon owns nothing
+    }
+
     @Test("encoding sorts arrays and keys")
     func stableEncoding() throws {
         var snapshot = try Self.decode(Self.example)
