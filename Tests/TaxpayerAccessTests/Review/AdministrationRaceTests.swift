@@ -48,3 +48,22 @@ struct AdministrationRaceTests {
         }
     }
 }
+
+@Suite("Review: authorization comes before lookups")
+struct AuthorizationFirstTests {
+    typealias C = Cast
+
+    @Test("M3, L4: a logon that is no MA of the taxpayer learns nothing about which logon ids exist")
+    func grantByNonMasterAdministratorIsRefusedBeforeTheLookup() async throws {
+        let cast = try await Cast.make()
+        for actor in [C.stranger, C.ownTA, C.parent, C.secondaryMA] {
+            let token = try await cast.token(actor)
+            await expectRefusal(.notAuthorized) {
+                try await cast.admin.grantTaxAdministrator(token, taxpayer: C.client, logon: "NOBODY", levels: [C.clientAccount: .viewOnly])
+            }
+            await expectRefusal(.notAuthorized) {
+                try await cast.admin.grantTaxAdministrator(token, taxpayer: C.client, logon: C.stranger, levels: [C.clientAccount: .viewOnly])
+            }
+        }
+    }
+}
