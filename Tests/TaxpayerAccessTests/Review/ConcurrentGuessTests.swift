@@ -81,45 +81,43 @@ struct ConcurrentGuessTests {
         return succeeded.count
     }
 
-    @Test("A4: concurrent guesses at a login code get no more tries than the policy allows")
-    func loginCodeTriesHoldUnderConcurrency() async throws {
+    @Test("A4: concurrent guesses at a login or set-up code get no more tries than the policy allows",
+          arguments: [CodePurpose.login, .setup])
+    func triesHoldUnderConcurrency(purpose: CodePurpose) async throws {
         let policy = Policy.massTaxConnect.forTesting
         let gate = GateHasher(wrapping: Argon2idHasher(cost: policy.hashingCost))
         let world = IdentityWorld(policy: policy, hasher: gate)
-        try await world.signedInWithEmailCodes()
-        let login = try await world.auth.login(username: "pat.client", password: IdentityWorld.password)
-        let code = try await world.lastCode(to: "pat@client.example")
-        let wrong = code == "000000" ? "111111" : "000000"
         let auth = world.auth
-        let token = login.sessionToken
-        let guesses = policy.codeMaxFailedAttempts + 4
-        let succeeded = await Self.race(gate, guesses: guesses) {
-            _ = try await auth.verifyCode(session: token, code: wrong)
+        let token: String
+        if purpose == .login {
+            try await world.signedInWithEmailCodes()
+            token = try await auth.login(username: "pat.client", password: IdentityWorld.password).sessionToken
+        } else {
+            try await world.registerAndActivate()
+            token = try await auth.login(username: "pat.client", password: IdentityWorld.password).sessionToken
+            _ = try await auth.beginTwoStepSetup(session: token, .email)
         }
-        #expect(succeeded == 0)
-        #expect(gate.arrived <= policy.codeMaxFailedAttempts, "A4: \(gate.arrived) codes checked, at most \(policy.codeMaxFailedAttempts) allowed")
-        // The code died of its tries: the right one no longer works.
-        await #expect(throws: AccessError.self) { try await auth.verifyCode(session: token, code: code) }
-        #expect(try await world.audit(.codeFailed).count == policy.codeMaxFailedAttempts)
-    }
-
-    @Test("A4: concurrent guesses at a set-up code get no more tries than the policy allows")
-    func setupCodeTriesHoldUnderConcurrency() async throws {
-        let policy = Policy.massTaxConnect.forTesting
-        let gate = GateHasher(wrapping: Argon2idHasher(cost: policy.hashingCost))
-        let world = IdentityWorld(policy: policy, hasher: gate)
-        try await world.registerAndActivate()
-        let login = try await world.auth.login(username: "pat.client", password: IdentityWorld.password)
-        _ = try await world.auth.beginTwoStepSetup(session: login.sessionToken, .email)
         let code = try await world.lastCode(to: "pat@client.example")
         let wrong = code == "000000" ? "111111" : "000000"
-        let auth = world.auth
-        let token = login.sessionToken
         let succeeded = await Self.race(gate, guesses: policy.codeMaxFailedAttempts + 4) {
-            try await auth.completeTwoStepSetup(session: token, code: wrong)
+            if purpose == .login {
+                _ = try await auth.verifyCode(session: token, code: wrong)
+            } else {
+                try await auth.completeTwoStepSetup(session: token, code: wrong)
+            }
         }
         #expect(succeeded == 0)
-        #expect(gate.arrived <= policy.codeMaxFailedAttempts, "A4: \(gate.arrived) codes checked, at most \(policy.codeMaxFailedAttempts) allowed")
+        #expect(gate.arrived <= policy.codeMaxFailedAttempts,
+                "A4: \(gate.arrived) codes checked, at most \(policy.codeMaxFailedAttempts) allowed")
+        #expect(try await world.audit(.codeFailed).count == policy.codeMaxFailedAttempts)
+        // The code died of its tries (and the session with it): the right one no longer works.
+        await #expect(throws: AccessError.self) {
+            if purpose == .login {
+                _ = try await auth.verifyCode(session: token, code: code)
+            } else {
+                try await auth.completeTwoStepSetup(session: token, code: code)
+            }
+        }
     }
 
     @Test("A4: a correct code after wrong ones still works, and its try is not counted against the next code")
