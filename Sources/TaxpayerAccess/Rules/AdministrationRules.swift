@@ -80,11 +80,20 @@ public enum AdministrationRules {
         var updated = role.value
         updated.role = .taxAdministrator
         updated.accountLevels = newLevels
-        return change(
+        var decision = change(
             state, actor: actor, before: role, after: updated, action: .roleChanged, now: now,
             subject: "Your access has changed",
             details: "You are no longer a Master Administrator of \(state.taxpayer.legalName). Your access now:\n"
                 + AccessMail.describe(newLevels, accounts: state.accounts))
+        // M2: the demotion relies on the other active MAs staying MAs. Writing their roles back unchanged at the
+        // versions read makes two crossing demotions (each MA demoting the other at once) conflict, so the second
+        // is decided again and refused, instead of both committing and leaving no active MA.
+        for other in state.roles where other.value.logon != target && other.value.status == .active
+            && other.value.role == .masterAdministrator && state.logons[other.value.logon]?.status == .active
+        {
+            decision.changes.update(.role(other.value), from: other.version)
+        }
+        return decision
     }
 
     /// RULES M3: cancels a Tax Administrator's access. Irreversible: the role stays cancelled, and only a new grant

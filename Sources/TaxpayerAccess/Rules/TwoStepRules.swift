@@ -48,6 +48,33 @@ public enum TwoStepRules {
         if code.consumed || now >= code.expiresAt { throw invalidCode }
     }
 
+    /// The code record with one more try counted *before* the code is checked (RULES A4), so that concurrent
+    /// guesses can never get more tries than the policy allows: each must first win a write of this count. Throws
+    /// like ``usable(_:now:policy:)`` when the code may not be tried any more.
+    public static func chargingTry(_ code: VerificationCode, now: Date, policy: Policy) throws(AccessError)
+        -> VerificationCode
+    {
+        try usable(code, now: now, policy: policy)
+        var charged = code
+        charged.failedAttempts += 1
+        return charged
+    }
+
+    /// The code record after a correct try (RULES A4): used up, and the try charged for it by
+    /// ``chargingTry(_:now:policy:)`` given back, so the count stays the number of wrong tries.
+    public static func afterCorrectTry(_ code: VerificationCode) -> VerificationCode {
+        var used = code
+        used.consumed = true
+        used.failedAttempts = max(0, code.failedAttempts - 1)
+        return used
+    }
+
+    /// Whether a wrong try that ``chargingTry(_:now:policy:)`` counted as try number `chargedAttempts` killed the
+    /// code (RULES A4): the try that used up the last one did.
+    public static func wrongTryKills(chargedAttempts: Int, policy: Policy) -> Bool {
+        chargedAttempts >= policy.codeMaxFailedAttempts
+    }
+
     /// The code record after a wrong try, and whether the code died of it (RULES A4).
     public static func afterWrongTry(_ code: VerificationCode, policy: Policy) -> (code: VerificationCode, dead: Bool) {
         var updated = code

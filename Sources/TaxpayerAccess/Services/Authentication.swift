@@ -200,10 +200,8 @@ public struct Authentication: Sendable {
         try Self.validateCodeShape(code, digits: context.policy.totpDigits)
         let policy = context.policy
         let now = context.clock.now()
-        guard let record = try await context.store.verificationCode(of: actor.id, purpose: .login) else {
-            throw TwoStepRules.invalidCode
-        }
-        try TwoStepRules.usable(record.value, now: now, policy: policy)
+        // A4: the try is counted before the code is checked.
+        let record = try await chargeTry(of: actor.id, purpose: .login, now: now)
         let logon = actor.logon
         let totpStep: UInt64?
         let correct: Bool
@@ -224,8 +222,7 @@ public struct Authentication: Sendable {
                 let session = try await context.store.session(byTokenHash: actor.session.tokenHash),
                 let current = try await context.store.logon(actor.id)
             else { throw TwoStepRules.invalidCode }
-            var used = fresh.value
-            used.consumed = true
+            let used = TwoStepRules.afterCorrectTry(fresh.value)
             var signedIn = session.value
             signedIn.stage = .authenticated
             signedIn.lastActivityAt = now
@@ -332,12 +329,14 @@ public struct Authentication: Sendable {
 
     func finishSetup(for actor: AuthenticatedActor, code: String) async throws {
         try Self.validateCodeShape(code, digits: context.policy.totpDigits)
-        let policy = context.policy
         let now = context.clock.now()
-        guard let record = try await context.store.verificationCode(of: actor.id, purpose: .setup),
-            let pending = record.value.pendingMethod
+        guard let started = try await context.store.verificationCode(of: actor.id, purpose: .setup),
+            started.value.pendingMethod != nil
         else { throw AccessError(.conflict, "Start setting up a two-step method first.") }
-        try TwoStepRules.usable(record.value, now: now, policy: policy)
+        let record = try await chargeTry(of: actor.id, purpose: .setup, now: now)
+        guard let pending = record.value.pendingMethod else {
+            throw AccessError(.conflict, "Start setting up a two-step method first.")
+        }
         let totpStep: UInt64?
         let correct: Bool
         if case .authenticator = pending {
@@ -357,8 +356,7 @@ public struct Authentication: Sendable {
                 let session = try await context.store.session(byTokenHash: actor.session.tokenHash),
                 let current = try await context.store.logon(actor.id)
             else { throw TwoStepRules.invalidCode }
-            var used = fresh.value
-            used.consumed = true
+            var used = TwoStepRules.afterCorrectTry(fresh.value)
             used.pendingMethod = nil
             var logon = current.value
             logon.twoStep = ProfileRules.adding(pending, to: logon.twoStep)
@@ -413,18 +411,44 @@ public struct Authentication: Sendable {
         }
     }
 
+    /// Counts one try against the logon's code before the code is checked (RULES A4): every check must first win
+    /// the write of its try, so concurrent guesses get no more tries than the policy allows between them.
+    ///
+    /// - Returns: the code record as charged.
+    /// - Throws: ``TwoStepRules/invalidCode`` or ``TwoStepRules/codeExhausted`` when no try is left.
+    private func chargeTry(of logon: LogonID, purpose: CodePurpose, now: Date) async throws
+        -> Versioned<VerificationCode>
+    {
+        // Each conflict means another try (or a new code) was written first; the tries are bounded, so is this.
+        try await context.commitRetrying(attempts: context.policy.codeMaxFailedAttempts + 2) {
+            () async throws -> (ChangeSet, Versioned<VerificationCode>) in
+            guard let current = try await context.store.verificationCode(of: logon, purpose: purpose) else {
+                throw TwoStepRules.invalidCode
+            }
+            let charged = try TwoStepRules.chargingTry(current.value, now: now, policy: context.policy)
+            var changes = ChangeSet()
+            changes.update(.verificationCode(charged), from: current.version)
+            return (changes, Versioned(charged, version: current.version + 1))
+        }
+    }
+
+    /// Records a wrong try already counted by ``chargeTry(of:purpose:now:)``; the try that used up the last one
+    /// kills the code.
     private func recordWrongCode(_ record: Versioned<VerificationCode>, session: Session, now: Date) async throws {
         try await context.commitRetrying { () async throws -> (ChangeSet, Void) in
-            guard let fresh = try await context.store.verificationCode(of: record.value.logon, purpose: record.value.purpose)
-            else { return (ChangeSet(), ()) }
-            let (updated, dead) = TwoStepRules.afterWrongTry(fresh.value, policy: context.policy)
             var changes = ChangeSet()
-            changes.update(.verificationCode(updated), from: fresh.version)
             changes.audit(AuditEvent(time: now, actor: .logon(record.value.logon), action: .codeFailed,
                                      subject: "logon/\(record.value.logon)",
-                                     note: "wrong \(record.value.purpose.rawValue) code \(updated.failedAttempts) of \(context.policy.codeMaxFailedAttempts)"))
-            if dead {
+                                     note: "wrong \(record.value.purpose.rawValue) code \(record.value.failedAttempts) of \(context.policy.codeMaxFailedAttempts)"))
+            if TwoStepRules.wrongTryKills(chargedAttempts: record.value.failedAttempts, policy: context.policy) {
                 // A4: the code dies; the session ends; the failure counts toward the lockout (A2).
+                if let fresh = try await context.store.verificationCode(of: record.value.logon, purpose: record.value.purpose),
+                    fresh.value.issuedAt == record.value.issuedAt, !fresh.value.consumed
+                {
+                    var dead = fresh.value
+                    dead.consumed = true
+                    changes.update(.verificationCode(dead), from: fresh.version)
+                }
                 if let live = try await context.store.session(byTokenHash: session.tokenHash), live.value.endedAt == nil {
                     var ended = live.value
                     ended.endedAt = now

@@ -138,10 +138,11 @@ public struct RegistrationService: Sendable {
         }
         // R2
         let entry = try await context.directory.entry(for: taxID)
+        // R3: the same directory work whether or not the ID is known, so the time taken tells nothing either.
+        let returns = try await context.directory.filedReturns(for: taxID, accountType: a.accountType)
+        let letters = try await context.directory.signUpLetters(for: taxID)
         var proved: AccountID?
         if let entry {
-            let returns = try await context.directory.filedReturns(for: taxID, accountType: a.accountType)
-            let letters = try await context.directory.signUpLetters(for: taxID)
             proved = RegistrationRules.provedAccount(
                 by: a.proof, accountType: a.accountType, accounts: entry.accounts, returns: returns, letters: letters)
         }

@@ -71,6 +71,8 @@ public struct TaxpayerAdministration: Sendable {
         let actor = try await context.authenticate(token).logon
         try await context.commitDecision {
             let state = try await context.accessState(of: taxpayer, actor: actor)
+            // Deny by default: whether a logon id exists is the MA's business only.
+            try Authorization.requireMasterAdministrator(actor, role: state.role(of: actor.id)?.value)
             guard let target = try await context.store.logon(logon)?.value else {
                 throw AccessError(.notFound, "There is no such logon.")
             }
