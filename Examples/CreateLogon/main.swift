@@ -25,15 +25,16 @@ directory.add(
                           amountDue: Cents(parsing: "1,234.56")!)])
 
 /// The latest outbox mail to an address (what a mailer would deliver).
-func lastMail(to address: String, subject: String? = nil) async throws -> OutboxMail {
+func lastMail(to address: String, subject: String? = nil) async throws -> OutgoingMail {
     let mails = try await store.records(ofKind: .mail).compactMap { if case .mail(let m) = $0.value { m } else { nil } }
-    return mails.filter { $0.to == address && (subject == nil || $0.subject == subject) }
+    let mail = mails.filter { $0.to == address && (subject == nil || $0.subject == subject) }
         .max { ($0.createdAt, $0.id.rawValue) < ($1.createdAt, $1.id.rawValue) }!
+    return try OutgoingMail(mail, openedWith: try context.mailBox())  // opened as the mail system would
 }
-func token(in mail: OutboxMail) -> String {
+func token(in mail: OutgoingMail) -> String {
     String(mail.body[mail.body.range(of: "token=")!.upperBound...].prefix { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" })
 }
-func code(in mail: OutboxMail) -> String { String(mail.body[mail.body.range(of: "is ")!.upperBound...].prefix(6)) }
+func code(in mail: OutgoingMail) -> String { String(mail.body[mail.body.range(of: "is ")!.upperBound...].prefix(6)) }
 
 let email = "pat@client.example"
 let registration = RegistrationService(context: context)

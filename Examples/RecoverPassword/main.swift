@@ -22,15 +22,16 @@ directory.add(
         accounts: [TaxAccount(id: "A1", taxpayer: "T1", type: .personalIncome)]),
     letters: [SignUpLetter(letterID: "L0012345", account: "A1", sentAt: clock.now())])
 
-func lastMail(to address: String, subject: String) async throws -> OutboxMail {
+func lastMail(to address: String, subject: String) async throws -> OutgoingMail {
     let mails = try await store.records(ofKind: .mail).compactMap { if case .mail(let m) = $0.value { m } else { nil } }
-    return mails.filter { $0.to == address && $0.subject == subject }
+    let mail = mails.filter { $0.to == address && $0.subject == subject }
         .max { ($0.createdAt, $0.id.rawValue) < ($1.createdAt, $1.id.rawValue) }!
+    return try OutgoingMail(mail, openedWith: try context.mailBox())  // opened as the mail system would
 }
-func token(in mail: OutboxMail) -> String {
+func token(in mail: OutgoingMail) -> String {
     String(mail.body[mail.body.range(of: "token=")!.upperBound...].prefix { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" })
 }
-func code(in mail: OutboxMail) -> String { String(mail.body[mail.body.range(of: "is ")!.upperBound...].prefix(6)) }
+func code(in mail: OutgoingMail) -> String { String(mail.body[mail.body.range(of: "is ")!.upperBound...].prefix(6)) }
 
 // A logon that exists already: registered with a sign-up letter, activated, email codes set up.
 let email = "pat@client.example"

@@ -39,8 +39,8 @@ do {
         changes.insert(.account(TaxAccount(id: AccountID("A-\(name)-1"), taxpayer: TaxpayerID("T-\(name)"), type: .withholding)))
         changes.insert(.account(TaxAccount(id: AccountID("A-\(name)-2"), taxpayer: TaxpayerID("T-\(name)"), type: .personalIncome)))
         changes.audit(AuditEvent(time: time, actor: .system, action: .taxpayerLoaded, subject: "taxpayer/T-\(name)"))
-        changes.send(OutboxMail(id: MailID("M-\(name)"), to: "crash@example.com", subject: "Loaded", body: name,
-                                createdAt: time))
+        changes.send(OutboxMail(id: MailID("M-\(name)"), to: "crash@example.com", subject: "Loaded",
+                                sealedBody: Array(name.utf8), createdAt: time))
         let committed = try await store.commit(changes)
         counter = Versioned(next, version: (counter?.version ?? 0) + 1)
         let line = "\(committed) \(name)\n"

@@ -16,7 +16,8 @@ struct DeliverMailCommand: AsyncParsableCommand {
 
     func run() async throws {
         let store = try openStore(at: options.database, .mustExist)
-        let report = try await deliverOutbox(of: store, into: folder, from: from)
+        let box = try SecretBox(key: try sealingKey(besideDatabase: options.database))
+        let report = try await deliverOutbox(of: store, opening: box, into: folder, from: from)
         print("sent \(report.sent), failed \(report.failed), remaining \(report.remaining)")
         if let first = report.storeErrors.first {
             throw CLIError("store: \(first)" + (report.storeErrors.count > 1 ? " (and \(report.storeErrors.count - 1) more)" : ""))
@@ -25,7 +26,9 @@ struct DeliverMailCommand: AsyncParsableCommand {
 }
 
 /// Runs ``OutboxDelivery`` passes with an ``EMLFileMailer`` until a pass sends less than a full batch, and sums them.
-func deliverOutbox(of store: any AccessStore, into folder: String, from: String) async throws -> OutboxDelivery.DeliveryReport {
+func deliverOutbox(
+    of store: any AccessStore, opening box: SecretBox, into folder: String, from: String
+) async throws -> OutboxDelivery.DeliveryReport {
     let clock = SystemTimeSource()
     let mailer: EMLFileMailer
     do {
@@ -35,7 +38,7 @@ func deliverOutbox(of store: any AccessStore, into folder: String, from: String)
     } catch {
         throw CLIError("cannot create the mail folder \(folder)")
     }
-    let delivery = OutboxDelivery(store: store, mailer: mailer, clock: clock, random: SecureRandom())
+    let delivery = OutboxDelivery(store: store, mailer: mailer, clock: clock, random: SecureRandom(), box: box)
     var total = OutboxDelivery.DeliveryReport()
     while true {
         let pass = await delivery.deliverPending()

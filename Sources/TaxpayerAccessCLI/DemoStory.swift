@@ -203,7 +203,8 @@ struct DemoStory {
 
         // 9. The outbox is delivered (N2).
         heading(9, "The outbox is delivered")
-        let report = try await deliverOutbox(of: store, into: mailFolder, from: "noreply@portal.example.gov")
+        let report = try await deliverOutbox(
+            of: store, opening: try context.mailBox(), into: mailFolder, from: "noreply@portal.example.gov")
         let files = ((try? FileManager.default.contentsOfDirectory(atPath: mailFolder)) ?? []).filter { $0.hasSuffix(".eml") }
         say("\(report.sent) emails were delivered as .eml files into \(mailFolder)/ (\(files.count) files there, "
             + "\(report.failed) failed, \(report.remaining) still pending). Open them with any mail client.")
@@ -234,14 +235,14 @@ struct DemoStory {
 
     // MARK: The inbox (the outbox, read as the recipient reads it)
 
-    /// The newest outbox mail to `address` (with `subject`, when given).
-    private func latestMail(to address: String, subject: String? = nil) async throws -> OutboxMail {
+    /// The newest outbox mail to `address` (with `subject`, when given), opened as its reader sees it.
+    private func latestMail(to address: String, subject: String? = nil) async throws -> OutgoingMail {
         let mails = try await store.records(ofKind: .mail).compactMap { $0.mail?.value }
             .filter { $0.to.lowercased() == address.lowercased() && (subject == nil || $0.subject == subject) }
         guard let mail = mails.max(by: { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }) else {
             throw CLIError("demo: no mail to \(address)" + (subject.map { " with subject \"\($0)\"" } ?? ""))
         }
-        return mail
+        return try OutgoingMail(mail, openedWith: try context.mailBox())
     }
 
     /// The `token` of the link in the newest mail to `address`: the link is found in the text and parsed as a URL.

@@ -53,7 +53,7 @@ func harnessContext(
         secretKey: try sealingKey(besideDatabase: databasePath))
 }
 
-/// The 32-byte key that seals authenticator-app secrets at rest, in `<database>.key` (raw bytes, mode 0600). Made
+/// The 32-byte key that seals authenticator-app secrets and outbox mail bodies at rest, in `<database>.key` (raw bytes, mode 0600). Made
 /// with ``SecretBox/generateKey(using:)`` the first time; the same key must stay with the database for ever (a new
 /// key cannot open the secrets sealed under the old one).
 func sealingKey(besideDatabase databasePath: String) throws -> [UInt8] {

@@ -15,7 +15,8 @@ public import Foundation
 /// ```swift
 /// let mailer = try EMLFileMailer(folder: URL(fileURLWithPath: "mail"), from: "noreply@portal.example.gov",
 ///                                clock: SystemTimeSource())
-/// let delivery = OutboxDelivery(store: store, mailer: mailer, clock: SystemTimeSource(), random: random)
+/// let delivery = OutboxDelivery(store: store, mailer: mailer, clock: SystemTimeSource(), random: random,
+///                               box: try context.mailBox())
 /// ```
 public struct EMLFileMailer: Mailer {
     /// A mail the mailer will not write.

@@ -146,7 +146,7 @@ private struct Checker {
         try await expectRefusal(.versionConflict, "a change set whose last write is stale") {
             try await commit {
                 $0.insert(.logon(logon("L1", "first", "first@example.com")))
-                $0.send(OutboxMail(id: "M1", to: "first@example.com", subject: "s", body: "b", createdAt: time))
+                $0.send(OutboxMail(id: "M1", to: "first@example.com", subject: "s", sealedBody: [1, 2, 3], createdAt: time))
                 $0.audit(AuditEvent(time: time, actor: .system, action: .recordWritten, subject: "logon/L1"))
                 $0.update(.taxpayer(taxpayer("T1", "111111111")), from: 7)
             }
@@ -320,7 +320,7 @@ private struct Checker {
     func outboxWithChange() async throws {
         try await commit {
             $0.insert(.logon(logon("L1", "mailme", "mail@example.com")))
-            $0.send(OutboxMail(id: "M1", to: "mail@example.com", subject: "Welcome", body: "New", createdAt: time))
+            $0.send(OutboxMail(id: "M1", to: "mail@example.com", subject: "Welcome", sealedBody: [4, 5, 6], createdAt: time))
         }
         let pending = try await store.pendingMail()
         try expect(pending.map(\.value.id) == ["M1"], "the mail is pending after its commit")

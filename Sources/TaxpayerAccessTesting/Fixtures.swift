@@ -182,13 +182,15 @@ public final class FixtureWorld: Sendable {
     /// Moves the clock forward.
     public func advance(by duration: Duration) { clock.advance(by: duration) }
 
-    /// Every mail in the outbox, oldest first.
-    public func outbox() async throws -> [OutboxMail] {
-        try await store.records(ofKind: .mail).compactMap { $0.mail?.value }.sorted { $0.createdAt < $1.createdAt }
+    /// Every mail in the outbox, oldest first, with its body opened as its reader sees it.
+    public func outbox() async throws -> [OutgoingMail] {
+        let box = try context.mailBox()
+        return try await store.records(ofKind: .mail).compactMap { $0.mail?.value }.sorted { $0.createdAt < $1.createdAt }
+            .map { try OutgoingMail($0, openedWith: box) }
     }
 
-    /// The outbox mail to one address (case-insensitively).
-    public func mails(to address: String) async throws -> [OutboxMail] {
+    /// The outbox mail to one address (case-insensitively), opened.
+    public func mails(to address: String) async throws -> [OutgoingMail] {
         try await outbox().filter { $0.to.lowercased() == address.lowercased() }
     }
 
@@ -203,7 +205,7 @@ public final class FixtureWorld: Sendable {
     }
 
     /// The text after `token=` in a mail body: the single-use link token a completion or activation mail carries.
-    public static func linkToken(in mail: OutboxMail) -> String? {
+    public static func linkToken(in mail: OutgoingMail) -> String? {
         let parts = mail.body.split(separator: "token=", maxSplits: 1, omittingEmptySubsequences: false)
         guard parts.count == 2 else { return nil }
         return String(parts[1].prefix { !$0.isWhitespace })

@@ -75,6 +75,17 @@ struct OperatorCommandTests {
 
     /// Imports a firm and a client and files a printed-form request from the firm through ``ThirdPartyAccess``;
     /// returns its confirmation number.
+    /// The sealing key beside the test's database, made the way the harness makes it when missing: the services of
+    /// the test and the harness's deliver-mail must share it to open outbox bodies.
+    static func sealingKey(of cli: CLI, random: any RandomSource) throws -> [UInt8] {
+        let path = cli.database.path + ".key"
+        if !FileManager.default.fileExists(atPath: path) {
+            _ = FileManager.default.createFile(
+                atPath: path, contents: Data(SecretBox.generateKey(using: random)), attributes: [.posixPermissions: 0o600])
+        }
+        return [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+    }
+
     static func printedFormRequest(in cli: CLI) async throws -> String {
         let file = try cli.write(Documents.firmAndClient, to: "world.json")
         let imported = try cli.run("import", "--snapshot", file)
@@ -92,7 +103,7 @@ struct OperatorCommandTests {
         let context = ServiceContext(
             store: store, directory: EmptyDirectory(), clock: SystemTimeSource(), random: random,
             hasher: Argon2idHasher(cost: .minimum), policy: .massTaxConnect, texts: NoTexts(),
-            secretKey: SecretBox.generateKey(using: random))
+            secretKey: try Self.sealingKey(of: cli, random: random))
         let receipt = try await ThirdPartyAccess(context: context).requestAccess(
             token, idType: .ssn, idNumber: "123-45-6789", legalName: "Pat Client",
             accounts: ["A90": .fileAndPay, "A91": .fileAndPay], channel: .printedForm)

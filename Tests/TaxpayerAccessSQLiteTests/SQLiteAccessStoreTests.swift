@@ -51,7 +51,7 @@ struct SQLiteAccessStoreTests {
     ])
     func datesRoundTrip(_ time: Date) async throws {
         let store = try SQLiteAccessStore.inMemory()
-        let mail = OutboxMail(id: "M1", to: "a@example.com", subject: "s", body: "b", createdAt: time,
+        let mail = OutboxMail(id: "M1", to: "a@example.com", subject: "s", sealedBody: [1, 2, 3], createdAt: time,
                               nextAttemptAt: time.addingTimeInterval(0.000_3))
         var changes = ChangeSet()
         changes.send(mail)

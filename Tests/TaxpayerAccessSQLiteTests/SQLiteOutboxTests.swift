@@ -32,6 +32,7 @@ struct SQLiteOutboxTests {
         let folder = try TemporaryDirectory()
         let path = folder.path("outbox.sqlite")
         let clock = ManualTimeSource(now: Date(timeIntervalSince1970: 1_800_000_000))
+        let box = try SecretBox(key: [UInt8](repeating: 9, count: SecretBox.keyByteCount))
         var committed: Set<String> = []
         do {
             let store = try SQLiteAccessStore(path: path)
@@ -40,13 +41,14 @@ struct SQLiteOutboxTests {
                 changes.insert(.taxpayer(Taxpayer(id: TaxpayerID("T\(n)"), taxID: TaxIdentifier(type: .ssn, number: "10000000\(n)"),
                                                   legalName: "T\(n)", kind: .individual)))
                 let mail = OutboxMail(id: MailID("M\(n)"), to: "t\(n)@example.com", subject: "New", body: "View it.",
-                                      createdAt: clock.now())
+                                      sealedWith: box, random: FixedRandom(), createdAt: clock.now())
                 changes.send(mail)
                 try await store.commit(changes)
                 committed.insert(mail.idempotencyKey)
             }
             var doomed = ChangeSet()
-            doomed.send(OutboxMail(id: "M-doomed", to: "x@example.com", subject: "s", body: "b", createdAt: clock.now()))
+            doomed.send(OutboxMail(id: "M-doomed", to: "x@example.com", subject: "s", body: "b", sealedWith: box,
+                                   random: FixedRandom(), createdAt: clock.now()))
             doomed.insert(.taxpayer(Taxpayer(id: "T99", taxID: TaxIdentifier(type: .ssn, number: "100000000"),
                                              legalName: "dup", kind: .individual)))
             await #expect(throws: StoreError.self) { try await store.commit(doomed) }
@@ -54,7 +56,7 @@ struct SQLiteOutboxTests {
         let mailer = EveryThirdFails()
         for _ in 0..<10 {
             let store = try SQLiteAccessStore(path: path)
-            let report = await OutboxDelivery(store: store, mailer: mailer, clock: clock, random: FixedRandom()).deliverPending()
+            let report = await OutboxDelivery(store: store, mailer: mailer, clock: clock, random: FixedRandom(), box: box).deliverPending()
             #expect(report.storeErrors.isEmpty)
             if report.remaining == 0 { break }
             clock.advance(by: .seconds(3600))

@@ -216,14 +216,19 @@ public enum MailStatus: String, Sendable, Hashable, Codable {
 }
 
 /// An email written to the durable outbox in the same commit as the change that causes it (RULES N2).
+///
+/// The body is kept only sealed (``SecretBox``, the context's secret key): some bodies carry the secrets RULES N1
+/// allows an email — a security code, an activation or reset link, a recovered username — and secrets are never
+/// stored in the clear (RULES A7). Once the mailer has accepted it, the body is dropped.
 public struct OutboxMail: Hashable, Sendable, Codable {
     public var id: MailID
     /// Stable across retries, so a mailer can drop a duplicate.
     public var idempotencyKey: String
     public var to: String
+    /// Never a secret (RULES N1).
     public var subject: String
-    /// Plain text. Carries no personal or transaction information (RULES N1).
-    public var body: String
+    /// The plain-text body sealed with the context's secret key (nonce ‖ ciphertext); empty once sent.
+    public var sealedBody: [UInt8]
     public var createdAt: Date
     public var status: MailStatus
     public var attempts: Int
@@ -232,7 +237,7 @@ public struct OutboxMail: Hashable, Sendable, Codable {
     public var lastError: String?
 
     public init(
-        id: MailID, idempotencyKey: String? = nil, to: String, subject: String, body: String, createdAt: Date,
+        id: MailID, idempotencyKey: String? = nil, to: String, subject: String, sealedBody: [UInt8], createdAt: Date,
         status: MailStatus = .pending, attempts: Int = 0, nextAttemptAt: Date? = nil, sentAt: Date? = nil,
         lastError: String? = nil
     ) {
@@ -240,12 +245,28 @@ public struct OutboxMail: Hashable, Sendable, Codable {
         self.idempotencyKey = idempotencyKey ?? "mail-\(id.rawValue)"
         self.to = to
         self.subject = subject
-        self.body = body
+        self.sealedBody = sealedBody
         self.createdAt = createdAt
         self.status = status
         self.attempts = attempts
         self.nextAttemptAt = nextAttemptAt ?? createdAt
         self.sentAt = sentAt
         self.lastError = lastError
+    }
+
+    /// A mail whose plain-text `body` is sealed with `box` on the way in.
+    public init(
+        id: MailID, idempotencyKey: String? = nil, to: String, subject: String, body: String, sealedWith box: SecretBox,
+        random: any RandomSource, createdAt: Date
+    ) {
+        self.init(id: id, idempotencyKey: idempotencyKey, to: to, subject: subject,
+                  sealedBody: box.seal(Array(body.utf8), using: random), createdAt: createdAt)
+    }
+
+    /// The plain-text body.
+    ///
+    /// - Throws: ``AccessError`` when `box` holds another key or the stored body was altered.
+    public func body(openedWith box: SecretBox) throws(AccessError) -> String {
+        String(decoding: try box.open(sealedBody), as: UTF8.self)
     }
 }

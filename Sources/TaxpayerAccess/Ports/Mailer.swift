@@ -11,9 +11,12 @@ public struct OutgoingMail: Hashable, Sendable, Codable {
         self.subject = subject
         self.body = body
     }
-    /// The mail of an outbox record.
-    public init(_ mail: OutboxMail) {
-        self.init(idempotencyKey: mail.idempotencyKey, to: mail.to, subject: mail.subject, body: mail.body)
+    /// The mail of an outbox record, its body opened with the key it was sealed with.
+    ///
+    /// - Throws: ``AccessError`` when `box` cannot open the body.
+    public init(_ mail: OutboxMail, openedWith box: SecretBox) throws(AccessError) {
+        self.init(idempotencyKey: mail.idempotencyKey, to: mail.to, subject: mail.subject,
+                  body: try mail.body(openedWith: box))
     }
 }
 

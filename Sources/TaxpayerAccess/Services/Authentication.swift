@@ -248,7 +248,7 @@ public struct Authentication: Sendable {
                 changes.insert(.trustedDevice(device))
                 changes.audit(AuditEvent(time: now, actor: actor.actor, action: .deviceTrusted,
                                          subject: "trustedDevice/\(device.id)", after: .trustedDevice(device)))
-                context.send(IdentityMail.deviceTrusted, to: current.value.email, in: &changes)
+                try context.send(IdentityMail.deviceTrusted, to: current.value.email, in: &changes)
                 deviceToken = token
             }
             return (changes, Verified(deviceToken: deviceToken))
@@ -367,7 +367,7 @@ public struct Authentication: Sendable {
             changes.audit(AuditEvent(time: now, actor: actor.actor, action: .twoStepChanged, subject: "logon/\(logon.id)",
                                      before: .logon(current.value), after: .logon(logon),
                                      note: "\(pending.kind.rawValue) set up"))
-            context.send(IdentityMail.twoStepChanged, to: logon.email, in: &changes)
+            try context.send(IdentityMail.twoStepChanged, to: logon.email, in: &changes)
             if session.value.stage == .awaitingTwoStepSetup {
                 var signedIn = session.value
                 signedIn.stage = .authenticated
@@ -402,7 +402,7 @@ public struct Authentication: Sendable {
         let minutes = max(1, Int(policy.codeLifetime.timeInterval / 60))
         switch method {
         case .email:
-            context.send(IdentityMail.securityCode(code, validMinutes: minutes), to: logon.email, in: &changes)
+            try context.send(IdentityMail.securityCode(code, validMinutes: minutes), to: logon.email, in: &changes)
             return nil
         case .text(let phone):
             return ("Your security code is \(code). It expires in \(minutes) minutes.", phone)
@@ -459,7 +459,7 @@ public struct Authentication: Sendable {
                 if let logon = try await context.store.logon(record.value.logon) {
                     let (after, locked) = LoginRules.afterFailure(logon.value, now: now, policy: context.policy)
                     changes.update(.logon(after), from: logon.version)
-                    if locked { lockOutEvents(after, now: now, into: &changes) }
+                    if locked { try lockOutEvents(after, now: now, into: &changes) }
                 }
             }
             return (changes, ())
@@ -486,15 +486,15 @@ public struct Authentication: Sendable {
             changes.update(.logon(after), from: logon.version)
             changes.audit(AuditEvent(time: now, actor: .anonymous, action: .loginFailed, subject: "logon/\(id)",
                                      note: "wrong password"))
-            if locked { lockOutEvents(after, now: now, into: &changes) }
+            if locked { try lockOutEvents(after, now: now, into: &changes) }
             return (changes, locked ? after.lockedUntil : nil)
         }
     }
 
-    private func lockOutEvents(_ logon: Logon, now: Date, into changes: inout ChangeSet) {
+    private func lockOutEvents(_ logon: Logon, now: Date, into changes: inout ChangeSet) throws(AccessError) {
         changes.audit(AuditEvent(time: now, actor: .system, action: .lockedOut, subject: "logon/\(logon.id)",
                                  after: .logon(logon), note: "locked after \(context.policy.lockoutThreshold) failures"))
-        context.send(IdentityMail.lockedOut, to: logon.email, in: &changes)
+        try context.send(IdentityMail.lockedOut, to: logon.email, in: &changes)
     }
 
     private func failedLoginAudit(subject: String, note: String) -> ChangeSet {

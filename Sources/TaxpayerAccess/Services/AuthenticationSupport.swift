@@ -22,8 +22,8 @@ extension ServiceContext {
     }
 
     /// Writes a mail of the identity flows to the outbox of `changes` (RULES N2).
-    func send(_ text: IdentityMail.Text, to address: String, in changes: inout ChangeSet) {
-        changes.send(mail(to: address, subject: text.subject, body: text.body))
+    func send(_ text: IdentityMail.Text, to address: String, in changes: inout ChangeSet) throws(AccessError) {
+        changes.send(try mail(to: address, subject: text.subject, body: text.body))
     }
 
     /// Whether `password` equals the current password or one of the last ones (RULES V2). Verifies each hash.

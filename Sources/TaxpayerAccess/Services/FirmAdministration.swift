@@ -75,7 +75,7 @@ public struct FirmAdministration: Sendable {
                 id: context.newID("K"), tokenHash: hash, purpose: .secondaryCompletion, logon: id, issuedAt: now,
                 expiresAt: now.addingTimeInterval(context.policy.secondaryLinkLifetime.timeInterval))
             var (changes, logon) = try FirmRules.addSecondary(state, actor: actor, input: input, id: id, link: link, now: now)
-            changes.send(context.mail(
+            changes.send(try context.mail(
                 to: logon.email, subject: "Complete your logon",
                 body: AccessMail.secondaryCompletionBody(portalURL: context.portalURL, token: secret)))
             return (changes, id)

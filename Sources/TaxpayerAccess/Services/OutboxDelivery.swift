@@ -13,7 +13,8 @@ import Foundation
 /// same ``OutgoingMail/idempotencyKey``, which the mail system can use to drop the duplicate.
 ///
 /// ```swift
-/// let delivery = OutboxDelivery(store: store, mailer: mailer, clock: SystemTimeSource(), random: random)
+/// let delivery = OutboxDelivery(store: store, mailer: mailer, clock: SystemTimeSource(), random: random,
+///                               box: try context.mailBox())
 /// let report = await delivery.deliverPending()
 /// print("\(report.sent) sent, \(report.failed) failed, \(report.remaining) waiting")
 /// ```
@@ -81,6 +82,8 @@ public struct OutboxDelivery: Sendable {
     public let mailer: any Mailer
     public let clock: any TimeSource
     public let random: any RandomSource
+    /// Opens the sealed bodies: the box of the ``ServiceContext/secretKey`` they were sealed with.
+    public let box: SecretBox
     public let backoff: Backoff
     /// How long a claimed mail is left to its worker before another may try it.
     public let lease: Duration
@@ -92,17 +95,19 @@ public struct OutboxDelivery: Sendable {
     ///   - mailer: what sends the mail.
     ///   - clock: what "due" is measured against.
     ///   - random: the jitter of the backoff.
+    ///   - box: opens the sealed bodies (``ServiceContext/mailBox()``).
     ///   - backoff: the waits between attempts.
     ///   - lease: how long a claim holds (longer than a send can take).
     ///   - batchSize: the most mails one pass sends.
     public init(
-        store: any AccessStore, mailer: any Mailer, clock: any TimeSource, random: any RandomSource,
+        store: any AccessStore, mailer: any Mailer, clock: any TimeSource, random: any RandomSource, box: SecretBox,
         backoff: Backoff = .standard, lease: Duration = .seconds(300), batchSize: Int = 100
     ) {
         self.store = store
         self.mailer = mailer
         self.clock = clock
         self.random = random
+        self.box = box
         self.backoff = backoff
         self.lease = lease
         self.batchSize = max(1, batchSize)
@@ -167,7 +172,7 @@ public struct OutboxDelivery: Sendable {
         let claimedVersion = mail.version + 1
 
         do {
-            try await mailer.send(OutgoingMail(claimed))
+            try await mailer.send(OutgoingMail(claimed, openedWith: box))
         } catch {
             var retry = claimed
             let failedAt = clock.now()
@@ -182,6 +187,7 @@ public struct OutboxDelivery: Sendable {
         var sent = claimed
         sent.status = .sent
         sent.sentAt = clock.now()
+        sent.sealedBody = []  // delivered: the body, which may hold a secret, is no longer kept
         if await update(sent, from: claimedVersion, into: &report) { report.sent += 1 }
     }
 

@@ -81,7 +81,7 @@ public struct Profile: Sendable {
         do {
             try await change(actor, action: .profileChanged, mail: IdentityMail.emailChanged) { logon, changes, _ in
                 logon.email = address
-                context.send(IdentityMail.emailChanged, to: old, in: &changes)
+                try context.send(IdentityMail.emailChanged, to: old, in: &changes)
             }
         } catch let error as StoreError where error.code == .uniqueKeyTaken {
             throw context.refusal(for: error) ?? error
@@ -183,7 +183,7 @@ public struct Profile: Sendable {
             changes.update(.logon(deleted), from: current.version)
             changes.audit(AuditEvent(time: now, actor: actor.actor, action: .profileDeleted, subject: "logon/\(deleted.id)",
                                      before: .logon(current.value), after: .logon(deleted)))
-            context.send(IdentityMail.profileDeleted, to: current.value.email, in: &changes)
+            try context.send(IdentityMail.profileDeleted, to: current.value.email, in: &changes)
             return (changes, ())
         }
     }
@@ -266,7 +266,7 @@ public struct Profile: Sendable {
             changes.update(.logon(logon), from: current.version)
             changes.audit(AuditEvent(time: now, actor: actor.actor, action: action, subject: "logon/\(logon.id)",
                                      before: .logon(current.value), after: .logon(logon)))
-            context.send(mail, to: logon.email, in: &changes)
+            try context.send(mail, to: logon.email, in: &changes)
             return (changes, ())
         }
     }

@@ -29,7 +29,7 @@ public struct Recovery: Sendable {
             let now = context.clock.now()
             var changes = ChangeSet()
             if let logon = try await context.store.logon(byEmail: address)?.value, logon.status != .deleted {
-                context.send(IdentityMail.forgotUsername(logon.username), to: logon.email, in: &changes)
+                try context.send(IdentityMail.forgotUsername(logon.username), to: logon.email, in: &changes)
                 changes.audit(AuditEvent(time: now, actor: .anonymous, action: .recoveryRequested,
                                          subject: "logon/\(logon.id)", note: "username reminder sent"))
             }
@@ -59,7 +59,7 @@ public struct Recovery: Sendable {
             let (link, token) = context.newLink(.passwordReset, for: logon.id, lifetime: policy.resetLinkLifetime, now: now)
             changes.insert(.linkToken(link))
             let minutes = max(1, Int(policy.resetLinkLifetime.timeInterval / 60))
-            context.send(IdentityMail.passwordReset(link: context.link("reset-password", token: token), validMinutes: minutes),
+            try context.send(IdentityMail.passwordReset(link: context.link("reset-password", token: token), validMinutes: minutes),
                          to: logon.email, in: &changes)
             changes.audit(AuditEvent(time: now, actor: .anonymous, action: .recoveryRequested, subject: "logon/\(logon.id)",
                                      note: "password reset link sent"))
@@ -121,7 +121,7 @@ public struct Recovery: Sendable {
                 changes.audit(AuditEvent(time: now, actor: actor, action: .unlocked, subject: "logon/\(updated.id)",
                                          note: "unlocked by a password reset (A2)"))
             }
-            context.send(IdentityMail.passwordChanged, to: updated.email, in: &changes)
+            try context.send(IdentityMail.passwordChanged, to: updated.email, in: &changes)
             return (changes, ())
         }
     }
@@ -149,8 +149,8 @@ public struct Recovery: Sendable {
                 changes.audit(AuditEvent(time: now, actor: .agency(operator: `operator`), action: .emailChangedByAgency,
                                          subject: "logon/\(updated.id)", before: .logon(current.value), after: .logon(updated),
                                          note: "email of a locked-out logon changed by the agency (V3)"))
-                context.send(IdentityMail.emailChanged, to: current.value.email, in: &changes)
-                context.send(IdentityMail.emailChanged, to: address, in: &changes)
+                try context.send(IdentityMail.emailChanged, to: current.value.email, in: &changes)
+                try context.send(IdentityMail.emailChanged, to: address, in: &changes)
                 return (changes, ())
             }
         } catch let error as StoreError where error.code == .uniqueKeyTaken {

@@ -178,7 +178,7 @@ public struct RegistrationService: Sendable {
                         time: now, actor: .anonymous, action: .registrationSubmitted,
                         subject: "registration/\(registrationID)", after: .registration(registration),
                         note: "identity proved for \(taxID.masked)"))
-                    context.send(IdentityMail.receipt(confirmationNumber: registration.confirmationNumber),
+                    try context.send(IdentityMail.receipt(confirmationNumber: registration.confirmationNumber),
                                  to: email, in: &changes)
                     if policy.automaticApproval {
                         try await approve(&registration, logon: &logon, by: .system, now: now, into: &changes)
@@ -220,7 +220,7 @@ public struct RegistrationService: Sendable {
             logon.status = .deleted
             changes.audit(AuditEvent(time: now, actor: actor, action: .registrationRejected,
                                      subject: "registration/\(registration.id)", after: .registration(registration)))
-            context.send(IdentityMail.rejection(confirmationNumber: registration.confirmationNumber), to: logon.email, in: &changes)
+            try context.send(IdentityMail.rejection(confirmationNumber: registration.confirmationNumber), to: logon.email, in: &changes)
         }
     }
 
@@ -317,7 +317,7 @@ public struct RegistrationService: Sendable {
         let (link, token) = context.newLink(.activation, for: logon.id, lifetime: policy.activationLinkLifetime, now: now)
         changes.insert(.linkToken(link))
         let days = Int(policy.activationLinkLifetime.timeInterval / 86400)
-        context.send(IdentityMail.approval(link: context.link("activate", token: token), validDays: max(1, days)),
+        try context.send(IdentityMail.approval(link: context.link("activate", token: token), validDays: max(1, days)),
                      to: logon.email, in: &changes)
         registration.status = .approved
         registration.decidedAt = now

@@ -50,11 +50,19 @@ public struct ServiceContext: Sendable {
         }.joined())
     }
 
-    /// An outbox mail stamped now (RULES N1: the body says only that there is something new to view, or carries one
-    /// of the secrets N1 allows).
-    public func mail(to address: String, subject: String, body: String) -> OutboxMail {
-        OutboxMail(id: newID("M"), to: address, subject: subject, body: body, createdAt: clock.now())
+    /// An outbox mail stamped now, its body sealed with ``secretKey`` (RULES N1: the body says only that there is
+    /// something new to view, or carries one of the secrets N1 allows; A7: no secret stored in the clear).
+    ///
+    /// - Throws: ``AccessError`` when ``secretKey`` is not 32 bytes.
+    public func mail(to address: String, subject: String, body: String) throws(AccessError) -> OutboxMail {
+        OutboxMail(id: newID("M"), to: address, subject: subject, body: body, sealedWith: try mailBox(),
+                   random: random, createdAt: clock.now())
     }
+
+    /// The box outbox bodies are sealed with: ``secretKey``.
+    ///
+    /// - Throws: ``AccessError`` when ``secretKey`` is not 32 bytes.
+    public func mailBox() throws(AccessError) -> SecretBox { try SecretBox(key: secretKey) }
 
     /// An e-message for a logon's inbox, stamped now: where the details an email leaves out are read (RULES N1).
     public func eMessage(to logon: LogonID, subject: String, body: String) -> EMessage {

@@ -39,9 +39,9 @@ extension ServiceContext {
 
     /// Adds to `changes` an email (saying only that there is something new, RULES N1) and an e-message with the
     /// details for every notice.
-    func deliver(_ notices: [AccessNotice], into changes: inout ChangeSet) {
+    func deliver(_ notices: [AccessNotice], into changes: inout ChangeSet) throws(AccessError) {
         for notice in notices {
-            changes.send(mail(to: notice.address, subject: AccessMail.subject, body: AccessMail.body(portalURL: portalURL)))
+            changes.send(try mail(to: notice.address, subject: AccessMail.subject, body: AccessMail.body(portalURL: portalURL)))
             changes.insert(.eMessage(eMessage(to: notice.recipient, subject: notice.subject, body: notice.details)))
         }
     }
@@ -52,7 +52,7 @@ extension ServiceContext {
         try await commitRetrying {
             let (decision, result) = try await decide()
             var changes = decision.changes
-            deliver(decision.notices, into: &changes)
+            try deliver(decision.notices, into: &changes)
             return (changes, result)
         }
     }

@@ -83,14 +83,15 @@ struct IdentityWorld {
             acceptedTerms: terms)
     }
 
-    /// Every outbox mail, in commit order.
-    func mails() async throws -> [OutboxMail] {
-        try await store.changes(after: 0, limit: 100_000).flatMap(\.written).compactMap {
+    /// Every outbox mail, in commit order, opened as the mail system would open it.
+    func mails() async throws -> [OutgoingMail] {
+        let box = try context.mailBox()
+        return try await store.changes(after: 0, limit: 100_000).flatMap(\.written).compactMap {
             if case .mail(let m) = $0.value, $0.version == 1 { m } else { nil }
-        }
+        }.map { try OutgoingMail($0, openedWith: box) }
     }
 
-    func mails(to address: String) async throws -> [OutboxMail] {
+    func mails(to address: String) async throws -> [OutgoingMail] {
         try await mails().filter { $0.to.lowercased() == address.lowercased() }
     }
 

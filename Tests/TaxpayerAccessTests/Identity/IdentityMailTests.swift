@@ -40,7 +40,40 @@ struct IdentityMailTests {
         let agency = IdentityWorld(policy: review, seed: 99)
         let receipt = try await agency.registration.submit(agency.application())
         try await agency.registration.reject(registration: receipt.registration, by: "clerk")
-        for mail in try await agency.mails() { try await world.store.commit({ var c = ChangeSet(); c.send(mail); return c }()) }
+        for mail in try await agency.mails() {
+            var changes = ChangeSet()
+            changes.send(try world.context.mail(to: mail.to, subject: mail.subject, body: mail.body))
+            try await world.store.commit(changes)
+        }
+    }
+
+    // A7 N1 N2: the secrets an email may carry — a security code, an activation or reset link — sit in the outbox
+    // only sealed: neither a stored record nor the change feed holds them in the clear; a delivered mail's body is
+    // dropped.
+    @Test func outboxKeepsNoSecretInTheClear() async throws {
+        let world = IdentityWorld()
+        try await world.signedInWithEmailCodes()
+        let activation = try await world.lastLinkToken(to: "pat@client.example")
+        _ = try await world.auth.login(username: "pat.client", password: IdentityWorld.password)
+        let code = try await world.lastCode(to: "pat@client.example")
+        _ = try await world.recovery.forgotPassword(username: "pat.client")
+        let reset = try await world.lastLinkToken(to: "pat@client.example")
+        #expect(reset != activation)
+        let encoder = JSONEncoder()
+        let feed = String(decoding: try encoder.encode(try await world.store.changes(after: 0, limit: 100_000)), as: UTF8.self)
+        let records = String(decoding: try encoder.encode(try await world.store.records(ofKind: .mail)), as: UTF8.self)
+        for stored in [feed, records] {
+            #expect(!stored.contains(activation) && !stored.contains(reset), "a link token is stored in the clear")
+            #expect(!stored.contains("Your security code is \(code)"), "a security code is stored in the clear")
+            #expect(!stored.contains("token="), "a link is stored in the clear")
+        }
+        // Delivered: the sealed body is dropped too.
+        let delivery = OutboxDelivery(store: world.store, mailer: RecordingMailer(), clock: world.clock,
+                                      random: world.context.random, box: try world.context.mailBox())
+        _ = await delivery.deliverPending()
+        for mail in try await world.store.records(ofKind: .mail).compactMap({ $0.mail?.value }) {
+            #expect(mail.status == .sent && mail.sealedBody.isEmpty)
+        }
     }
 
     // N1: no email carries an ID number (whole or last four), an amount, or anyone's name.

@@ -4,6 +4,9 @@ import Testing
 import TaxpayerAccess
 import TaxpayerAccessInMemory
 
+/// The key the tests' outbox bodies are sealed with.
+let testBox = try! SecretBox(key: [UInt8](repeating: 7, count: SecretBox.keyByteCount))
+
 /// A seeded ``RandomSource``: the same draws on every run.
 final class SeededRandom: RandomSource {
     private let state: Mutex<UInt64>
@@ -61,7 +64,8 @@ struct OutboxDeliveryTests {
     }
 
     func mail(_ id: String, to: String = "someone@example.com") -> OutboxMail {
-        OutboxMail(id: MailID(id), to: to, subject: "New", body: "Something new to view.", createdAt: clock.now())
+        OutboxMail(id: MailID(id), to: to, subject: "New", body: "Something new to view.", sealedWith: testBox,
+                   random: SeededRandom(seed: 5), createdAt: clock.now())
     }
 
     /// Commits `count` changes with one or two mails each, and one change that rolls back; returns the mail ids
@@ -91,7 +95,7 @@ struct OutboxDeliveryTests {
     func randomFailures(seed: UInt64) async throws {
         let (committed, rolledBack) = try await commitChanges(count: 30)
         let mailer = FlakyMailer(seed: seed, failurePercent: 40)
-        let delivery = OutboxDelivery(store: store, mailer: mailer, clock: clock, random: SeededRandom(seed: seed ^ 0xff))
+        let delivery = OutboxDelivery(store: store, mailer: mailer, clock: clock, random: SeededRandom(seed: seed ^ 0xff), box: testBox)
         var passes = 0
         while try await !store.pendingMail().isEmpty && passes < 100 {
             let report = await delivery.deliverPending()
@@ -123,7 +127,7 @@ struct OutboxDeliveryTests {
             let status = try? await store.mail("M1")?.value.status
             seen.withLock { $0.append(status ?? .sent) }
         }
-        let report = await OutboxDelivery(store: store, mailer: mailer, clock: clock, random: SeededRandom(seed: 1))
+        let report = await OutboxDelivery(store: store, mailer: mailer, clock: clock, random: SeededRandom(seed: 1), box: testBox)
             .deliverPending()
         #expect(report.sent == 1 && report.remaining == 0)
         #expect(seen.withLock { $0 } == [.pending], "while the mailer held it, the mail was still pending")
@@ -139,7 +143,7 @@ struct OutboxDeliveryTests {
         try await store.commit(changes)
         let mailer = FlakyMailer(seed: 1, failurePercent: 100)
         let backoff = OutboxDelivery.Backoff(initial: .seconds(30), maximum: .seconds(600), jitter: 0.2)
-        let delivery = OutboxDelivery(store: store, mailer: mailer, clock: clock, random: SeededRandom(seed: 9),
+        let delivery = OutboxDelivery(store: store, mailer: mailer, clock: clock, random: SeededRandom(seed: 9), box: testBox,
                                       backoff: backoff)
         var waits: [Double] = []
         for attempt in 1...8 {
@@ -172,8 +176,8 @@ struct OutboxDeliveryTests {
     func competingWorkers() async throws {
         let (committed, _) = try await commitChanges(count: 20)
         let mailer = FlakyMailer(seed: 5, failurePercent: 0)
-        let first = OutboxDelivery(store: store, mailer: mailer, clock: clock, random: SeededRandom(seed: 1))
-        let second = OutboxDelivery(store: store, mailer: mailer, clock: clock, random: SeededRandom(seed: 2))
+        let first = OutboxDelivery(store: store, mailer: mailer, clock: clock, random: SeededRandom(seed: 1), box: testBox)
+        let second = OutboxDelivery(store: store, mailer: mailer, clock: clock, random: SeededRandom(seed: 2), box: testBox)
         async let a = first.deliverPending()
         async let b = second.deliverPending()
         let (ra, rb) = await (a, b)
@@ -196,7 +200,7 @@ struct OutboxDeliveryTests {
         claim.update(.mail(claimed.value), from: claimed.version)
         try await store.commit(claim)
         let mailer = FlakyMailer(seed: 1, failurePercent: 0)
-        let delivery = OutboxDelivery(store: store, mailer: mailer, clock: clock, random: SeededRandom(seed: 1))
+        let delivery = OutboxDelivery(store: store, mailer: mailer, clock: clock, random: SeededRandom(seed: 1), box: testBox)
         #expect(await delivery.deliverPending().sent == 0, "not while the lease holds")
         clock.advance(by: .seconds(300))
         #expect(await delivery.deliverPending().sent == 1)
@@ -207,7 +211,7 @@ struct OutboxDeliveryTests {
     func runLoop() async throws {
         _ = try await commitChanges(count: 5)
         let mailer = FlakyMailer(seed: 3, failurePercent: 0)
-        let delivery = OutboxDelivery(store: store, mailer: mailer, clock: clock, random: SeededRandom(seed: 3),
+        let delivery = OutboxDelivery(store: store, mailer: mailer, clock: clock, random: SeededRandom(seed: 3), box: testBox,
                                       batchSize: 2)
         let store = self.store
         let total = await delivery.run(every: .zero) { (try? await store.pendingMail().isEmpty) ?? true }
