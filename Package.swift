@@ -8,6 +8,10 @@ let package = Package(
         .library(name: "TaxpayerAccess", targets: ["TaxpayerAccess"]),
         .library(name: "TaxpayerAccessInMemory", targets: ["TaxpayerAccessInMemory"]),
         .library(name: "TaxpayerAccessTesting", targets: ["TaxpayerAccessTesting"]),
+        .executable(name: "taxpayer-access", targets: ["TaxpayerAccessCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
     targets: [
         .systemLibrary(
@@ -22,9 +26,17 @@ let package = Package(
         ),
         .target(name: "TaxpayerAccessInMemory", dependencies: ["TaxpayerAccess"]),
         .target(name: "TaxpayerAccessTesting", dependencies: ["TaxpayerAccess", "TaxpayerAccessInMemory"]),
+        .executableTarget(
+            name: "TaxpayerAccessCLI",
+            dependencies: [
+                "TaxpayerAccess", "TaxpayerAccessInMemory",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         .testTarget(name: "TaxpayerAccessTests", dependencies: ["TaxpayerAccess", "TaxpayerAccessInMemory", "TaxpayerAccessTesting"]),
         .testTarget(name: "TaxpayerAccessInMemoryTests", dependencies: ["TaxpayerAccessInMemory", "TaxpayerAccessTesting"]),
         .testTarget(name: "TaxpayerAccessTestingTests", dependencies: ["TaxpayerAccessTesting", "TaxpayerAccessInMemory"]),
+        .testTarget(name: "TaxpayerAccessCLITests", dependencies: ["TaxpayerAccessCLI", "TaxpayerAccess"]),
     ]
 )
 

@@ -1,0 +1,192 @@
+/// The rules of SNAPSHOT.md a document must keep, each refusal naming the JSON path of the fault.
+extension AccessSnapshot {
+    /// Checks every reference and uniqueness rule of SNAPSHOT.md.
+    ///
+    /// - Throws: ``SnapshotError`` for the first fault, in document order: a duplicate id, an unknown id, an account
+    ///   of another taxpayer, a taxpayer in two groups of one parent (RULES S4), a secondary whose parent is itself
+    ///   a secondary, a group of another parent, level `none` outside refinements, a malformed account type.
+    public func validate() throws {
+        func fail(_ path: String, _ message: String) -> SnapshotError { SnapshotError(path: path, message: message) }
+
+        // Taxpayers and accounts.
+        var taxpayerIDs: Set<TaxpayerID> = []
+        var taxIDs: Set<String> = []
+        var accountOwner: [AccountID: TaxpayerID] = [:]
+        for (i, taxpayer) in taxpayers.enumerated() {
+            let path = "$.taxpayers[\(i)]"
+            guard taxpayerIDs.insert(taxpayer.id).inserted else {
+                throw fail("\(path).id", "duplicate taxpayer \"\(taxpayer.id)\"")
+            }
+            let taxID = TaxIdentifier(type: taxpayer.idType, number: taxpayer.idNumber)
+            guard taxIDs.insert(taxID.key).inserted else {
+                throw fail("\(path).idNumber", "another taxpayer has this \(taxpayer.idType.rawValue) (RULES T1)")
+            }
+            for (j, account) in taxpayer.accounts.enumerated() {
+                guard accountOwner[account.id] == nil else {
+                    throw fail("\(path).accounts[\(j)].id", "duplicate account \"\(account.id)\"")
+                }
+                guard account.type.isWellFormed else {
+                    throw fail("\(path).accounts[\(j)].type", "account type \"\(account.type)\" is not a camelCase name")
+                }
+                accountOwner[account.id] = taxpayer.id
+            }
+        }
+
+        // Security groups (read before logons, which name them).
+        var logonByID: [LogonID: LogonEntry] = [:]
+        for logon in logons where logonByID[logon.id] == nil { logonByID[logon.id] = logon }
+        var groupByID: [SecurityGroupID: GroupEntry] = [:]
+        var defaultOf: Set<LogonID> = []
+        var groupNames: Set<String> = []
+        for (i, group) in securityGroups.enumerated() {
+            let path = "$.securityGroups[\(i)]"
+            guard groupByID[group.id] == nil else { throw fail("\(path).id", "duplicate security group \"\(group.id)\"") }
+            guard let parent = logonByID[group.parent] else {
+                throw fail("\(path).parent", "unknown logon \"\(group.parent)\"")
+            }
+            guard parent.secondary == nil else {
+                throw fail("\(path).parent", "logon \"\(group.parent)\" is a secondary logon and cannot own groups")
+            }
+            guard !group.name.isEmpty else { throw fail("\(path).name", "empty name") }
+            guard groupNames.insert("\(group.parent.rawValue)|\(group.name.lowercased())").inserted else {
+                throw fail("\(path).name", "logon \"\(group.parent)\" already has a group named \"\(group.name)\" (RULES S3)")
+            }
+            if group.isDefault {
+                guard defaultOf.insert(group.parent).inserted else {
+                    throw fail("\(path).isDefault", "logon \"\(group.parent)\" already has a Default group (RULES S3)")
+                }
+            }
+            groupByID[group.id] = group
+        }
+
+        // Logons.
+        var seenLogons: Set<LogonID> = []
+        var usernames: Set<String> = []
+        var emails: Set<String> = []
+        for (i, logon) in logons.enumerated() {
+            let path = "$.logons[\(i)]"
+            guard seenLogons.insert(logon.id).inserted else { throw fail("\(path).id", "duplicate logon \"\(logon.id)\"") }
+            guard usernames.insert(Logon.normalizedKey(logon.username)).inserted else {
+                throw fail("\(path).username", "duplicate username \"\(logon.username)\" (RULES R5)")
+            }
+            if logon.status != .deleted {
+                guard emails.insert(Logon.normalizedKey(logon.email)).inserted else {
+                    throw fail("\(path).email", "another live logon has this email (RULES R4)")
+                }
+            }
+            guard let secondary = logon.secondary else { continue }
+            guard let parent = logonByID[secondary.parent] else {
+                throw fail("\(path).secondary.parent", "unknown logon \"\(secondary.parent)\"")
+            }
+            guard secondary.parent != logon.id else {
+                throw fail("\(path).secondary.parent", "a logon cannot be its own parent")
+            }
+            guard parent.secondary == nil else {
+                throw fail("\(path).secondary.parent", "logon \"\(secondary.parent)\" is itself a secondary logon")
+            }
+            for (j, group) in secondary.groups.enumerated() {
+                guard let entry = groupByID[group] else {
+                    throw fail("\(path).secondary.groups[\(j)]", "unknown security group \"\(group)\"")
+                }
+                guard entry.parent == secondary.parent else {
+                    throw fail(
+                        "\(path).secondary.groups[\(j)]",
+                        "security group \"\(group)\" belongs to logon \"\(entry.parent)\", not to the parent \"\(secondary.parent)\"")
+                }
+            }
+            for (j, type) in (secondary.accountTypes ?? []).enumerated() where !type.isWellFormed {
+                throw fail("\(path).secondary.accountTypes[\(j)]", "account type \"\(type)\" is not a camelCase name")
+            }
+        }
+
+        func checkLevels(
+            _ levels: [AccountID: AccessLevel], of taxpayer: TaxpayerID, at path: String, allowNone: Bool
+        ) throws {
+            for (account, level) in levels.sorted(by: { $0.key < $1.key }) {
+                guard let owner = accountOwner[account] else {
+                    throw fail("\(path).\(account)", "unknown account \"\(account)\"")
+                }
+                guard owner == taxpayer else {
+                    throw fail("\(path).\(account)", "account \"\(account)\" belongs to taxpayer \"\(owner)\", not \"\(taxpayer)\"")
+                }
+                guard allowNone || level != .none else {
+                    throw fail("\(path).\(account)", "level \"none\" is allowed only in refinements")
+                }
+            }
+        }
+
+        // Roles.
+        var rolePairs: Set<String> = []
+        for (i, role) in roles.enumerated() {
+            let path = "$.roles[\(i)]"
+            guard logonByID[role.logon] != nil else { throw fail("\(path).logon", "unknown logon \"\(role.logon)\"") }
+            guard taxpayerIDs.contains(role.taxpayer) else {
+                throw fail("\(path).taxpayer", "unknown taxpayer \"\(role.taxpayer)\"")
+            }
+            guard rolePairs.insert("\(role.logon.rawValue)|\(role.taxpayer.rawValue)").inserted else {
+                throw fail("\(path).taxpayer", "logon \"\(role.logon)\" already has a role on taxpayer \"\(role.taxpayer)\"")
+            }
+            try checkLevels(role.accounts ?? [:], of: role.taxpayer, at: "\(path).accounts", allowNone: false)
+        }
+
+        // Third-party grants.
+        var grantPairs: Set<String> = []
+        for (i, grant) in thirdPartyGrants.enumerated() {
+            let path = "$.thirdPartyGrants[\(i)]"
+            guard taxpayerIDs.contains(grant.taxpayer) else {
+                throw fail("\(path).taxpayer", "unknown taxpayer \"\(grant.taxpayer)\"")
+            }
+            guard logonByID[grant.thirdParty] != nil else {
+                throw fail("\(path).thirdParty", "unknown logon \"\(grant.thirdParty)\"")
+            }
+            guard grantPairs.insert("\(grant.thirdParty.rawValue)|\(grant.taxpayer.rawValue)").inserted else {
+                throw fail("\(path).thirdParty", "logon \"\(grant.thirdParty)\" already has a grant on taxpayer \"\(grant.taxpayer)\"")
+            }
+            try checkLevels(grant.accounts, of: grant.taxpayer, at: "\(path).accounts", allowNone: false)
+        }
+
+        // Group assignments: one group per taxpayer per parent (RULES S4).
+        var placed: [String: SecurityGroupID] = [:]
+        for (i, assignment) in groupAssignments.enumerated() {
+            let path = "$.groupAssignments[\(i)]"
+            guard logonByID[assignment.parent] != nil else {
+                throw fail("\(path).parent", "unknown logon \"\(assignment.parent)\"")
+            }
+            guard taxpayerIDs.contains(assignment.taxpayer) else {
+                throw fail("\(path).taxpayer", "unknown taxpayer \"\(assignment.taxpayer)\"")
+            }
+            guard let group = groupByID[assignment.group] else {
+                throw fail("\(path).group", "unknown security group \"\(assignment.group)\"")
+            }
+            guard group.parent == assignment.parent else {
+                throw fail("\(path).group", "security group \"\(assignment.group)\" belongs to logon \"\(group.parent)\", not \"\(assignment.parent)\"")
+            }
+            let key = "\(assignment.parent.rawValue)|\(assignment.taxpayer.rawValue)"
+            if let earlier = placed[key] {
+                throw fail(
+                    "\(path).taxpayer",
+                    "taxpayer \"\(assignment.taxpayer)\" is already in group \"\(earlier)\" of logon \"\(assignment.parent)\" (RULES S4)")
+            }
+            placed[key] = assignment.group
+        }
+
+        // Refinements.
+        var refinementPairs: Set<String> = []
+        for (i, refinement) in refinements.enumerated() {
+            let path = "$.refinements[\(i)]"
+            guard let secondary = logonByID[refinement.secondary] else {
+                throw fail("\(path).secondary", "unknown logon \"\(refinement.secondary)\"")
+            }
+            guard secondary.secondary != nil else {
+                throw fail("\(path).secondary", "logon \"\(refinement.secondary)\" is not a secondary logon")
+            }
+            guard taxpayerIDs.contains(refinement.taxpayer) else {
+                throw fail("\(path).taxpayer", "unknown taxpayer \"\(refinement.taxpayer)\"")
+            }
+            guard refinementPairs.insert("\(refinement.secondary.rawValue)|\(refinement.taxpayer.rawValue)").inserted else {
+                throw fail("\(path).taxpayer", "logon \"\(refinement.secondary)\" already has a refinement for taxpayer \"\(refinement.taxpayer)\"")
+            }
+            try checkLevels(refinement.accounts, of: refinement.taxpayer, at: "\(path).accounts", allowNone: true)
+        }
+    }
+}
