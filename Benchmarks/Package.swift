@@ -25,5 +25,13 @@ let package = Package(
             swiftSettings: [.swiftLanguageMode(.v6)],
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        // Not a benchmark: a plain executable to run under callgrind or perf when a target is missed.
+        .executableTarget(
+            name: "ResolverProfile",
+            dependencies: [.product(name: "TaxpayerAccessTesting", package: "TaxpayerAccess"),
+                           .product(name: "TaxpayerAccess", package: "TaxpayerAccess")],
+            path: "Tools/ResolverProfile",
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
     ]
 )
