@@ -34,6 +34,7 @@ func profiledRun() -> Int {
         var kinds: [String: Int] = [:]
         for record in world.records { kinds["\(record.key.kind)", default: 0] += 1 }
         print(kinds.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+        print("MemoryLayout<Record>.stride", MemoryLayout<Record>.stride, "RecordKey", MemoryLayout<RecordKey>.stride)
         print("biggest firm", world.biggestFirmParent, "clients", resolver.clients(of: world.biggestFirmParent).count)
         print("questions allowed", questions.filter { resolver.check(logon: $0.logon, account: $0.account, action: $0.action) }.count,
               "of", questions.count)
