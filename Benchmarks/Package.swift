@@ -1,0 +1,37 @@
+// swift-tools-version: 6.1
+// Benchmarks of the permission resolver at a state tax agency's scale (issue 6, Documentation/Benchmarks.md).
+// Run from this directory: `swift package benchmark`. Kept out of the root package so the library's users never
+// fetch package-benchmark.
+import PackageDescription
+
+let package = Package(
+    name: "Benchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(name: "TaxpayerAccess", path: "../"),
+        // MallocInterposer counts allocations without jemalloc (not installed on the benchmark machine).
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+    ],
+    targets: [
+        .executableTarget(
+            name: "ResolverBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "TaxpayerAccess", package: "TaxpayerAccess"),
+                .product(name: "TaxpayerAccessInMemory", package: "TaxpayerAccess"),
+                .product(name: "TaxpayerAccessTesting", package: "TaxpayerAccess"),
+            ],
+            path: "Benchmarks/ResolverBenchmarks",
+            swiftSettings: [.swiftLanguageMode(.v6)],
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        // Not a benchmark: a plain executable to run under callgrind or perf when a target is missed.
+        .executableTarget(
+            name: "ResolverProfile",
+            dependencies: [.product(name: "TaxpayerAccessTesting", package: "TaxpayerAccess"),
+                           .product(name: "TaxpayerAccess", package: "TaxpayerAccess")],
+            path: "Tools/ResolverProfile",
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+    ]
+)
