@@ -248,9 +248,12 @@ public enum FirmRules {
     }
 
     /// RULES S8: deactivates (no access at once), reactivates, or cancels (irreversible: status deleted).
-    public static func setStatus(_ state: FirmState, actor: Logon, secondary: LogonID, to status: LogonStatus, now: Date)
-        throws -> ChangeSet
-    {
+    /// Deactivating or cancelling ends the secondary's live sessions (`sessions`, as read) in the same commit, as a
+    /// password change does (A7): a later reactivation then cannot bring back a session that was open before.
+    public static func setStatus(
+        _ state: FirmState, actor: Logon, secondary: LogonID, to status: LogonStatus, sessions: [Versioned<Session>],
+        now: Date
+    ) throws -> ChangeSet {
         let current = try state.secondary(secondary).value.status
         switch (current, status) {
         case (.active, .deactivated), (.deactivated, .active), (.active, .deleted), (.deactivated, .deleted),
@@ -261,9 +264,17 @@ public enum FirmRules {
         default:
             throw AccessError(.conflict, "The secondary logon is already \(current.rawValue).")
         }
-        return try updateSecondary(state, actor: actor, secondary: secondary, now: now, note: "status \(status.rawValue)") {
-            $0.status = status
+        var changes = try updateSecondary(
+            state, actor: actor, secondary: secondary, now: now, note: "status \(status.rawValue)"
+        ) { $0.status = status }
+        guard status != .active else { return changes }
+        for session in ProfileRules.sessionsToEnd(sessions.filter { $0.value.logon == secondary }, keep: nil, now: now) {
+            changes.update(.session(session.value), from: session.version)
+            changes.audit(AuditEvent(
+                time: now, actor: .logon(actor.id), action: .loggedOut, subject: "session/\(session.value.id)",
+                note: status == .deleted ? "ended by the cancellation of the logon" : "ended by the deactivation of the logon"))
         }
+        return changes
     }
 
     /// RULES S6: sets the per-account cap of a secondary on one client (`.none` takes an account away); empty

@@ -46,6 +46,39 @@ public enum LoginRules {
         return (updated, true)
     }
 
+    /// The logon with one password try counted *before* the password is checked (RULES A2), so concurrent guesses
+    /// can never get more checks than the policy's threshold between them: each must first win a versioned write of
+    /// this count. An expired lock is lifted first; the try that brings the count to
+    /// ``Policy/lockoutThreshold`` sets the lock at once (and the count starts again), so a guess charged after it
+    /// meets the lock. The try is given back by ``afterCorrectTry(_:charged:now:)`` when the password was right.
+    ///
+    /// - Throws: ``invalidCredentials`` while the logon is locked (RULES A1, A2): it is not tried at all.
+    public static func chargingTry(_ logon: Logon, now: Date, policy: Policy) throws(AccessError) -> Logon {
+        guard !isLocked(logon, now: now) else { throw invalidCredentials }
+        var charged = logon
+        charged.lockedUntil = nil
+        charged.failedLogins += 1
+        if charged.failedLogins >= policy.lockoutThreshold {
+            charged.failedLogins = 0
+            charged.lockedUntil = now.addingTimeInterval(policy.lockoutDuration.timeInterval)
+        }
+        return charged
+    }
+
+    /// Whether the try ``chargingTry(_:now:policy:)`` counted set the lock (RULES A2): if its password proves
+    /// wrong, the lock stands and the owner is told.
+    public static func chargeLocked(_ charged: Logon) -> Bool { charged.lockedUntil != nil }
+
+    /// The logon after a right password whose try was counted as `charged` (RULES A2): the count starts again and
+    /// the try's own lock, if it set one, is given back. A lock that other, wrong tries set meanwhile stays; an
+    /// expired one is lifted.
+    public static func afterCorrectTry(_ current: Logon, charged: Logon, now: Date) -> Logon {
+        var updated = current
+        updated.failedLogins = 0
+        if let until = updated.lockedUntil, until == charged.lockedUntil || until <= now { updated.lockedUntil = nil }
+        return updated
+    }
+
     /// The logon after a correct password: the failure count cleared and any expired lock lifted.
     public static func afterSuccess(_ logon: Logon) -> Logon {
         var updated = logon

@@ -90,6 +90,28 @@ public enum RegistrationRules {
             : RoleAssignment(logon: logon, taxpayer: taxpayer, role: .masterAdministrator, grantedAt: now)
     }
 
+    /// The role a newly approved logon gets (RULES R11, ``roleOnApproval(logon:taxpayer:provedAccount:taxpayerHasActiveMA:policy:now:)``)
+    /// and the writes that keep that decision true at commit: the role, and the taxpayer written back unchanged at
+    /// the version read. Every approval for the taxpayer writes it, so two approvals decided at once from the same
+    /// read — both seeing no active MA — conflict, and the second is decided again and sees the first's MA.
+    ///
+    /// - Parameters:
+    ///   - taxpayer: the taxpayer's id.
+    ///   - read: the taxpayer as read *before* its roles; `nil` when the caller inserts it in this same commit (the
+    ///     insert conflicts the same way).
+    public static func approval(
+        logon: LogonID, taxpayer id: TaxpayerID, read taxpayer: Versioned<Taxpayer>?, provedAccount: AccountID,
+        taxpayerHasActiveMA: Bool, policy: Policy, now: Date
+    ) -> (role: RoleAssignment, changes: ChangeSet) {
+        let role = roleOnApproval(
+            logon: logon, taxpayer: id, provedAccount: provedAccount, taxpayerHasActiveMA: taxpayerHasActiveMA,
+            policy: policy, now: now)
+        var changes = ChangeSet()
+        if let taxpayer { changes.update(.taxpayer(taxpayer.value), from: taxpayer.version) }
+        changes.insert(.role(role))
+        return (role, changes)
+    }
+
     /// Whether an activation link may be used now (RULES R12): the right purpose, not used, not expired.
     public static func linkUsable(_ link: LinkToken, purpose: LinkPurpose, now: Date) -> Bool {
         link.purpose == purpose && link.usedAt == nil && now < link.expiresAt

@@ -84,20 +84,24 @@ public struct Authentication: Sendable {
     /// - Throws: `.invalidCredentials` (also while locked, RULES A1/A2), `.stepRequired` (not activated yet),
     ///   `.tooManyResends`.
     public func login(username: String, password: String, deviceToken: String? = nil) async throws -> LoginResult {
-        let found = try await context.store.logon(byUsername: username)
-        guard let found, found.value.status == .active, let encoded = found.value.credentials.passwordHash else {
+        // A2: the try is counted before the slow check, so concurrent guesses cannot outrun the lock.
+        let charge = try await chargePasswordTry(username: username)
+        let found: Versioned<Logon>
+        let encoded: String
+        switch charge {
+        case .unknown:
             _ = try await context.hasher.hash(password)  // A1: the same single slow hash as a wrong password
             try await context.store.commit(failedLoginAudit(subject: "logon/unknown", note: "unknown username"))
             throw LoginRules.invalidCredentials
-        }
-        let start = context.clock.now()
-        if LoginRules.isLocked(found.value, now: start) {
-            _ = await context.hasher.verify(password, against: encoded)  // A1: same cost; the result is not used
-            try await context.store.commit(failedLoginAudit(subject: "logon/\(found.value.id)", note: "locked"))
+        case .locked(let id, let hash):
+            _ = await context.hasher.verify(password, against: hash)  // A1: same cost; the result is not used
+            try await context.store.commit(failedLoginAudit(subject: "logon/\(id)", note: "locked"))
             throw LoginRules.invalidCredentials  // A1, A2: the same answer as a wrong password
+        case .charged(let logon, let hash):
+            (found, encoded) = (logon, hash)
         }
         guard await context.hasher.verify(password, against: encoded) else {
-            _ = try await recordFailedPassword(found.value.id)
+            try await recordWrongPassword(found.value)
             throw LoginRules.invalidCredentials
         }
         let rehash = context.hasher.needsRehash(encoded) ? try await context.hasher.hash(password) : nil
@@ -109,14 +113,14 @@ public struct Authentication: Sendable {
             guard let current = try await context.store.logon(found.value.id), current.value.status == .active else {
                 throw LoginRules.invalidCredentials
             }
-            var logon = LoginRules.afterSuccess(current.value)
+            var logon = LoginRules.afterCorrectTry(current.value, charged: found.value, now: now)  // A2: the try back
             var changes = ChangeSet()
             if let rehash, logon.credentials.passwordHash == encoded {
                 logon.credentials.passwordHash = rehash
                 changes.audit(AuditEvent(time: now, actor: .logon(logon.id), action: .passwordRehashed,
                                          subject: "logon/\(logon.id)", note: "hash upgraded to the current parameters"))
             }
-            if current.value.failedLogins != 0 || current.value.lockedUntil != nil || rehash != nil {
+            if logon != current.value {
                 changes.update(.logon(logon), from: current.version)
             }
             guard logon.activated else {
@@ -476,19 +480,49 @@ public struct Authentication: Sendable {
         return nil
     }
 
-    /// Returns the lock's end when this failure locked the logon.
-    private func recordFailedPassword(_ id: LogonID) async throws -> Date? {
-        try await context.commitRetrying { () async throws -> (ChangeSet, Date?) in
+    /// What counting a password try found (RULES A1, A2).
+    private enum PasswordTry {
+        /// No active logon with a password answers to the username.
+        case unknown
+        /// The logon is locked: the password is not tried.
+        case locked(LogonID, passwordHash: String)
+        /// The try is counted: the logon as charged, with the hash to check the password against.
+        case charged(Versioned<Logon>, passwordHash: String)
+    }
+
+    /// Counts one password try against the logon before the password is checked (RULES A2), like
+    /// ``chargeTry(of:purpose:now:)`` for codes: every check must first win the versioned write of its try, so
+    /// concurrent guesses get no more checks than ``Policy/lockoutThreshold`` between them. A conflict means another
+    /// try was counted first: read again and decide again.
+    private func chargePasswordTry(username: String) async throws -> PasswordTry {
+        // Each conflict is another try counted first; the threshold bounds them before the lock, so this is bounded.
+        try await context.commitRetrying(attempts: context.policy.lockoutThreshold + 2) {
+            () async throws -> (ChangeSet, PasswordTry) in
             let now = context.clock.now()
-            guard let logon = try await context.store.logon(id) else { return (ChangeSet(), nil) }
-            let (after, locked) = LoginRules.afterFailure(logon.value, now: now, policy: context.policy)
+            guard let current = try await context.store.logon(byUsername: username), current.value.status == .active,
+                let encoded = current.value.credentials.passwordHash
+            else { return (ChangeSet(), .unknown) }
+            let charged: Logon
+            do {
+                charged = try LoginRules.chargingTry(current.value, now: now, policy: context.policy)
+            } catch {
+                return (ChangeSet(), .locked(current.value.id, passwordHash: encoded))
+            }
             var changes = ChangeSet()
-            changes.update(.logon(after), from: logon.version)
-            changes.audit(AuditEvent(time: now, actor: .anonymous, action: .loginFailed, subject: "logon/\(id)",
-                                     note: "wrong password"))
-            if locked { try lockOutEvents(after, now: now, into: &changes) }
-            return (changes, locked ? after.lockedUntil : nil)
+            changes.update(.logon(charged), from: current.version)
+            return (changes, .charged(Versioned(charged, version: current.version + 1), passwordHash: encoded))
         }
+    }
+
+    /// Records a wrong password whose try ``chargePasswordTry(username:)`` already counted; when that try set the
+    /// lock, the lock stands and the owner is told (RULES A2).
+    private func recordWrongPassword(_ charged: Logon) async throws {
+        let now = context.clock.now()
+        var changes = ChangeSet()
+        changes.audit(AuditEvent(time: now, actor: .anonymous, action: .loginFailed, subject: "logon/\(charged.id)",
+                                 note: "wrong password"))
+        if LoginRules.chargeLocked(charged) { try lockOutEvents(charged, now: now, into: &changes) }
+        try await context.store.commit(changes)
     }
 
     private func lockOutEvents(_ logon: Logon, now: Date, into changes: inout ChangeSet) throws(AccessError) {

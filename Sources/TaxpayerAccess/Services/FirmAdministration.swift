@@ -221,7 +221,10 @@ public struct FirmAdministration: Sendable {
 
     private func setStatus(_ token: String, _ secondary: LogonID, _ status: LogonStatus) async throws {
         try await commit(token) { actor, state in
-            (try FirmRules.setStatus(state, actor: actor, secondary: secondary, to: status, now: context.clock.now()), ())
+            // S8: the secondary's sessions, ended in the same commit when it is deactivated or cancelled.
+            let sessions = try await context.store.sessions(of: secondary)
+            return (try FirmRules.setStatus(
+                state, actor: actor, secondary: secondary, to: status, sessions: sessions, now: context.clock.now()), ())
         }
     }
 }

@@ -283,12 +283,13 @@ public struct RegistrationService: Sendable {
         _ registration: inout Registration, logon: inout Logon, by actor: Actor, now: Date, into changes: inout ChangeSet
     ) async throws {
         let policy = context.policy
-        if let stored = try await context.store.taxpayer(registration.taxpayer),
-            let entry = try await context.directory.entry(for: stored.value.taxID)
-        {
+        // R11: read the taxpayer before its roles; the approval writes it back at this version, so an approval that
+        // commits a role in between makes this one conflict and decide again.
+        let stored = try await context.store.taxpayer(registration.taxpayer)
+        if let stored, let entry = try await context.directory.entry(for: stored.value.taxID) {
             _ = try await copyFromDirectory(entry, into: &changes, now: now)
         }
-        let taxpayerName = try await context.store.taxpayer(registration.taxpayer)?.value.legalName
+        let taxpayerName = stored?.value.legalName
             ?? changes.writes.lazy.compactMap { if case .taxpayer(let t) = $0.record { t.legalName } else { nil } }.first
             ?? "the taxpayer"
         var masterAdministrators: [String] = []
@@ -298,10 +299,10 @@ public struct RegistrationService: Sendable {
                 masterAdministrators.append(holder.value.fullName)
             }
         }
-        let role = RegistrationRules.roleOnApproval(
-            logon: logon.id, taxpayer: registration.taxpayer, provedAccount: registration.provedAccount,
+        let (role, approval) = RegistrationRules.approval(
+            logon: logon.id, taxpayer: registration.taxpayer, read: stored, provedAccount: registration.provedAccount,
             taxpayerHasActiveMA: !masterAdministrators.isEmpty, policy: policy, now: now)
-        changes.insert(.role(role))
+        changes.append(approval)
         changes.audit(AuditEvent(time: now, actor: actor, action: .roleGranted, subject: "role/\(role.key)",
                                  after: .role(role), note: "Create My Logon (R11)"))
         let message: IdentityMail.Text

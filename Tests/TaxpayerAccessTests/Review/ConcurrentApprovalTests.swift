@@ -1,0 +1,141 @@
+import Foundation
+import Synchronization
+import Testing
+@testable import TaxpayerAccess
+import TaxpayerAccessInMemory
+
+/// A store that, once armed, holds every `commit` at a gate until the test opens it, and counts the commits that
+/// reached it: so a test can let concurrent decisions all read before any of them writes, without sleeping.
+final class GateStore: AccessStore {
+    private struct State {
+        var armed = false
+        var open = false
+        var arrived = 0
+        var waiting: [CheckedContinuation<Void, Never>] = []
+    }
+    let inner: any AccessStore
+    private let state = Mutex(State())
+    init(wrapping inner: any AccessStore) { self.inner = inner }
+
+    /// From now on, `commit` waits at the gate.
+    func arm() { state.withLock { $0.armed = true } }
+    /// How many commits reached the gate since it was armed.
+    var arrived: Int { state.withLock { $0.arrived } }
+    /// Lets every held and later commit through.
+    func open() {
+        let waiting = state.withLock { s in
+            s.open = true
+            defer { s.waiting = [] }
+            return s.waiting
+        }
+        for continuation in waiting { continuation.resume() }
+    }
+
+    func record(_ key: RecordKey) async throws -> Versioned<Record>? { try await inner.record(key) }
+    func record(unique key: UniqueKey) async throws -> Versioned<Record>? { try await inner.record(unique: key) }
+    func records(indexedBy key: IndexKey) async throws -> [Versioned<Record>] { try await inner.records(indexedBy: key) }
+    func records(ofKind kind: RecordKind) async throws -> [Versioned<Record>] { try await inner.records(ofKind: kind) }
+    func changes(after sequence: UInt64, limit: Int) async throws -> [Change] {
+        try await inner.changes(after: sequence, limit: limit)
+    }
+    func lastSequence() async throws -> UInt64 { try await inner.lastSequence() }
+    func auditEvents(after sequence: UInt64, limit: Int) async throws -> [LoggedAuditEvent] {
+        try await inner.auditEvents(after: sequence, limit: limit)
+    }
+
+    @discardableResult
+    func commit(_ changes: ChangeSet) async throws -> UInt64 {
+        let hold = state.withLock { s -> Bool in
+            guard s.armed else { return false }
+            s.arrived += 1
+            return !s.open
+        }
+        if hold {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let goNow = state.withLock { s -> Bool in
+                    if s.open { return true }
+                    s.waiting.append(continuation)
+                    return false
+                }
+                if goNow { continuation.resume() }
+            }
+        }
+        return try await inner.commit(changes)
+    }
+}
+
+@Suite("Review: concurrent approvals")
+struct ConcurrentApprovalTests {
+    static func masterAdministrators(_ world: IdentityWorld) async throws -> [LogonID] {
+        try await world.store.roles(on: "T1").map(\.value)
+            .filter { $0.status == .active && $0.role == .masterAdministrator }.map(\.logon)
+    }
+
+    @Test("R11: two approvals for a taxpayer without an MA, decided from the same read, conflict at commit")
+    func approvalsFromTheSameReadConflict() async throws {
+        let world = IdentityWorld()
+        let taxpayer = Taxpayer(id: "T1", taxID: IdentityWorld.patSSN, legalName: "Pat Q Client", kind: .individual)
+        var seed = ChangeSet()
+        seed.insert(.taxpayer(taxpayer))
+        try await world.store.commit(seed)
+        let read = try #require(try await world.store.taxpayer("T1"))
+        let now = world.clock.now()
+        let first = RegistrationRules.approval(
+            logon: "L1", taxpayer: "T1", read: read, provedAccount: "A1", taxpayerHasActiveMA: false, policy: world.context.policy, now: now)
+        let second = RegistrationRules.approval(
+            logon: "L2", taxpayer: "T1", read: read, provedAccount: "A1", taxpayerHasActiveMA: false, policy: world.context.policy, now: now)
+        #expect(first.role.role == .masterAdministrator && second.role.role == .masterAdministrator)
+        try await world.store.commit(first.changes)
+        await #expect(throws: StoreError(.versionConflict, subject: "taxpayer/T1", message: "")) {
+            try await world.store.commit(second.changes)
+        }
+        #expect(try await Self.masterAdministrators(world) == ["L1"])
+        // The taxpayer is written back unchanged: only its version moves.
+        #expect(try await world.store.taxpayer("T1")?.value == taxpayer)
+    }
+
+    @Test("R11: of two approvals at once for a taxpayer without an MA, one makes an MA and the other a TA")
+    func concurrentApprovalsMakeOneMasterAdministrator() async throws {
+        var policy = Policy.massTaxConnect.forTesting
+        policy.automaticApproval = false
+        let world = IdentityWorld(policy: policy)
+        let pat = try await world.registration.submit(world.application())
+        let sam = try await world.registration.submit(world.application(
+            accountType: .salesAndUse, proof: .amountDue(77_01), username: "sam.spouse", email: "sam@client.example",
+            fullName: "Sam Spouse"))
+        let gate = GateStore(wrapping: world.store)
+        let c = world.context
+        let gated = RegistrationService(context: ServiceContext(
+            store: gate, directory: c.directory, clock: c.clock, random: c.random, hasher: c.hasher, policy: c.policy,
+            texts: c.texts, secretKey: c.secretKey, portalURL: c.portalURL))
+        let finished = Tally()
+        gate.arm()
+        await withTaskGroup(of: Void.self) { group in
+            for registration in [pat.registration, sam.registration] {
+                group.addTask {
+                    do { try await gated.approve(registration: registration, by: "clerk 17") } catch {
+                        Issue.record("approval refused: \(error)")
+                    }
+                    finished.add()
+                }
+            }
+            // Both have decided before either writes: the race the commit must settle.
+            while gate.arrived + finished.count < 2 { await Task.yield() }
+            gate.open()
+        }
+        let masters = try await Self.masterAdministrators(world)
+        #expect(masters.count == 1, "R11: \(masters.count) Master Administrators made at once")
+        let patID = try await world.logon("pat.client").id
+        let samID = try await world.logon("sam.spouse").id
+        let other = masters.first == patID ? samID : patID
+        let role = try #require(try await world.store.role(of: other, on: "T1")).value
+        #expect(role.role == .taxAdministrator && role.status == .active)
+        #expect(role.accountLevels.count == 1)
+        // R11: the Tax Administrator is told how to reach the Master Administrator.
+        let messages = try await world.store.records(ofKind: .eMessage).compactMap { $0.eMessage?.value }
+        let told = try #require(messages.first { $0.logon == other })
+        let master = try #require(masters.first)
+        let masterName = try #require(try await world.store.logon(master)).value.fullName
+        #expect(told.body.contains(masterName))
+    }
+}
