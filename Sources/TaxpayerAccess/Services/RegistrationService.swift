@@ -334,10 +334,16 @@ public struct RegistrationService: Sendable {
     }
 
     /// Copies the taxpayer and its accounts into the store where absent (RULES T3); returns the taxpayer's id.
+    /// Copies what the store lacks of a directory entry into `changes` (RULES T3): the taxpayer, and accounts not stored
+    /// yet. Records `changes` already writes are not written twice (a submission approved at once copies in both
+    /// steps).
     private func copyFromDirectory(_ entry: DirectoryEntry, into changes: inout ChangeSet, now: Date) async throws -> TaxpayerID {
         let taxpayerID: TaxpayerID
+        let written = Set(changes.writes.map(\.record.key))
         if let stored = try await context.store.taxpayer(byTaxID: entry.taxpayer.taxID) {
             taxpayerID = stored.value.id
+        } else if written.contains(RecordKey(.taxpayer, entry.taxpayer.id.rawValue)) {
+            taxpayerID = entry.taxpayer.id
         } else {
             taxpayerID = entry.taxpayer.id
             changes.insert(.taxpayer(entry.taxpayer))
@@ -345,7 +351,8 @@ public struct RegistrationService: Sendable {
                                      subject: "taxpayer/\(taxpayerID)", after: .taxpayer(entry.taxpayer),
                                      note: "copied from the directory (T3)"))
         }
-        for account in entry.accounts where try await context.store.account(account.id) == nil {
+        for account in entry.accounts where !written.contains(RecordKey(.account, account.id.rawValue)) {
+            guard try await context.store.account(account.id) == nil else { continue }
             var copy = account
             copy.taxpayer = taxpayerID
             changes.insert(.account(copy))

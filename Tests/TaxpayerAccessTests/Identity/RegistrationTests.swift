@@ -65,6 +65,20 @@ struct RegistrationTests {
     }
 
     // R10: confirmation number d-ddd-ddd-ddd, submission time, receipt and approval emails with an activation link.
+    // T3 R10 R11: the agency loaded the taxpayer with one account; the directory now has a second. A submission
+    // approved at once copies the missing account once (it used to be inserted twice in one commit, and fail).
+    @Test func approvalCopiesANewerAccountOnce() async throws {
+        let world = IdentityWorld()
+        try await AgencyAdministration(context: world.context).load(
+            DirectoryEntry(taxpayer: Taxpayer(id: "T1", taxID: IdentityWorld.patSSN, legalName: "Pat Q Client", kind: .individual),
+                           accounts: [TaxAccount(id: "A1", taxpayer: "T1", type: .personalIncome)]),
+            by: "clerk")
+        let receipt = try await world.registration.submit(world.application())
+        #expect(receipt.approved)
+        let accounts = try await world.store.accounts(of: "T1").map(\.value.id)
+        #expect(accounts == ["A1", "A2"])
+    }
+
     @Test func receiptAndApproval() async throws {
         let world = IdentityWorld()
         let receipt = try await world.registration.submit(world.application())
