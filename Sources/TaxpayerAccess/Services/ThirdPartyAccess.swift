@@ -47,7 +47,11 @@ public struct ThirdPartyAccess: Sendable {
                 return try await context.commitDecision {
                     var state: TaxpayerAccessState?
                     var existing: [Versioned<AccessRequest>] = []
-                    if let taxpayer = try await context.store.taxpayer(byTaxID: TaxIdentifier(type: idType, number: digits)) {
+                    // X2: a wrong name is treated as an unknown taxpayer before anything else is read, so both do the
+                    // same work and get the same answer.
+                    if let taxpayer = try await context.store.taxpayer(byTaxID: TaxIdentifier(type: idType, number: digits)),
+                        Policy.matchesLegalName(legalName, taxpayer.value.legalName)
+                    {
                         state = try await context.accessState(of: taxpayer.value.id, actor: actor)
                         existing = try await context.store.accessRequests(on: taxpayer.value.id)
                     }
