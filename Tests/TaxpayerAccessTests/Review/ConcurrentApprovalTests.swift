@@ -7,29 +7,17 @@ import TaxpayerAccessInMemory
 /// A store that, once armed, holds every `commit` at a gate until the test opens it, and counts the commits that
 /// reached it: so a test can let concurrent decisions all read before any of them writes, without sleeping.
 final class GateStore: AccessStore {
-    private struct State {
-        var armed = false
-        var open = false
-        var arrived = 0
-        var waiting: [CheckedContinuation<Void, Never>] = []
-    }
     let inner: any AccessStore
-    private let state = Mutex(State())
     init(wrapping inner: any AccessStore) { self.inner = inner }
 
+    /// Holds every `commit` while armed (``Gate``).
+    let gate = Gate()
     /// From now on, `commit` waits at the gate.
-    func arm() { state.withLock { $0.armed = true } }
-    /// How many commits reached the gate since it was armed.
-    var arrived: Int { state.withLock { $0.arrived } }
-    /// Lets every held and later commit through.
-    func open() {
-        let waiting = state.withLock { s in
-            s.open = true
-            defer { s.waiting = [] }
-            return s.waiting
-        }
-        for continuation in waiting { continuation.resume() }
-    }
+    func arm() { gate.arm() }
+    /// How many calls reached the gate since it was armed.
+    var arrived: Int { gate.arrived }
+    /// Lets every held and later call through.
+    func open() { gate.open() }
 
     func record(_ key: RecordKey) async throws -> Versioned<Record>? { try await inner.record(key) }
     func record(unique key: UniqueKey) async throws -> Versioned<Record>? { try await inner.record(unique: key) }
@@ -45,21 +33,7 @@ final class GateStore: AccessStore {
 
     @discardableResult
     func commit(_ changes: ChangeSet) async throws -> UInt64 {
-        let hold = state.withLock { s -> Bool in
-            guard s.armed else { return false }
-            s.arrived += 1
-            return !s.open
-        }
-        if hold {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let goNow = state.withLock { s -> Bool in
-                    if s.open { return true }
-                    s.waiting.append(continuation)
-                    return false
-                }
-                if goNow { continuation.resume() }
-            }
-        }
+        await gate.pass()
         return try await inner.commit(changes)
     }
 }

@@ -7,48 +7,22 @@ import TaxpayerAccessInMemory
 /// A hasher that, once armed, holds every `verify` at a gate until the test opens it, and counts the callers that
 /// reached it: so a test can line up concurrent guesses deterministically, without sleeping.
 final class GateHasher: SecretHasher {
-    private struct State {
-        var armed = false
-        var open = false
-        var arrived = 0
-        var waiting: [CheckedContinuation<Void, Never>] = []
-    }
     let inner: any SecretHasher
-    private let state = Mutex(State())
     init(wrapping inner: any SecretHasher) { self.inner = inner }
 
+    /// Holds every `verify` while armed (``Gate``).
+    let gate = Gate()
     /// From now on, `verify` waits at the gate.
-    func arm() { state.withLock { $0.armed = true } }
-    /// How many `verify` calls reached the gate since it was armed.
-    var arrived: Int { state.withLock { $0.arrived } }
-    /// Lets every held and later caller through.
-    func open() {
-        let waiting = state.withLock { s in
-            s.open = true
-            defer { s.waiting = [] }
-            return s.waiting
-        }
-        for continuation in waiting { continuation.resume() }
-    }
+    func arm() { gate.arm() }
+    /// How many calls reached the gate since it was armed.
+    var arrived: Int { gate.arrived }
+    /// Lets every held and later call through.
+    func open() { gate.open() }
 
     func hash(_ secret: String) async throws -> String { try await inner.hash(secret) }
     func needsRehash(_ encoded: String) -> Bool { inner.needsRehash(encoded) }
     func verify(_ secret: String, against encoded: String) async -> Bool {
-        let hold = state.withLock { s -> Bool in
-            guard s.armed else { return false }
-            s.arrived += 1
-            return !s.open
-        }
-        if hold {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let goNow = state.withLock { s -> Bool in
-                    if s.open { return true }
-                    s.waiting.append(continuation)
-                    return false
-                }
-                if goNow { continuation.resume() }
-            }
-        }
+        await gate.pass()
         return await inner.verify(secret, against: encoded)
     }
 }
