@@ -207,19 +207,9 @@ public struct Authentication: Sendable {
         // A4: the try is counted before the code is checked.
         let record = try await chargeTry(of: actor.id, purpose: .login, now: now)
         let logon = actor.logon
-        let totpStep: UInt64?
-        let correct: Bool
-        if record.value.method == .authenticator {
-            totpStep = matchTOTP(code, methods: logon.twoStep.methods, after: logon.twoStep.lastTOTPStep, now: now)
-            correct = totpStep != nil
-        } else {
-            totpStep = nil
-            correct = await context.hasher.verify(code, against: record.value.codeHash)
-        }
-        guard correct else {
-            try await recordWrongCode(record, session: actor.session, now: now)
-            throw TwoStepRules.invalidCode
-        }
+        let totpStep = try await checkTry(
+            code, record, authenticator: record.value.method == .authenticator ? logon.twoStep.methods : nil,
+            after: logon.twoStep.lastTOTPStep, session: actor.session, now: now)
         return try await context.commitRetrying { () async throws -> (ChangeSet, Verified) in
             guard let fresh = try await context.store.verificationCode(of: actor.id, purpose: .login),
                 fresh.value.issuedAt == record.value.issuedAt, !fresh.value.consumed,
@@ -341,19 +331,10 @@ public struct Authentication: Sendable {
         guard let pending = record.value.pendingMethod else {
             throw AccessError(.conflict, "Start setting up a two-step method first.")
         }
-        let totpStep: UInt64?
-        let correct: Bool
-        if case .authenticator = pending {
-            totpStep = matchTOTP(code, methods: [pending], after: nil, now: now)
-            correct = totpStep != nil
-        } else {
-            totpStep = nil
-            correct = await context.hasher.verify(code, against: record.value.codeHash)
-        }
-        guard correct else {
-            try await recordWrongCode(record, session: actor.session, now: now)
-            throw TwoStepRules.invalidCode
-        }
+        let authenticator: [TwoStepMethod]?
+        if case .authenticator = pending { authenticator = [pending] } else { authenticator = nil }
+        let totpStep = try await checkTry(
+            code, record, authenticator: authenticator, after: nil, session: actor.session, now: now)
         try await context.commitRetrying { () async throws -> (ChangeSet, Void) in
             guard let fresh = try await context.store.verificationCode(of: actor.id, purpose: .setup),
                 fresh.value.issuedAt == record.value.issuedAt, !fresh.value.consumed,
@@ -529,6 +510,28 @@ public struct Authentication: Sendable {
         changes.audit(AuditEvent(time: now, actor: .system, action: .lockedOut, subject: "logon/\(logon.id)",
                                  after: .logon(logon), note: "locked after \(context.policy.lockoutThreshold) failures"))
         try context.send(IdentityMail.lockedOut, to: logon.email, in: &changes)
+    }
+
+    /// Checks a try already counted (RULES A4, A8): against the authenticator `methods` when given (the matched TOTP
+    /// step is returned), else against the code's hash (`nil` is returned). A wrong code is recorded and refused.
+    private func checkTry(
+        _ code: String, _ record: Versioned<VerificationCode>, authenticator methods: [TwoStepMethod]?,
+        after lastStep: UInt64?, session: Session, now: Date
+    ) async throws -> UInt64? {
+        let totpStep: UInt64?
+        let correct: Bool
+        if let methods {
+            totpStep = matchTOTP(code, methods: methods, after: lastStep, now: now)
+            correct = totpStep != nil
+        } else {
+            totpStep = nil
+            correct = await context.hasher.verify(code, against: record.value.codeHash)
+        }
+        guard correct else {
+            try await recordWrongCode(record, session: session, now: now)
+            throw TwoStepRules.invalidCode
+        }
+        return totpStep
     }
 
     private func failedLoginAudit(subject: String, note: String) -> ChangeSet {
