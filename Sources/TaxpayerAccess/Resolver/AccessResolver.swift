@@ -50,7 +50,7 @@ public final class AccessResolver: Sendable {
     }
 
     /// The last change-feed sequence applied.
-    public var lastSequence: UInt64 { world.read { $0.pointee.sequence } }
+    public var lastSequence: UInt64 { world.read { $0.sequence } }
 
     /// Applies one committed change from the store's feed, touching only the entries of the records it carries.
     /// Changes at or before ``lastSequence`` are ignored, so replaying the feed is harmless.
@@ -96,7 +96,7 @@ public final class AccessResolver: Sendable {
     /// The logon's effective level on the account: the highest over every path (RULES L4, S6); ``AccessLevel/none``
     /// when no path reaches it or either id is unknown.
     public func level(logon: LogonID, account: AccountID) -> AccessLevel {
-        world.read { $0.pointee.level(logon, account) }
+        world.read { $0.level(logon, account) }
     }
 
     /// The paths that grant the logon its level on the account, or why none does, in words a taxpayer understands.
@@ -106,18 +106,18 @@ public final class AccessResolver: Sendable {
     /// // ["Access was cancelled by the taxpayer's Master Administrator on 2026-03-04 (third-party access to …)."]
     /// ```
     public func explain(logon: LogonID, account: AccountID) -> AccessExplanation {
-        world.read { $0.pointee.explain(logon, account) }
+        world.read { $0.explain(logon, account) }
     }
 
     /// Every taxpayer on which the logon has a level above none on at least one account, sorted by id bytes
     /// (RULES W2, X7).
     public func clients(of logon: LogonID) -> [TaxpayerID] {
-        world.read { $0.pointee.clients(of: logon) }
+        world.read { $0.clients(of: logon) }
     }
 
     /// Every logon with a level above none on some account of the taxpayer, secondary logons included, with only the
     /// accounts where it has one; sorted by logon id (RULES W1).
     public func whoHasAccess(taxpayer: TaxpayerID) -> [LogonAccess] {
-        world.read { $0.pointee.whoHasAccess(taxpayer: taxpayer) }
+        world.read { $0.whoHasAccess(taxpayer: taxpayer) }
     }
 }

@@ -92,7 +92,8 @@ struct ResolverWorld: Sendable {
         var pair: UInt64
     }
 
-    // Reverse indices for clients and who-has-access, by logon or taxpayer index (unordered).
+    // Reverse indices for clients and who-has-access, by logon or taxpayer index; the by-logon lists in taxpayer id
+    // byte order, the others unordered.
     var rolesByLogon: [[Int32]] = []
     var rolesByTaxpayer: [[Int32]] = []
     var grantsByLogon: [[Int32]] = []
@@ -243,7 +244,7 @@ struct ResolverWorld: Sendable {
             if role.status != .active, let cancellation = role.cancellation {
                 cancellations[OverflowKey(kind: .role, pair: pair)] = cancellation
             }
-            rolesByLogon[Int(l)].append(t)
+            insertSorted(into: &rolesByLogon[Int(l)], t)
             rolesByTaxpayer[Int(t)].append(l)
         case .grant(let grant):
             let l = intern(grant.thirdParty)
@@ -255,7 +256,7 @@ struct ResolverWorld: Sendable {
             if grant.status != .active, let cancellation = grant.cancellation {
                 cancellations[OverflowKey(kind: .grant, pair: pair)] = cancellation
             }
-            grantsByLogon[Int(l)].append(t)
+            insertSorted(into: &grantsByLogon[Int(l)], t)
             grantsByTaxpayer[Int(t)].append(l)
         case .securityGroup(let group):
             let g = intern(group.id)
@@ -396,13 +397,13 @@ struct ResolverWorld: Sendable {
             if roles[pair]?.levels.overflows == true { overflowLevels[key] = nil }
             roles.remove(pair)
             cancellations[key] = nil
-            Self.unlink(&rolesByLogon[Int(l)], t)
+            Self.unlinkKeepingOrder(&rolesByLogon[Int(l)], t)
             Self.unlink(&rolesByTaxpayer[Int(t)], l)
         case .grant:
             if grants[pair]?.levels.overflows == true { overflowLevels[key] = nil }
             grants.remove(pair)
             cancellations[key] = nil
-            Self.unlink(&grantsByLogon[Int(l)], t)
+            Self.unlinkKeepingOrder(&grantsByLogon[Int(l)], t)
             Self.unlink(&grantsByTaxpayer[Int(t)], l)
         case .groupAssignment:
             assignments.remove(pair)
@@ -411,6 +412,59 @@ struct ResolverWorld: Sendable {
             refinements.remove(pair)
         default:
             break
+        }
+    }
+
+    private static func unlinkKeepingOrder(_ list: inout [Int32], _ value: Int32) {
+        guard let position = list.firstIndex(of: value) else { return }
+        list.remove(at: position)
+    }
+
+    /// Inserts a taxpayer into a list kept in id byte order (binary search, then one move).
+    private func insertSorted(into list: inout [Int32], _ t: Int32) {
+        let ids = taxpayerIndex.keys
+        let position = taxpayerPrefixes.withUnsafeBufferPointer { prefixes in
+            var low = 0
+            var high = list.count
+            while low < high {
+                let mid = (low + high) / 2
+                if Self.precedes(list[mid], t, prefixes: prefixes, text: { ids[Int($0)].rawValue }) {
+                    low = mid + 1
+                } else {
+                    high = mid
+                }
+            }
+            return low
+        }
+        list.insert(t, at: position)
+    }
+
+    /// The union of two lists in taxpayer id byte order, in that order, without repeats.
+    private func merged(_ a: [Int32], _ b: [Int32]) -> [Int32] {
+        if b.isEmpty { return a }
+        if a.isEmpty { return b }
+        let ids = taxpayerIndex.keys
+        return taxpayerPrefixes.withUnsafeBufferPointer { prefixes in
+            var result: [Int32] = []
+            result.reserveCapacity(a.count + b.count)
+            var i = 0
+            var j = 0
+            while i < a.count && j < b.count {
+                if a[i] == b[j] {
+                    result.append(a[i])
+                    i += 1
+                    j += 1
+                } else if Self.precedes(a[i], b[j], prefixes: prefixes, text: { ids[Int($0)].rawValue }) {
+                    result.append(a[i])
+                    i += 1
+                } else {
+                    result.append(b[j])
+                    j += 1
+                }
+            }
+            result += a[i...]
+            result += b[j...]
+            return result
         }
     }
 
@@ -579,22 +633,15 @@ struct ResolverWorld: Sendable {
     func clients(of logon: LogonID) -> [TaxpayerID] {
         guard let l = logonIndex.index(of: logon), isActive(l) else { return [] }
         let entry = logons[Int(l)]
-        var candidates = rolesByLogon[Int(l)] + grantsByLogon[Int(l)]
+        // The per-logon lists are kept in id byte order, so the answer is a merge and a filter: no sort.
+        var candidates = merged(rolesByLogon[Int(l)], grantsByLogon[Int(l)])
         if entry.isSecondary {
-            candidates += rolesByLogon[Int(entry.parent)]
-            candidates += grantsByLogon[Int(entry.parent)]
+            candidates = merged(candidates, merged(rolesByLogon[Int(entry.parent)], grantsByLogon[Int(entry.parent)]))
         }
         let ids = taxpayerIndex.keys
-        return taxpayerPrefixes.withUnsafeBufferPointer { prefixes in
-            candidates.sort { Self.precedes($0, $1, prefixes: prefixes) { ids[Int($0)].rawValue } }
-            var result: [TaxpayerID] = []
-            var previous: Int32 = -1
-            for t in candidates where t != previous {
-                previous = t
-                if reachesAnyAccount(l, entry, taxpayer: t) { result.append(ids[Int(t)]) }
-            }
-            return result
-        }
+        var result: [TaxpayerID] = []
+        for t in candidates where reachesAnyAccount(l, entry, taxpayer: t) { result.append(ids[Int(t)]) }
+        return result
     }
 
     /// Every logon with a level above none on some account of `taxpayer`, sorted by logon id.
