@@ -244,7 +244,7 @@ struct ResolverWorld: Sendable {
             if role.status != .active, let cancellation = role.cancellation {
                 cancellations[OverflowKey(kind: .role, pair: pair)] = cancellation
             }
-            insertSorted(into: &rolesByLogon[Int(l)], t)
+            Self.insertSorted(into: &rolesByLogon[Int(l)], t, prefixes: taxpayerPrefixes, ids: taxpayerIndex.keys)
             rolesByTaxpayer[Int(t)].append(l)
         case .grant(let grant):
             let l = intern(grant.thirdParty)
@@ -256,7 +256,7 @@ struct ResolverWorld: Sendable {
             if grant.status != .active, let cancellation = grant.cancellation {
                 cancellations[OverflowKey(kind: .grant, pair: pair)] = cancellation
             }
-            insertSorted(into: &grantsByLogon[Int(l)], t)
+            Self.insertSorted(into: &grantsByLogon[Int(l)], t, prefixes: taxpayerPrefixes, ids: taxpayerIndex.keys)
             grantsByTaxpayer[Int(t)].append(l)
         case .securityGroup(let group):
             let g = intern(group.id)
@@ -420,9 +420,11 @@ struct ResolverWorld: Sendable {
         list.remove(at: position)
     }
 
-    /// Inserts a taxpayer into a list kept in id byte order (binary search, then one move).
-    private func insertSorted(into list: inout [Int32], _ t: Int32) {
-        let ids = taxpayerIndex.keys
+    /// Inserts a taxpayer into a list kept in id byte order (binary search, then one move). Static, so that no copy
+    /// of the world is made while one of its lists is being changed.
+    private static func insertSorted(
+        into list: inout [Int32], _ t: Int32, prefixes taxpayerPrefixes: [UInt64], ids: [TaxpayerID]
+    ) {
         let position = taxpayerPrefixes.withUnsafeBufferPointer { prefixes in
             var low = 0
             var high = list.count
