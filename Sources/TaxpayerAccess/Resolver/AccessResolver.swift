@@ -1,4 +1,3 @@
-import Synchronization
 
 /// The permission resolver (DESIGN.md, the resolver): answers who may do what on which tax account from an
 /// in-memory index of the access records — RULES L1–L4, M, S4–S7, X7.
@@ -14,18 +13,20 @@ import Synchronization
 /// print(resolver.explain(logon: "L2", account: "A91").summary)
 /// ```
 ///
-/// Thread safety and cost: the index sits behind one `Mutex`; every question takes it for a handful of hash lookups
-/// keyed by interned `Int32` indices (see Documentation/AccessModel.md). ``check(logon:account:action:)`` and
+/// Thread safety and cost: the index sits behind a reader–writer lock, so questions from many threads run side by
+/// side and only updates wait for each other; a question is two id lookups and a handful of integer-keyed probes in
+/// the resolver's own hash tables (see Documentation/AccessModel.md). ``check(logon:account:action:)`` and
 /// ``level(logon:account:)`` allocate nothing.
 public final class AccessResolver: Sendable {
-    private let world: Mutex<ResolverWorld>
+    private let world: WorldLock
 
     /// A resolver over the given records (records of other kinds are ignored), as of feed position `sequence`.
     public init(records: some Sequence<Record>, sequence: UInt64 = 0) {
         var world = ResolverWorld()
+        world.reserve(records: records.underestimatedCount)
         for record in records { world.put(record) }
         world.sequence = sequence
-        self.world = Mutex(world)
+        self.world = WorldLock(world)
     }
 
     /// A resolver over a snapshot document's access state (SNAPSHOT.md), Default groups included.
@@ -49,12 +50,12 @@ public final class AccessResolver: Sendable {
     }
 
     /// The last change-feed sequence applied.
-    public var lastSequence: UInt64 { world.withLock { $0.sequence } }
+    public var lastSequence: UInt64 { world.read { $0.sequence } }
 
     /// Applies one committed change from the store's feed, touching only the entries of the records it carries.
     /// Changes at or before ``lastSequence`` are ignored, so replaying the feed is harmless.
     public func apply(_ change: Change) {
-        world.withLock { world in
+        world.write { world in
             guard change.sequence > world.sequence else { return }
             for key in change.deleted { world.delete(key) }
             for written in change.written { world.put(written.value) }
@@ -64,12 +65,12 @@ public final class AccessResolver: Sendable {
 
     /// Applies a record's new state directly (for replays that do not come from a feed, e.g. ``AccessHistory``).
     public func apply(record: Record) {
-        world.withLock { $0.put(record) }
+        world.write { $0.put(record) }
     }
 
     /// Removes a record directly (for replays that do not come from a feed).
     public func remove(_ key: RecordKey) {
-        world.withLock { $0.delete(key) }
+        world.write { $0.delete(key) }
     }
 
     /// Reads the store's feed after ``lastSequence`` and applies every change, in order.
@@ -95,7 +96,7 @@ public final class AccessResolver: Sendable {
     /// The logon's effective level on the account: the highest over every path (RULES L4, S6); ``AccessLevel/none``
     /// when no path reaches it or either id is unknown.
     public func level(logon: LogonID, account: AccountID) -> AccessLevel {
-        world.withLock { $0.level(logon, account) }
+        world.read { $0.level(logon, account) }
     }
 
     /// The paths that grant the logon its level on the account, or why none does, in words a taxpayer understands.
@@ -105,18 +106,18 @@ public final class AccessResolver: Sendable {
     /// // ["Access was cancelled by the taxpayer's Master Administrator on 2026-03-04 (third-party access to …)."]
     /// ```
     public func explain(logon: LogonID, account: AccountID) -> AccessExplanation {
-        world.withLock { $0.explain(logon, account) }
+        world.read { $0.explain(logon, account) }
     }
 
     /// Every taxpayer on which the logon has a level above none on at least one account, sorted by id bytes
     /// (RULES W2, X7).
     public func clients(of logon: LogonID) -> [TaxpayerID] {
-        world.withLock { $0.clients(of: logon) }
+        world.read { $0.clients(of: logon) }
     }
 
     /// Every logon with a level above none on some account of the taxpayer, secondary logons included, with only the
     /// accounts where it has one; sorted by logon id (RULES W1).
     public func whoHasAccess(taxpayer: TaxpayerID) -> [LogonAccess] {
-        world.withLock { $0.whoHasAccess(taxpayer: taxpayer) }
+        world.read { $0.whoHasAccess(taxpayer: taxpayer) }
     }
 }

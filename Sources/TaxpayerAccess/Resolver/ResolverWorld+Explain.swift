@@ -13,11 +13,11 @@ extension ResolverWorld {
         func answer(_ level: AccessLevel) -> AccessExplanation {
             AccessExplanation(logon: logon, account: account, level: level, grantingPaths: granting, reasons: reasons)
         }
-        guard let l = logonIndex[logon], logons[Int(l)].status != nil else {
+        guard let l = logonIndex.index(of: logon), logons[Int(l)].status != nil else {
             reasons.append("This logon is not known.")
             return answer(.none)
         }
-        guard let a = accountIndex[account], accounts[Int(a)].known else {
+        guard let a = accountIndex.index(of: account), accounts[Int(a)].known else {
             reasons.append("This account is not known.")
             return answer(.none)
         }
@@ -28,8 +28,9 @@ extension ResolverWorld {
 
         let t = entry.taxpayer
         ownPaths(l, t, a, owner: nil, granting: &granting, reasons: &reasons)
-        if let secondary = logons[Int(l)].secondary {
-            secondaryPath(l, secondary, t, a, type: entry.type, granting: &granting, reasons: &reasons)
+        let logonEntry = logons[Int(l)]
+        if logonEntry.isSecondary {
+            secondaryPath(l, logonEntry, t, a, type: entry.type, granting: &granting, reasons: &reasons)
         }
         if granting.isEmpty && reasons.isEmpty {
             reasons.append("No role, third-party grant or parent logon reaches this account.")
@@ -48,11 +49,11 @@ extension ResolverWorld {
     }
 
     private func name(ofTaxpayer t: Int32) -> String {
-        taxpayers[Int(t)].legalName ?? taxpayerIDs[Int(t)].rawValue
+        legalNames[t] ?? taxpayerIDs[Int(t)].rawValue
     }
 
     private func name(ofLogon l: Int32) -> String {
-        let username = logons[Int(l)].username
+        let username = usernames[Int(l)]
         return username.isEmpty ? logonIDs[Int(l)].rawValue : username
     }
 
@@ -65,25 +66,24 @@ extension ResolverWorld {
         let taxpayer = name(ofTaxpayer: t)
         let who = owner.map { "The parent logon \($0)" } ?? "This logon"
         let whose = owner.map { " of the parent logon \($0)" } ?? ""
-        if let role = roles[key], let record = records[RecordKey(.role, "\(logonIDs[Int(l)].rawValue)|\(taxpayerIDs[Int(t)].rawValue)")],
-            case .role(let assignment) = record
-        {
+        if let role = roles[key] {
+            let kind: Role = role.isMasterAdministrator ? .masterAdministrator : .taxAdministrator
             if !role.active {
-                reasons.append(Self.cancelled(assignment.cancellation, what: "the \(role.role.displayName) role\(whose) on \(taxpayer)"))
-            } else if role.role == .masterAdministrator {
+                let cancellation = cancellations[OverflowKey(kind: .role, pair: key)]
+                reasons.append(Self.cancelled(cancellation, what: "the \(kind.displayName) role\(whose) on \(taxpayer)"))
+            } else if role.isMasterAdministrator {
                 granting.append("\(who) is a Master Administrator of \(taxpayer), which gives All Access on every account.")
-            } else if let level = role.levels[a], level > .none {
+            } else if let level = level(in: role.levels, a, kind: .role, pair: key), level > .none {
                 granting.append("\(who) is a Tax Administrator of \(taxpayer) with \(level.displayName) on this account.")
             } else {
                 reasons.append("\(who) is a Tax Administrator of \(taxpayer) but was given no access to this account.")
             }
         }
-        if let grant = grants[key], let record = records[RecordKey(.grant, "\(logonIDs[Int(l)].rawValue)|\(taxpayerIDs[Int(t)].rawValue)")],
-            case .grant(let thirdParty) = record
-        {
+        if let grant = grants[key] {
             if !grant.active {
-                reasons.append(Self.cancelled(thirdParty.cancellation, what: "third-party access\(whose) to \(taxpayer)"))
-            } else if let level = grant.levels[a], level > .none {
+                let cancellation = cancellations[OverflowKey(kind: .grant, pair: key)]
+                reasons.append(Self.cancelled(cancellation, what: "third-party access\(whose) to \(taxpayer)"))
+            } else if let level = level(in: grant.levels, a, kind: .grant, pair: key), level > .none {
                 granting.append("\(taxpayer) gave \(who.lowercasedFirst) third-party access with \(level.displayName) on this account.")
             } else {
                 reasons.append("The third-party access \(taxpayer) gave \(who.lowercasedFirst) does not include this account.")
@@ -98,7 +98,7 @@ extension ResolverWorld {
 
     /// The path through a parent logon (RULES S4–S7).
     private func secondaryPath(
-        _ l: Int32, _ secondary: SecondaryEntry, _ t: Int32, _ a: Int32, type: Int32,
+        _ l: Int32, _ secondary: LogonEntry, _ t: Int32, _ a: Int32, type: Int32,
         granting: inout [String], reasons: inout [String]
     ) {
         let parent = name(ofLogon: secondary.parent)
@@ -108,15 +108,15 @@ extension ResolverWorld {
             reasons.append("The parent logon \(parent) is not active (\(status)), so this logon has no access through it.")
             return
         }
-        if let types = secondary.accountTypes, !types.contains(type) {
+        if let types = typeSet(secondary, l), !applies(secondary, l, type: type) {
             let names = types.map { typeNames[Int($0)] }.sorted().map { Self.words($0.rawValue) }
             let list = names.isEmpty ? "no" : names.joined(separator: ", ")
             reasons.append("This logon applies only to \(list) accounts.")
             return
         }
         let target = taxpayerGroup(parent: secondary.parent, taxpayer: t)
-        let groupName = target < 0 ? "Default" : groups[Int(target)].name
-        guard isMember(secondary, taxpayer: t) else {
+        let groupName = target < 0 ? "Default" : groupNames[Int(target)]
+        guard isMember(secondary, l, taxpayer: t) else {
             reasons.append("\(taxpayer) sits in security group \"\(groupName)\" of the parent logon \(parent), which this logon is not in.")
             return
         }
@@ -127,7 +127,7 @@ extension ResolverWorld {
             ownPaths(secondary.parent, t, a, owner: parent, granting: &parentGranting, reasons: &reasons)
             return
         }
-        let refined = refinements[Self.pair(l, t)]?[a]
+        let refined = refinements[Self.pair(l, t)].flatMap { level(in: $0, a, kind: .refinement, pair: Self.pair(l, t)) }
         let cap = refined ?? secondary.cap
         if cap == .none {
             reasons.append("The parent logon \(parent) took this account of \(taxpayer) away from this logon.")

@@ -1,91 +1,104 @@
 /// The resolver's index: every access-relevant record, with ids interned to dense `Int32` indices and the paths of
-/// RULES L4 and S6 keyed by integer pairs. A value type; ``AccessResolver`` keeps one behind a `Mutex`.
+/// RULES L4 and S6 keyed by integer pairs. A value type; ``AccessResolver`` keeps one behind a reader–writer lock.
 ///
 /// Nothing here materialises (logon, account) pairs: a secondary logon's level is derived at question time from its
 /// parent's entries (a handful of lookups), so a firm with thousands of clients and twenty secondaries costs the
 /// same to update as one without secondaries.
+///
+/// Records are not kept whole: each kind keeps only what answers need, and the state a deletion or a rewrite must
+/// undo is read back from these compact entries (whether an entry exists is whether its record does). The hot
+/// entries hold no class references, so reading one copies a few bytes and retains nothing.
 struct ResolverWorld: Sendable {
+    /// A logon's status and, for a secondary logon, its link to its parent (RULES S2–S6).
     struct LogonEntry: Sendable {
         /// `nil` while no logon record is known for the id.
         var status: LogonStatus?
-        var username: String = ""
-        var secondary: SecondaryEntry?
+        var isSecondary = false
+        var isMasterAdministrator = false
+        /// Whether the secondary applies only to some account types (RULES S2).
+        var hasTypeFilter = false
+        /// Whether the groups or types did not fit inline and sit in ``ResolverWorld/secondaryExtras``.
+        var hasExtra = false
+        var cap = AccessLevel.none
+        var groupCount: Int32 = 0
+        var parent: Int32 = -1
+        /// The first groups as listed; unknown groups and groups of another parent are ignored; none left means
+        /// Default (RULES S5).
+        var groups = SIMD4<Int32>(repeating: -1)
+        /// Account types the secondary applies to, one bit per interned type below 64.
+        var typeMask: UInt64 = 0
     }
 
-    struct SecondaryEntry: Sendable {
-        var parent: Int32
-        var cap: AccessLevel
-        var isMasterAdministrator: Bool
-        /// Group indices as listed; unknown groups and groups of another parent are ignored; none left means
-        /// Default (RULES S5).
+    /// A secondary's groups and types when they do not fit ``LogonEntry``.
+    struct SecondaryExtra: Sendable {
         var groups: [Int32]
-        /// Interned account types; `nil` means every type.
-        var accountTypes: Set<Int32>?
+        var types: Set<Int32>?
     }
 
     struct TaxpayerEntry: Sendable {
         var known = false
-        var legalName: String?
         /// Indices of the taxpayer's known accounts.
         var accounts: [Int32] = []
     }
 
     struct AccountEntry: Sendable {
-        var known = false
         var taxpayer: Int32 = -1
         var type: Int32 = -1
+        var known = false
         var active = false
     }
 
     struct GroupEntry: Sendable {
-        var known = false
         var parent: Int32 = -1
+        var known = false
         var isDefault = false
-        var name = ""
-    }
-
-    struct RoleEntry: Sendable {
-        var role: Role
-        var active: Bool
-        var levels: [Int32: AccessLevel]
-    }
-
-    struct GrantEntry: Sendable {
-        var active: Bool
-        var levels: [Int32: AccessLevel]
     }
 
     // Interning.
-    var logonIndex: [LogonID: Int32] = [:]
-    var logonIDs: [LogonID] = []
+    var logonIndex = InternTable<LogonID>()
     var logons: [LogonEntry] = []
-    var taxpayerIndex: [TaxpayerID: Int32] = [:]
-    var taxpayerIDs: [TaxpayerID] = []
+    var usernames: [String] = []
+    var secondaryExtras: [Int32: SecondaryExtra] = [:]
+    /// The first eight bytes of each logon id, big-endian: sorts by id bytes with integer comparisons.
+    var logonPrefixes: [UInt64] = []
+    var taxpayerIndex = InternTable<TaxpayerID>()
     var taxpayers: [TaxpayerEntry] = []
-    var accountIndex: [AccountID: Int32] = [:]
-    var accountIDs: [AccountID] = []
+    var legalNames: [Int32: String] = [:]
+    var taxpayerPrefixes: [UInt64] = []
+    var accountIndex = InternTable<AccountID>()
     var accounts: [AccountEntry] = []
-    var groupIndex: [SecurityGroupID: Int32] = [:]
-    var groupIDs: [SecurityGroupID] = []
+    var groupIndex = InternTable<SecurityGroupID>()
     var groups: [GroupEntry] = []
-    var typeIndex: [AccountType: Int32] = [:]
-    var typeNames: [AccountType] = []
+    var groupNames: [String] = []
+    var typeIndex = InternTable<AccountType>()
+
+    var logonIDs: [LogonID] { logonIndex.keys }
+    var taxpayerIDs: [TaxpayerID] { taxpayerIndex.keys }
+    var accountIDs: [AccountID] { accountIndex.keys }
+    var typeNames: [AccountType] { typeIndex.keys }
 
     // Paths, keyed by (logon, taxpayer), (parent, taxpayer) or (secondary, taxpayer).
-    var roles: [UInt64: RoleEntry] = [:]
-    var grants: [UInt64: GrantEntry] = [:]
-    var assignments: [UInt64: Int32] = [:]
-    var refinements: [UInt64: [Int32: AccessLevel]] = [:]
+    var roles = PairMap(filler: PathEntry())
+    var grants = PairMap(filler: PathEntry())
+    var assignments = PairMap<Int32>(filler: -1)
+    var refinements = PairMap(filler: LevelSet())
+    /// Levels of entries that did not fit inline, by kind and pair.
+    var overflowLevels: [OverflowKey: [Int32: AccessLevel]] = [:]
+    /// Why an inactive role or grant was cancelled, for ``explain``; keyed by kind and pair.
+    var cancellations: [OverflowKey: Cancellation] = [:]
 
-    // Reverse indices for clients and who-has-access.
-    var rolesByLogon: [Int32: Set<Int32>] = [:]
-    var rolesByTaxpayer: [Int32: Set<Int32>] = [:]
-    var grantsByLogon: [Int32: Set<Int32>] = [:]
-    var grantsByTaxpayer: [Int32: Set<Int32>] = [:]
-    var secondariesByParent: [Int32: Set<Int32>] = [:]
+    struct OverflowKey: Hashable, Sendable {
+        var kind: RecordKind
+        var pair: UInt64
+    }
 
-    /// The access records applied, by key: what a deletion removes and what ``explain`` words.
-    var records: [RecordKey: Record] = [:]
+    // Reverse indices for clients and who-has-access, by logon or taxpayer index; the by-logon lists in taxpayer id
+    // byte order, the others unordered.
+    var rolesByLogon: [[Int32]] = []
+    var rolesByTaxpayer: [[Int32]] = []
+    var grantsByLogon: [[Int32]] = []
+    var grantsByTaxpayer: [[Int32]] = []
+    var secondariesByParent: [[Int32]] = []
 
     /// The last change-feed sequence applied.
     var sequence: UInt64 = 0
@@ -95,57 +108,101 @@ struct ResolverWorld: Sendable {
         (UInt64(UInt32(bitPattern: a)) << 32) | UInt64(UInt32(bitPattern: b))
     }
 
+    /// Room for `count` records, so building from them does not regrow every table.
+    mutating func reserve(records count: Int) {
+        logonIndex.reserveCapacity(count / 16)
+        taxpayerIndex.reserveCapacity(count / 4)
+        accountIndex.reserveCapacity(count / 2)
+        roles.reserveCapacity(count / 16)
+        grants.reserveCapacity(count / 8)
+        assignments.reserveCapacity(count / 8)
+    }
+
     // MARK: Interning
 
+    static func prefix(_ text: String) -> UInt64 {
+        var result: UInt64 = 0
+        var n = 0
+        for byte in text.utf8 {
+            guard n < 8 else { break }
+            result |= UInt64(byte) << UInt64(56 - 8 * n)
+            n += 1
+        }
+        return result
+    }
+
     mutating func intern(_ id: LogonID) -> Int32 {
-        if let index = logonIndex[id] { return index }
-        let index = Int32(logonIDs.count)
-        logonIndex[id] = index
-        logonIDs.append(id)
-        logons.append(LogonEntry())
+        let count = logonIndex.count
+        let index = logonIndex.intern(id)
+        if Int(index) == count {
+            logons.append(LogonEntry())
+            usernames.append("")
+            logonPrefixes.append(Self.prefix(id.rawValue))
+            rolesByLogon.append([])
+            grantsByLogon.append([])
+            secondariesByParent.append([])
+        }
         return index
     }
 
     mutating func intern(_ id: TaxpayerID) -> Int32 {
-        if let index = taxpayerIndex[id] { return index }
-        let index = Int32(taxpayerIDs.count)
-        taxpayerIndex[id] = index
-        taxpayerIDs.append(id)
-        taxpayers.append(TaxpayerEntry())
+        let count = taxpayerIndex.count
+        let index = taxpayerIndex.intern(id)
+        if Int(index) == count {
+            taxpayers.append(TaxpayerEntry())
+            taxpayerPrefixes.append(Self.prefix(id.rawValue))
+            rolesByTaxpayer.append([])
+            grantsByTaxpayer.append([])
+        }
         return index
     }
 
     mutating func intern(_ id: AccountID) -> Int32 {
-        if let index = accountIndex[id] { return index }
-        let index = Int32(accountIDs.count)
-        accountIndex[id] = index
-        accountIDs.append(id)
-        accounts.append(AccountEntry())
+        let count = accountIndex.count
+        let index = accountIndex.intern(id)
+        if Int(index) == count { accounts.append(AccountEntry()) }
         return index
     }
 
     mutating func intern(_ id: SecurityGroupID) -> Int32 {
-        if let index = groupIndex[id] { return index }
-        let index = Int32(groupIDs.count)
-        groupIndex[id] = index
-        groupIDs.append(id)
-        groups.append(GroupEntry())
+        let count = groupIndex.count
+        let index = groupIndex.intern(id)
+        if Int(index) == count {
+            groups.append(GroupEntry())
+            groupNames.append("")
+        }
         return index
     }
 
-    mutating func intern(_ type: AccountType) -> Int32 {
-        if let index = typeIndex[type] { return index }
-        let index = Int32(typeNames.count)
-        typeIndex[type] = index
-        typeNames.append(type)
-        return index
+    mutating func intern(_ type: AccountType) -> Int32 { typeIndex.intern(type) }
+
+    mutating func internLevels(_ levels: [AccountID: AccessLevel], kind: RecordKind, pair: UInt64) -> LevelSet {
+        var set = LevelSet()
+        if levels.count > LevelSet.inlineCapacity {
+            var all: [Int32: AccessLevel] = [:]
+            all.reserveCapacity(levels.count)
+            for (account, level) in levels { all[intern(account)] = level }
+            overflowLevels[OverflowKey(kind: kind, pair: pair)] = all
+            set.overflows = true
+            return set
+        }
+        var n = 0
+        for (account, level) in levels {
+            set.accounts[n] = intern(account)
+            set.levels[n] = level.rawValue
+            n += 1
+        }
+        return set
     }
 
-    mutating func internLevels(_ levels: [AccountID: AccessLevel]) -> [Int32: AccessLevel] {
-        var result: [Int32: AccessLevel] = [:]
-        result.reserveCapacity(levels.count)
-        for (account, level) in levels { result[intern(account)] = level }
-        return result
+    /// The level a level set holds for `account`, or `nil` when the account is absent.
+    @inline(__always)
+    func level(in set: LevelSet, _ account: Int32, kind: RecordKind, pair: UInt64) -> AccessLevel? {
+        if _slowPath(set.overflows) { return overflowLevels[OverflowKey(kind: kind, pair: pair)]?[account] }
+        for i in 0..<LevelSet.inlineCapacity where set.accounts[i] == account {
+            return AccessLevel(rawValue: set.levels[i])
+        }
+        return nil
     }
 
     // MARK: Applying records
@@ -160,127 +217,263 @@ struct ResolverWorld: Sendable {
 
     /// Puts a record's current state in place of its earlier state, touching only its own entries.
     mutating func put(_ record: Record) {
-        let key = record.key
-        guard Self.isAccessKind(key.kind) else { return }
-        if let old = records[key] { remove(old) }
-        records[key] = record
-        add(record)
-    }
-
-    /// Removes the record at `key`, if any.
-    mutating func delete(_ key: RecordKey) {
-        guard Self.isAccessKind(key.kind), let old = records.removeValue(forKey: key) else { return }
-        remove(old)
-    }
-
-    private mutating func add(_ record: Record) {
         switch record {
         case .taxpayer(let taxpayer):
             let t = intern(taxpayer.id)
             taxpayers[Int(t)].known = true
-            taxpayers[Int(t)].legalName = taxpayer.legalName
+            legalNames[t] = taxpayer.legalName
         case .account(let account):
             let a = intern(account.id)
+            removeAccount(a)
             let t = intern(account.taxpayer)
             let type = intern(account.type)
-            accounts[Int(a)] = AccountEntry(known: true, taxpayer: t, type: type, active: account.status == .active)
+            accounts[Int(a)] = AccountEntry(taxpayer: t, type: type, known: true, active: account.status == .active)
             taxpayers[Int(t)].accounts.append(a)
         case .logon(let logon):
             let l = intern(logon.id)
-            var entry = LogonEntry(status: logon.status, username: logon.username, secondary: nil)
-            if let profile = logon.secondary {
-                let parent = intern(profile.parent)
-                var groupIndices: [Int32] = []
-                for group in profile.groups { groupIndices.append(intern(group)) }
-                var types: Set<Int32>?
-                if let accountTypes = profile.accountTypes {
-                    var set = Set<Int32>()
-                    for type in accountTypes { set.insert(intern(type)) }
-                    types = set
-                }
-                let isMA: Bool
-                if case .masterAdministrator = profile.accessType { isMA = true } else { isMA = false }
-                entry.secondary = SecondaryEntry(
-                    parent: parent, cap: profile.accessType.cap, isMasterAdministrator: isMA, groups: groupIndices,
-                    accountTypes: types)
-                secondariesByParent[parent, default: []].insert(l)
-            }
-            logons[Int(l)] = entry
+            removeLogon(l)
+            putLogon(l, logon)
         case .role(let role):
             let l = intern(role.logon)
             let t = intern(role.taxpayer)
-            roles[Self.pair(l, t)] = RoleEntry(
-                role: role.role, active: role.status == .active, levels: internLevels(role.accountLevels))
-            rolesByLogon[l, default: []].insert(t)
-            rolesByTaxpayer[t, default: []].insert(l)
+            removeExisting(.role, key: role.key, l, t)
+            let pair = Self.pair(l, t)
+            roles.set(pair, PathEntry(
+                levels: internLevels(role.accountLevels, kind: .role, pair: pair), active: role.status == .active,
+                isMasterAdministrator: role.role == .masterAdministrator))
+            if role.status != .active, let cancellation = role.cancellation {
+                cancellations[OverflowKey(kind: .role, pair: pair)] = cancellation
+            }
+            Self.insertSorted(into: &rolesByLogon[Int(l)], t, prefixes: taxpayerPrefixes, ids: taxpayerIndex.keys)
+            rolesByTaxpayer[Int(t)].append(l)
         case .grant(let grant):
             let l = intern(grant.thirdParty)
             let t = intern(grant.taxpayer)
-            grants[Self.pair(l, t)] = GrantEntry(active: grant.status == .active, levels: internLevels(grant.accounts))
-            grantsByLogon[l, default: []].insert(t)
-            grantsByTaxpayer[t, default: []].insert(l)
+            removeExisting(.grant, key: grant.key, l, t)
+            let pair = Self.pair(l, t)
+            grants.set(pair, PathEntry(
+                levels: internLevels(grant.accounts, kind: .grant, pair: pair), active: grant.status == .active))
+            if grant.status != .active, let cancellation = grant.cancellation {
+                cancellations[OverflowKey(kind: .grant, pair: pair)] = cancellation
+            }
+            Self.insertSorted(into: &grantsByLogon[Int(l)], t, prefixes: taxpayerPrefixes, ids: taxpayerIndex.keys)
+            grantsByTaxpayer[Int(t)].append(l)
         case .securityGroup(let group):
             let g = intern(group.id)
-            groups[Int(g)] = GroupEntry(known: true, parent: intern(group.parent), isDefault: group.isDefault, name: group.name)
+            groups[Int(g)] = GroupEntry(parent: intern(group.parent), known: true, isDefault: group.isDefault)
+            groupNames[Int(g)] = group.name
         case .groupAssignment(let assignment):
             let p = intern(assignment.parent)
             let t = intern(assignment.taxpayer)
-            assignments[Self.pair(p, t)] = intern(assignment.group)
+            removeExisting(.groupAssignment, key: assignment.key, p, t)
+            assignments.set(Self.pair(p, t), intern(assignment.group))
         case .refinement(let refinement):
             let s = intern(refinement.secondary)
             let t = intern(refinement.taxpayer)
-            refinements[Self.pair(s, t)] = internLevels(refinement.accounts)
+            removeExisting(.refinement, key: refinement.key, s, t)
+            let pair = Self.pair(s, t)
+            refinements.set(pair, internLevels(refinement.accounts, kind: .refinement, pair: pair))
         default:
             break
         }
     }
 
-    private mutating func remove(_ record: Record) {
-        switch record {
-        case .taxpayer(let taxpayer):
-            let t = intern(taxpayer.id)
+    private mutating func putLogon(_ l: Int32, _ logon: Logon) {
+        var entry = LogonEntry(status: logon.status)
+        usernames[Int(l)] = logon.username
+        if let profile = logon.secondary {
+            let parent = intern(profile.parent)
+            var groupIndices: [Int32] = []
+            for group in profile.groups { groupIndices.append(intern(group)) }
+            var types: Set<Int32>?
+            if let accountTypes = profile.accountTypes {
+                var set = Set<Int32>()
+                for type in accountTypes { set.insert(intern(type)) }
+                types = set
+            }
+            entry.isSecondary = true
+            entry.parent = parent
+            entry.cap = profile.accessType.cap
+            if case .masterAdministrator = profile.accessType { entry.isMasterAdministrator = true }
+            entry.groupCount = Int32(groupIndices.count)
+            for (i, g) in groupIndices.prefix(4).enumerated() { entry.groups[i] = g }
+            if let types {
+                entry.hasTypeFilter = true
+                for type in types where type < 64 { entry.typeMask |= 1 << UInt64(type) }
+            }
+            if groupIndices.count > 4 || types?.contains(where: { $0 >= 64 }) == true {
+                entry.hasExtra = true
+                secondaryExtras[l] = SecondaryExtra(groups: groupIndices, types: types)
+            }
+            secondariesByParent[Int(parent)].append(l)
+        }
+        logons[Int(l)] = entry
+    }
+
+    /// Removes the record at `key`, if any.
+    mutating func delete(_ key: RecordKey) {
+        switch key.kind {
+        case .taxpayer:
+            guard let t = taxpayerIndex.index(of: TaxpayerID(key.id)) else { return }
             taxpayers[Int(t)].known = false
-            taxpayers[Int(t)].legalName = nil
-        case .account(let account):
-            let a = intern(account.id)
-            let t = accounts[Int(a)].taxpayer
-            if t >= 0, let position = taxpayers[Int(t)].accounts.firstIndex(of: a) {
-                taxpayers[Int(t)].accounts.remove(at: position)
-            }
-            accounts[Int(a)] = AccountEntry()
-        case .logon(let logon):
-            let l = intern(logon.id)
-            if let parent = logons[Int(l)].secondary?.parent {
-                secondariesByParent[parent]?.remove(l)
-                if secondariesByParent[parent]?.isEmpty == true { secondariesByParent[parent] = nil }
-            }
-            logons[Int(l)] = LogonEntry()
-        case .role(let role):
-            let l = intern(role.logon)
-            let t = intern(role.taxpayer)
-            roles[Self.pair(l, t)] = nil
-            Self.unlink(&rolesByLogon, l, t)
-            Self.unlink(&rolesByTaxpayer, t, l)
-        case .grant(let grant):
-            let l = intern(grant.thirdParty)
-            let t = intern(grant.taxpayer)
-            grants[Self.pair(l, t)] = nil
-            Self.unlink(&grantsByLogon, l, t)
-            Self.unlink(&grantsByTaxpayer, t, l)
-        case .securityGroup(let group):
-            groups[Int(intern(group.id))] = GroupEntry()
-        case .groupAssignment(let assignment):
-            assignments[Self.pair(intern(assignment.parent), intern(assignment.taxpayer))] = nil
-        case .refinement(let refinement):
-            refinements[Self.pair(intern(refinement.secondary), intern(refinement.taxpayer))] = nil
+            legalNames[t] = nil
+        case .account:
+            if let a = accountIndex.index(of: AccountID(key.id)) { removeAccount(a) }
+        case .logon:
+            if let l = logonIndex.index(of: LogonID(key.id)) { removeLogon(l) }
+        case .securityGroup:
+            guard let g = groupIndex.index(of: SecurityGroupID(key.id)) else { return }
+            groups[Int(g)] = GroupEntry()
+            groupNames[Int(g)] = ""
+        case .role, .grant, .groupAssignment, .refinement:
+            if let (a, b) = existingPair(key.kind, key.id) { removePair(key.kind, a, b) }
         default:
             break
         }
     }
 
-    private static func unlink(_ index: inout [Int32: Set<Int32>], _ key: Int32, _ value: Int32) {
-        index[key]?.remove(value)
-        if index[key]?.isEmpty == true { index[key] = nil }
+    private mutating func removeAccount(_ a: Int32) {
+        guard accounts[Int(a)].known else { return }
+        let t = accounts[Int(a)].taxpayer
+        if t >= 0, let position = taxpayers[Int(t)].accounts.firstIndex(of: a) {
+            taxpayers[Int(t)].accounts.remove(at: position)
+        }
+        accounts[Int(a)] = AccountEntry()
+    }
+
+    private mutating func removeLogon(_ l: Int32) {
+        let entry = logons[Int(l)]
+        guard entry.status != nil else { return }
+        if entry.isSecondary { Self.unlink(&secondariesByParent[Int(entry.parent)], l) }
+        if entry.hasExtra { secondaryExtras[l] = nil }
+        logons[Int(l)] = LogonEntry()
+        usernames[Int(l)] = ""
+    }
+
+    private func map(_ kind: RecordKind, contains pair: UInt64) -> Bool {
+        switch kind {
+        case .role: roles.contains(pair)
+        case .grant: grants.contains(pair)
+        case .groupAssignment: assignments.contains(pair)
+        case .refinement: refinements.contains(pair)
+        default: false
+        }
+    }
+
+    /// The pair whose record has the key `first|second` (ids may themselves hold `|`, so every split is tried; at most
+    /// one entry can have a given key, since putting a record replaces the one with its key).
+    private func existingPair(_ kind: RecordKind, _ id: String) -> (Int32, Int32)? {
+        var position = id.startIndex
+        while let bar = id[position...].firstIndex(of: "|") {
+            let first = String(id[..<bar])
+            let second = String(id[id.index(after: bar)...])
+            if let a = logonIndex.index(of: LogonID(first)), let b = taxpayerIndex.index(of: TaxpayerID(second)),
+                map(kind, contains: Self.pair(a, b))
+            {
+                return (a, b)
+            }
+            position = id.index(after: bar)
+        }
+        return nil
+    }
+
+    /// Removes the entry the record with `key` replaces: the pair's own, or — when the ids hold `|` — another pair's
+    /// with the same key.
+    private mutating func removeExisting(_ kind: RecordKind, key: String, _ a: Int32, _ b: Int32) {
+        var bars = 0
+        for byte in key.utf8 where byte == UInt8(ascii: "|") { bars += 1 }
+        if bars == 1 {
+            if map(kind, contains: Self.pair(a, b)) { removePair(kind, a, b) }
+        } else if let (x, y) = existingPair(kind, key) {
+            removePair(kind, x, y)
+        }
+    }
+
+    private mutating func removePair(_ kind: RecordKind, _ l: Int32, _ t: Int32) {
+        let pair = Self.pair(l, t)
+        let key = OverflowKey(kind: kind, pair: pair)
+        switch kind {
+        case .role:
+            if roles[pair]?.levels.overflows == true { overflowLevels[key] = nil }
+            roles.remove(pair)
+            cancellations[key] = nil
+            Self.unlinkKeepingOrder(&rolesByLogon[Int(l)], t)
+            Self.unlink(&rolesByTaxpayer[Int(t)], l)
+        case .grant:
+            if grants[pair]?.levels.overflows == true { overflowLevels[key] = nil }
+            grants.remove(pair)
+            cancellations[key] = nil
+            Self.unlinkKeepingOrder(&grantsByLogon[Int(l)], t)
+            Self.unlink(&grantsByTaxpayer[Int(t)], l)
+        case .groupAssignment:
+            assignments.remove(pair)
+        case .refinement:
+            if refinements[pair]?.overflows == true { overflowLevels[key] = nil }
+            refinements.remove(pair)
+        default:
+            break
+        }
+    }
+
+    private static func unlinkKeepingOrder(_ list: inout [Int32], _ value: Int32) {
+        guard let position = list.firstIndex(of: value) else { return }
+        list.remove(at: position)
+    }
+
+    /// Inserts a taxpayer into a list kept in id byte order (binary search, then one move). Static, so that no copy
+    /// of the world is made while one of its lists is being changed.
+    private static func insertSorted(
+        into list: inout [Int32], _ t: Int32, prefixes taxpayerPrefixes: [UInt64], ids: [TaxpayerID]
+    ) {
+        let position = taxpayerPrefixes.withUnsafeBufferPointer { prefixes in
+            var low = 0
+            var high = list.count
+            while low < high {
+                let mid = (low + high) / 2
+                if Self.precedes(list[mid], t, prefixes: prefixes, text: { ids[Int($0)].rawValue }) {
+                    low = mid + 1
+                } else {
+                    high = mid
+                }
+            }
+            return low
+        }
+        list.insert(t, at: position)
+    }
+
+    /// The union of two lists in taxpayer id byte order, in that order, without repeats.
+    private func merged(_ a: [Int32], _ b: [Int32]) -> [Int32] {
+        if b.isEmpty { return a }
+        if a.isEmpty { return b }
+        let ids = taxpayerIndex.keys
+        return taxpayerPrefixes.withUnsafeBufferPointer { prefixes in
+            var result: [Int32] = []
+            result.reserveCapacity(a.count + b.count)
+            var i = 0
+            var j = 0
+            while i < a.count && j < b.count {
+                if a[i] == b[j] {
+                    result.append(a[i])
+                    i += 1
+                    j += 1
+                } else if Self.precedes(a[i], b[j], prefixes: prefixes, text: { ids[Int($0)].rawValue }) {
+                    result.append(a[i])
+                    i += 1
+                } else {
+                    result.append(b[j])
+                    j += 1
+                }
+            }
+            result += a[i...]
+            result += b[j...]
+            return result
+        }
+    }
+
+    private static func unlink(_ list: inout [Int32], _ value: Int32) {
+        guard let position = list.firstIndex(of: value) else { return }
+        list.swapAt(position, list.count - 1)
+        list.removeLast()
     }
 
     // MARK: Levels (RULES L3, L4, S6, X7)
@@ -288,18 +481,28 @@ struct ResolverWorld: Sendable {
     @inline(__always)
     func isActive(_ logon: Int32) -> Bool { logons[Int(logon)].status == .active }
 
+    /// The level one role entry gives on an account (RULES L3).
+    @inline(__always)
+    func roleLevel(_ role: PathEntry?, _ pair: UInt64, _ account: Int32) -> AccessLevel {
+        guard let role, role.active else { return .none }
+        if role.isMasterAdministrator { return .allAccess }
+        return level(in: role.levels, account, kind: .role, pair: pair) ?? .none
+    }
+
+    /// The level one grant entry gives on an account (RULES X5–X8).
+    @inline(__always)
+    func grantLevel(_ grant: PathEntry?, _ pair: UInt64, _ account: Int32) -> AccessLevel {
+        guard let grant, grant.active else { return .none }
+        return level(in: grant.levels, account, kind: .grant, pair: pair) ?? .none
+    }
+
     /// The level of a logon's own paths: its direct role (RULES L3) and its third-party grant (RULES X5–X8).
     @inline(__always)
     func ownLevel(_ logon: Int32, _ taxpayer: Int32, _ account: Int32) -> AccessLevel {
         let key = Self.pair(logon, taxpayer)
-        var best = AccessLevel.none
-        if let role = roles[key], role.active {
-            best = role.role == .masterAdministrator ? .allAccess : (role.levels[account] ?? .none)
-        }
-        if best < .allAccess, let grant = grants[key], grant.active {
-            best = max(best, grant.levels[account] ?? .none)
-        }
-        return best
+        let best = roleLevel(roles[key], key, account)
+        guard best < .allAccess else { return best }
+        return max(best, grantLevel(grants[key], key, account))
     }
 
     /// The group a taxpayer sits in under a parent (RULES S4): a custom group's index, or -1 for Default.
@@ -310,76 +513,169 @@ struct ResolverWorld: Sendable {
         return group.known && group.parent == parent && !group.isDefault ? g : -1
     }
 
+    /// The secondary's groups as listed.
+    func groupList(_ secondary: LogonEntry, _ logon: Int32) -> [Int32] {
+        if secondary.hasExtra, let extra = secondaryExtras[logon] { return extra.groups }
+        return (0..<Int(secondary.groupCount)).map { secondary.groups[$0] }
+    }
+
+    /// The secondary's account types, `nil` for every type (RULES S2).
+    func typeSet(_ secondary: LogonEntry, _ logon: Int32) -> Set<Int32>? {
+        guard secondary.hasTypeFilter else { return nil }
+        if secondary.hasExtra, let extra = secondaryExtras[logon] { return extra.types }
+        return Set((0..<64).filter { secondary.typeMask & (1 << UInt64($0)) != 0 }.map { Int32($0) })
+    }
+
+    /// Whether the secondary applies to accounts of `type` (RULES S2).
+    @inline(__always)
+    func applies(_ secondary: LogonEntry, _ logon: Int32, type: Int32) -> Bool {
+        guard secondary.hasTypeFilter else { return true }
+        if _slowPath(secondary.hasExtra) { return secondaryExtras[logon]?.types?.contains(type) ?? true }
+        return type >= 0 && type < 64 && secondary.typeMask & (1 << UInt64(type)) != 0
+    }
+
     /// Whether a secondary reaches a taxpayer through its groups (RULES S5, S6).
-    func isMember(_ secondary: SecondaryEntry, taxpayer: Int32) -> Bool {
+    func isMember(_ secondary: LogonEntry, _ logon: Int32, taxpayer: Int32) -> Bool {
         let target = taxpayerGroup(parent: secondary.parent, taxpayer: taxpayer)
         var anyValid = false
-        for g in secondary.groups {
+        @inline(__always) func visit(_ g: Int32) -> Bool {
             let group = groups[Int(g)]
-            guard group.known, group.parent == secondary.parent else { continue }
+            guard group.known, group.parent == secondary.parent else { return false }
             anyValid = true
-            if (group.isDefault ? -1 : g) == target { return true }
+            return (group.isDefault ? -1 : g) == target
+        }
+        if _slowPath(secondary.hasExtra), let extra = secondaryExtras[logon] {
+            for g in extra.groups where visit(g) { return true }
+        } else {
+            for i in 0..<Int(secondary.groupCount) where visit(secondary.groups[i]) { return true }
         }
         return !anyValid && target == -1
     }
 
+    /// The cap on a secondary's level on an account of a taxpayer: the refinement's, else its access type's (S6).
+    @inline(__always)
+    func secondaryCap(_ logon: Int32, _ secondary: LogonEntry, taxpayer: Int32, account: Int32) -> AccessLevel {
+        let key = Self.pair(logon, taxpayer)
+        guard let refinement = refinements[key] else { return secondary.cap }
+        return level(in: refinement, account, kind: .refinement, pair: key) ?? secondary.cap
+    }
+
     /// The level a secondary logon gets through its parent (RULES S6, S7).
-    func secondaryLevel(_ logon: Int32, _ secondary: SecondaryEntry, taxpayer: Int32, account: Int32, type: Int32)
+    func secondaryLevel(_ logon: Int32, _ secondary: LogonEntry, taxpayer: Int32, account: Int32, type: Int32)
         -> AccessLevel
     {
         guard isActive(secondary.parent) else { return .none }
-        if let types = secondary.accountTypes, !types.contains(type) { return .none }
-        guard isMember(secondary, taxpayer: taxpayer) else { return .none }
+        guard applies(secondary, logon, type: type) else { return .none }
+        guard isMember(secondary, logon, taxpayer: taxpayer) else { return .none }
         let parentLevel = ownLevel(secondary.parent, taxpayer, account)
         guard parentLevel > .none else { return .none }
-        let cap = refinements[Self.pair(logon, taxpayer)]?[account] ?? secondary.cap
-        return min(parentLevel, cap)
+        return min(parentLevel, secondaryCap(logon, secondary, taxpayer: taxpayer, account: account))
     }
 
     /// A logon's effective level on an account: the highest over every path (RULES L4).
     func level(_ logon: Int32, _ account: Int32) -> AccessLevel {
         let entry = accounts[Int(account)]
-        guard entry.known, entry.active, isActive(logon) else { return .none }
+        let logonEntry = logons[Int(logon)]
+        guard entry.known, entry.active, logonEntry.status == .active else { return .none }
         let own = ownLevel(logon, entry.taxpayer, account)
-        guard own < .allAccess, let secondary = logons[Int(logon)].secondary else { return own }
-        return max(own, secondaryLevel(logon, secondary, taxpayer: entry.taxpayer, account: account, type: entry.type))
+        guard own < .allAccess, logonEntry.isSecondary else { return own }
+        return max(own, secondaryLevel(logon, logonEntry, taxpayer: entry.taxpayer, account: account, type: entry.type))
     }
 
     func level(_ logon: LogonID, _ account: AccountID) -> AccessLevel {
-        guard let l = logonIndex[logon], let a = accountIndex[account] else { return .none }
+        guard let l = logonIndex.index(of: logon), let a = accountIndex.index(of: account) else { return .none }
         return level(l, a)
+    }
+
+    /// Whether `logon` has a level above none on some account of `taxpayer` — `level` on each of its accounts, with
+    /// the lookups that do not depend on the account done once.
+    func reachesAnyAccount(_ logon: Int32, _ logonEntry: LogonEntry, taxpayer t: Int32) -> Bool {
+        let accountList = taxpayers[Int(t)].accounts
+        guard !accountList.isEmpty else { return false }
+        let key = Self.pair(logon, t)
+        let role = roles[key]
+        let grant = grants[key]
+        // The secondary path's account-independent parts, worked out on first need.
+        var member: Bool?
+        var parentRole: PathEntry?
+        var parentGrant: PathEntry?
+        let parentKey = Self.pair(logonEntry.parent, t)
+        for a in accountList {
+            let entry = accounts[Int(a)]
+            guard entry.known, entry.active else { continue }
+            let own = max(roleLevel(role, key, a), grantLevel(grant, key, a))
+            if own > .none { return true }
+            guard logonEntry.isSecondary, isActive(logonEntry.parent), applies(logonEntry, logon, type: entry.type)
+            else { continue }
+            if member == nil {
+                member = isMember(logonEntry, logon, taxpayer: t)
+                parentRole = roles[parentKey]
+                parentGrant = grants[parentKey]
+            }
+            guard member == true else { continue }
+            let parentLevel = max(roleLevel(parentRole, parentKey, a), grantLevel(parentGrant, parentKey, a))
+            guard parentLevel > .none else { continue }
+            if secondaryCap(logon, logonEntry, taxpayer: t, account: a) > .none { return true }
+        }
+        return false
+    }
+
+    /// Orders interned ids by their bytes: the cached eight-byte prefix first, the whole text on a tie.
+    @inline(__always)
+    static func precedes(_ lhs: Int32, _ rhs: Int32, prefixes: UnsafeBufferPointer<UInt64>, text: (Int32) -> String)
+        -> Bool
+    {
+        let a = prefixes[Int(lhs)]
+        let b = prefixes[Int(rhs)]
+        if a != b { return a < b }
+        return text(lhs).utf8.lexicographicallyPrecedes(text(rhs).utf8)
     }
 
     /// Taxpayers on which `logon` has a level above none on some account, sorted by id bytes.
     func clients(of logon: LogonID) -> [TaxpayerID] {
-        guard let l = logonIndex[logon], isActive(l) else { return [] }
-        var candidates = rolesByLogon[l] ?? []
-        candidates.formUnion(grantsByLogon[l] ?? [])
-        if let parent = logons[Int(l)].secondary?.parent {
-            candidates.formUnion(rolesByLogon[parent] ?? [])
-            candidates.formUnion(grantsByLogon[parent] ?? [])
+        guard let l = logonIndex.index(of: logon), isActive(l) else { return [] }
+        let entry = logons[Int(l)]
+        // The per-logon lists are kept in id byte order, so the answer is a merge and a filter: no sort.
+        var candidates = merged(rolesByLogon[Int(l)], grantsByLogon[Int(l)])
+        if entry.isSecondary {
+            candidates = merged(candidates, merged(rolesByLogon[Int(entry.parent)], grantsByLogon[Int(entry.parent)]))
         }
-        return candidates.filter { t in taxpayers[Int(t)].accounts.contains { level(l, $0) > .none } }
-            .map { taxpayerIDs[Int($0)] }.sorted()
+        let ids = taxpayerIndex.keys
+        var result: [TaxpayerID] = []
+        for t in candidates where reachesAnyAccount(l, entry, taxpayer: t) { result.append(ids[Int(t)]) }
+        return result
     }
 
     /// Every logon with a level above none on some account of `taxpayer`, sorted by logon id.
     func whoHasAccess(taxpayer: TaxpayerID) -> [LogonAccess] {
-        guard let t = taxpayerIndex[taxpayer] else { return [] }
-        var candidates = rolesByTaxpayer[t] ?? []
-        candidates.formUnion(grantsByTaxpayer[t] ?? [])
-        for holder in candidates {
-            candidates.formUnion(secondariesByParent[holder] ?? [])
-        }
-        var result: [LogonAccess] = []
-        for l in candidates {
-            var levels: [AccountID: AccessLevel] = [:]
-            for a in taxpayers[Int(t)].accounts {
-                let level = level(l, a)
-                if level > .none { levels[accountIDs[Int(a)]] = level }
+        guard let t = taxpayerIndex.index(of: taxpayer) else { return [] }
+        let accountList = taxpayers[Int(t)].accounts
+        let holders = rolesByTaxpayer[Int(t)] + grantsByTaxpayer[Int(t)]
+        var candidates = holders
+        for holder in holders where !secondariesByParent[Int(holder)].isEmpty && isActive(holder) {
+            // A secondary not holding a path of its own reaches the taxpayer only where its parent does (S6).
+            let parentReaches = accountList.contains { a in
+                let entry = accounts[Int(a)]
+                return entry.known && entry.active && ownLevel(holder, t, a) > .none
             }
-            if !levels.isEmpty { result.append(LogonAccess(logon: logonIDs[Int(l)], accounts: levels)) }
+            if parentReaches { candidates += secondariesByParent[Int(holder)] }
         }
-        return result.sorted { $0.logon < $1.logon }
+        let ids = logonIndex.keys
+        let accountIDs = accountIndex.keys
+        return logonPrefixes.withUnsafeBufferPointer { prefixes in
+            candidates.sort { Self.precedes($0, $1, prefixes: prefixes) { ids[Int($0)].rawValue } }
+            var result: [LogonAccess] = []
+            var previous: Int32 = -1
+            for l in candidates where l != previous {
+                previous = l
+                var levels: [AccountID: AccessLevel] = [:]
+                for a in accountList {
+                    let level = level(l, a)
+                    if level > .none { levels[accountIDs[Int(a)]] = level }
+                }
+                if !levels.isEmpty { result.append(LogonAccess(logon: ids[Int(l)], accounts: levels)) }
+            }
+            return result
+        }
     }
 }

@@ -1,0 +1,326 @@
+internal import CSodium
+
+// The resolver's own hash tables (Documentation/AccessModel.md, performance). The standard `Dictionary` runs a
+// seeded SipHash-1-3 on every lookup — about half of a `check` before these tables. The keys here are ids the agency
+// assigns and dense interned integers, not attacker-chosen input, so hash flooding is not a concern and a cheap
+// non-cryptographic hash is enough: a multiply-xorshift over an id's UTF-8 bytes read eight at a time, a multiplicative (Fibonacci) mix for integer
+// pairs. Both use open addressing with linear probing at a load factor of at most 1/2.
+
+/// A key an ``InternTable`` can intern: anything with a `String` raw value.
+protocol InternKey: Hashable, Sendable {
+    var rawValue: String { get }
+}
+
+extension Identifier: InternKey {}
+extension AccountType: InternKey {}
+
+/// Interns keys to dense `Int32` indices (0, 1, 2, … in order of first sight) and keeps the keys by index.
+///
+/// Equality is the `String` equality of the keys (canonical equivalence), exactly as a `Dictionary` keyed by them
+/// would have it. ASCII keys — every id the agency issues — go through the fast table, hashed on their bytes; the three non-ASCII characters canonically equivalent to an ASCII one (U+037E, U+1FEF, U+212A) are folded
+/// first, and any other non-ASCII key goes to a `Dictionary`, so canonically equal keys always meet.
+struct InternTable<Key: InternKey>: Sendable {
+    /// The keys by index.
+    private(set) var keys: [Key] = []
+    /// Slot: `hash32 << 32 | (index + 1)`; 0 is empty.
+    private var slots: [UInt64] = Array(repeating: 0, count: 16)
+    private var mask = 15
+    private var fastCount = 0
+    /// Keys with non-ASCII text that is not canonically equivalent to ASCII.
+    private var others: [String: Int32] = [:]
+
+    var count: Int { keys.count }
+
+    mutating func reserveCapacity(_ capacity: Int) {
+        keys.reserveCapacity(capacity)
+        var size = 16
+        while size < capacity * 2 { size <<= 1 }
+        if size > slots.count { rehash(size) }
+    }
+
+    /// A 32-bit hash of an ASCII text, or `nil` when the text is not ASCII: eight bytes at a time, each word
+    /// multiplied in, then the MurmurHash3 finaliser.
+    @inline(__always)
+    private static func asciiHash(_ text: String) -> UInt32? {
+        let result = text.utf8.withContiguousStorageIfAvailable { bytes -> UInt32? in
+            let raw = UnsafeRawBufferPointer(bytes)
+            let count = raw.count
+            var hash = 0x9E37_79B9_7F4A_7C15 ^ UInt64(truncatingIfNeeded: count)
+            var high: UInt64 = 0
+            var i = 0
+            while i + 8 <= count {
+                let word = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                high |= word
+                hash = (hash ^ word) &* 0xFF51_AFD7_ED55_8CCD
+                hash ^= hash >> 32
+                i += 8
+            }
+            if i < count {
+                var word: UInt64 = 0
+                var shift: UInt64 = 0
+                while i < count {
+                    word |= UInt64(raw[i]) << shift
+                    shift += 8
+                    i += 1
+                }
+                high |= word
+                hash = (hash ^ word) &* 0xFF51_AFD7_ED55_8CCD
+            }
+            hash ^= hash >> 33
+            hash = hash &* 0xC4CE_B9FE_1A85_EC53
+            hash ^= hash >> 33
+            return high & 0x8080_8080_8080_8080 == 0 ? UInt32(truncatingIfNeeded: hash) : nil
+        }
+        if let result { return result }
+        var copy = text
+        copy.makeContiguousUTF8()
+        return asciiHash(copy)
+    }
+
+    /// The text under which a non-ASCII key is equal to an ASCII one, if it is.
+    private static func asciiEquivalent(_ text: String) -> String? {
+        var scalars = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            switch scalar.value {
+            case 0..<0x80: scalars.append(scalar)
+            case 0x037E: scalars.append(";")
+            case 0x1FEF: scalars.append("`")
+            case 0x212A: scalars.append("K")
+            default: return nil
+            }
+        }
+        return String(scalars)
+    }
+
+    @inline(__always)
+    private func find(_ text: String, hash: UInt32) -> Int32? {
+        slots.withUnsafeBufferPointer { slots in
+            keys.withUnsafeBufferPointer { keys in
+                var i = Int(hash) & mask
+                while true {
+                    let slot = slots[i]
+                    if slot == 0 { return nil }
+                    if UInt32(truncatingIfNeeded: slot >> 32) == hash {
+                        let index = Int(truncatingIfNeeded: slot & 0xFFFF_FFFF) - 1
+                        if keys[index].rawValue == text { return Int32(index) }
+                    }
+                    i = (i + 1) & mask
+                }
+            }
+        }
+    }
+
+    /// The index of `key`, if interned.
+    @inline(__always)
+    func index(of key: Key) -> Int32? {
+        let text = key.rawValue
+        if let hash = Self.asciiHash(text) { return find(text, hash: hash) }
+        return slowIndex(text)
+    }
+
+    private func slowIndex(_ text: String) -> Int32? {
+        if let ascii = Self.asciiEquivalent(text), let hash = Self.asciiHash(ascii) { return find(ascii, hash: hash) }
+        return others[text]
+    }
+
+    /// The index of `key`, interning it when new.
+    mutating func intern(_ key: Key) -> Int32 {
+        let text = key.rawValue
+        if let hash = Self.asciiHash(text) {
+            if let index = find(text, hash: hash) { return index }
+            return insertFast(key, hash: hash)
+        }
+        if let ascii = Self.asciiEquivalent(text), let hash = Self.asciiHash(ascii) {
+            if let index = find(ascii, hash: hash) { return index }
+            return insertFast(key, hash: hash)
+        }
+        if let index = others[text] { return index }
+        let index = Int32(keys.count)
+        keys.append(key)
+        others[text] = index
+        return index
+    }
+
+    private mutating func insertFast(_ key: Key, hash: UInt32) -> Int32 {
+        if (fastCount + 1) * 2 > slots.count { rehash(slots.count * 2) }
+        let index = Int32(keys.count)
+        keys.append(key)
+        place(UInt64(hash) << 32 | UInt64(index + 1))
+        fastCount += 1
+        return index
+    }
+
+    private mutating func place(_ slot: UInt64) {
+        var i = Int(UInt32(truncatingIfNeeded: slot >> 32)) & mask
+        while slots[i] != 0 { i = (i + 1) & mask }
+        slots[i] = slot
+    }
+
+    private mutating func rehash(_ size: Int) {
+        let old = slots
+        slots = Array(repeating: 0, count: size)
+        mask = size - 1
+        for slot in old where slot != 0 { place(slot) }
+    }
+}
+
+/// A map from a pair of interned indices (``ResolverWorld/pair(_:_:)``) to a value, open addressing with a
+/// multiplicative hash. Values sit inline next to no class reference, so reading one copies a few bytes.
+struct PairMap<Value: Sendable>: Sendable {
+    private static var emptyKey: UInt64 { .max }
+    private var keys: [UInt64]
+    private var values: [Value]
+    private let filler: Value
+    private var shift: UInt64
+    private(set) var count = 0
+
+    init(filler: Value) {
+        self.filler = filler
+        keys = Array(repeating: Self.emptyKey, count: 16)
+        values = Array(repeating: filler, count: 16)
+        shift = 64 - 4
+    }
+
+    private var mask: Int { keys.count - 1 }
+
+    @inline(__always)
+    private func home(_ key: UInt64) -> Int { Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> shift) }
+
+    /// The slot holding `key`, or -1.
+    @inline(__always)
+    private func slot(of key: UInt64) -> Int {
+        keys.withUnsafeBufferPointer { keys in
+            let mask = keys.count - 1
+            var i = home(key)
+            while true {
+                let k = keys[i]
+                if k == key { return i }
+                if k == Self.emptyKey { return -1 }
+                i = (i + 1) & mask
+            }
+        }
+    }
+
+    @inline(__always)
+    subscript(key: UInt64) -> Value? {
+        let i = slot(of: key)
+        guard i >= 0 else { return nil }
+        return values.withUnsafeBufferPointer { $0[i] }
+    }
+
+    func contains(_ key: UInt64) -> Bool { slot(of: key) >= 0 }
+
+    mutating func reserveCapacity(_ capacity: Int) {
+        var size = keys.count
+        while size < capacity * 2 { size <<= 1 }
+        if size > keys.count { rehash(size) }
+    }
+
+    mutating func set(_ key: UInt64, _ value: Value) {
+        let i = slot(of: key)
+        if i >= 0 {
+            values[i] = value
+            return
+        }
+        if (count + 1) * 2 > keys.count { rehash(keys.count * 2) }
+        place(key, value)
+        count += 1
+    }
+
+    private mutating func place(_ key: UInt64, _ value: Value) {
+        var i = home(key)
+        while keys[i] != Self.emptyKey { i = (i + 1) & mask }
+        keys[i] = key
+        values[i] = value
+    }
+
+    /// Removes `key` (backward-shift deletion, so no tombstones accumulate); whether it was there.
+    @discardableResult
+    mutating func remove(_ key: UInt64) -> Bool {
+        var i = slot(of: key)
+        guard i >= 0 else { return false }
+        let mask = self.mask
+        var j = i
+        while true {
+            j = (j + 1) & mask
+            let k = keys[j]
+            if k == Self.emptyKey { break }
+            let h = home(k)
+            // Leave k where it is if its home lies cyclically in (i, j].
+            if i <= j ? (i < h && h <= j) : (i < h || h <= j) { continue }
+            keys[i] = k
+            values[i] = values[j]
+            i = j
+        }
+        keys[i] = Self.emptyKey
+        values[i] = filler
+        count -= 1
+        return true
+    }
+
+    private mutating func rehash(_ size: Int) {
+        let oldKeys = keys
+        let oldValues = values
+        keys = Array(repeating: Self.emptyKey, count: size)
+        values = Array(repeating: filler, count: size)
+        shift = UInt64(64 - size.trailingZeroBitCount)
+        for (i, key) in oldKeys.enumerated() where key != Self.emptyKey { place(key, oldValues[i]) }
+    }
+}
+
+/// Per-account levels of a role, grant or refinement: up to four inline (no allocation, no reference to copy), the
+/// rest in the world's overflow table (``ResolverWorld/overflowLevels``).
+struct LevelSet: Sendable {
+    var accounts = SIMD4<Int32>(repeating: -1)
+    var levels = SIMD4<UInt8>(repeating: 0)
+    /// Whether the levels did not fit inline; then they are all in the overflow table, keyed by the entry's pair.
+    var overflows = false
+
+    static let inlineCapacity = 4
+}
+
+/// A role or third-party grant of a logon on a taxpayer (RULES L3, X5–X8).
+struct PathEntry: Sendable {
+    var levels = LevelSet()
+    var active = false
+    /// For roles: Master Administrator (All Access on every account) rather than Tax Administrator.
+    var isMasterAdministrator = false
+}
+
+/// A reader–writer lock around the resolver's world: questions share it, updates take it alone. Allocated once
+/// (a `pthread_rwlock_t` must not move), so readers on two cores no longer queue on one `Mutex`.
+final class WorldLock: @unchecked Sendable {
+    private let lock: UnsafeMutablePointer<pthread_rwlock_t>
+    private let world: UnsafeMutablePointer<ResolverWorld>
+
+    init(_ world: consuming ResolverWorld) {
+        lock = .allocate(capacity: 1)
+        pthread_rwlock_init(lock, nil)
+        self.world = .allocate(capacity: 1)
+        self.world.initialize(to: world)
+    }
+
+    deinit {
+        pthread_rwlock_destroy(lock)
+        lock.deallocate()
+        world.deinitialize(count: 1)
+        world.deallocate()
+    }
+
+    /// Runs `body` with the world under a shared (read) lock. `body` must not mutate the world: it is handed
+    /// `inout` only so that the optimiser reads the world in place (a method called on a value loaded from a pointer
+    /// copies the whole world, retaining every table, ~1,500 instructions) — several readers may hold it at once.
+    @inline(__always)
+    func read<R>(_ body: (inout ResolverWorld) -> R) -> R {
+        pthread_rwlock_rdlock(lock)
+        defer { pthread_rwlock_unlock(lock) }
+        return body(&world.pointee)
+    }
+
+    /// Runs `body` with the world under the exclusive (write) lock.
+    func write<R>(_ body: (inout ResolverWorld) -> R) -> R {
+        pthread_rwlock_wrlock(lock)
+        defer { pthread_rwlock_unlock(lock) }
+        return body(&world.pointee)
+    }
+}
