@@ -197,22 +197,19 @@ public struct Profile: Sendable {
         if let secondary = actor.logon.secondary,
             let parent = try await context.store.logon(secondary.parent), parent.value.status == .active
         {
-            let assignments = Dictionary(
-                try await context.store.groupAssignments(of: secondary.parent).map { ($0.value.taxpayer, $0.value.group) },
-                uniquingKeysWith: { first, _ in first })
-            let defaultGroup = SecurityGroup.defaultID(of: secondary.parent)
-            let groups = Set(secondary.groups.isEmpty ? [defaultGroup] : secondary.groups)
-            for parentRights in try await directRights(of: secondary.parent)
-            where groups.contains(assignments[parentRights.taxpayer] ?? defaultGroup) {
-                let refinement = try await context.store.refinement(of: actor.id, on: parentRights.taxpayer)?.value
-                let accounts = parentRights.accounts.compactMap { right -> AccountRight? in
-                    if let types = secondary.accountTypes, !types.contains(right.type) { return nil }
-                    let cap = refinement?.accounts[right.account] ?? secondary.accessType.cap
-                    let level = min(right.level, cap)
-                    return level == .none ? nil : AccountRight(account: right.account, type: right.type, level: level)
-                }
+            // The secondary reaches what its parent reaches, as its groups, account types and caps allow (S6): the
+            // resolver decides, over the parent's taxpayers.
+            let parentRights = try await directRights(of: secondary.parent)
+            let levels = try await context.effectiveLevels(of: actor.logon, on: Set(parentRights.map(\.taxpayer)))
+            var seen = Set<TaxpayerID>()
+            for parentRight in parentRights where seen.insert(parentRight.taxpayer).inserted {
+                let reached = levels[parentRight.taxpayer] ?? [:]
+                let accounts = try await context.store.accounts(of: parentRight.taxpayer).map(\.value)
+                    .compactMap { account in
+                        reached[account.id].map { AccountRight(account: account.id, type: account.type, level: $0) }
+                    }
                 guard !accounts.isEmpty else { continue }
-                var rights = parentRights
+                var rights = parentRight
                 rights.relationship = .secondary(parent: secondary.parent)
                 rights.accounts = accounts
                 result.append(rights)

@@ -218,43 +218,21 @@ public struct ThirdPartyAccess: Sendable {
             throw AccessError(.notAuthorized, "Your firm's parent logon is not active.")
         }
         let favourites = Set(try await context.store.favourites(of: actor.id).map(\.value.taxpayer))
+        // The candidates: the firm's own business and every client with a live grant; the levels come from the
+        // resolver (L4, S6), so a secondary sees exactly what its group, account types and caps give it.
+        var candidates = Set(try await context.store.grants(of: principal.id).map(\.value)
+            .filter { $0.status == .active }.map(\.taxpayer))
+        if let own = principal.ownTaxpayer { candidates.insert(own) }
+        let levels = try await context.effectiveLevels(of: actor, on: candidates)
         var entries: [ClientEntry] = []
-        func add(_ taxpayerID: TaxpayerID, own: Bool, levels: [AccountID: AccessLevel]) async throws {
-            guard let taxpayer = try await context.store.taxpayer(taxpayerID)?.value else { return }
-            let accounts = try await context.store.accounts(of: taxpayerID).map(\.value).filter { $0.status == .active }
-            var result: [AccountID: AccessLevel] = [:]
-            for account in accounts {
-                var level = levels[account.id] ?? .none
-                if let profile = actor.secondary {
-                    if let types = profile.accountTypes, !types.contains(account.type) { level = .none }
-                    let refinement = try await context.store.refinement(of: actor.id, on: taxpayerID)?.value
-                    level = min(level, refinement?.accounts[account.id] ?? profile.accessType.cap)
-                }
-                if level > .none { result[account.id] = level }
-            }
-            if let profile = actor.secondary {
-                let group = try await context.store.record(
-                    RecordKey(.groupAssignment, "\(principal.id.rawValue)|\(taxpayerID.rawValue)"))?.groupAssignment?
-                    .value.group ?? SecurityGroup.defaultID(of: principal.id)
-                let groups = profile.groups.isEmpty ? [SecurityGroup.defaultID(of: principal.id)] : profile.groups
-                guard groups.contains(group) else { return }
-            }
-            guard !result.isEmpty || own else { return }
+        for taxpayerID in candidates {
+            guard let taxpayer = try await context.store.taxpayer(taxpayerID)?.value else { continue }
+            let own = taxpayerID == principal.ownTaxpayer
+            let accounts = levels[taxpayerID] ?? [:]
+            guard !accounts.isEmpty || (own && actor.secondary == nil) else { continue }
             entries.append(ClientEntry(
                 taxpayer: taxpayer.id, legalName: taxpayer.legalName, maskedTaxID: taxpayer.taxID.masked,
-                isOwnBusiness: own, isFavourite: favourites.contains(taxpayer.id), accounts: result))
-        }
-        if let own = principal.ownTaxpayer, let role = try await context.store.role(of: principal.id, on: own)?.value,
-            role.status == .active
-        {
-            let accounts = try await context.store.accounts(of: own).map(\.value)
-            let levels = role.role == .masterAdministrator
-                ? Dictionary(uniqueKeysWithValues: accounts.map { ($0.id, AccessLevel.allAccess) }) : role.accountLevels
-            try await add(own, own: true, levels: levels)
-        }
-        for grant in try await context.store.grants(of: principal.id).map(\.value)
-        where grant.status == .active && grant.taxpayer != principal.ownTaxpayer {
-            try await add(grant.taxpayer, own: false, levels: grant.accounts)
+                isOwnBusiness: own, isFavourite: favourites.contains(taxpayer.id), accounts: accounts))
         }
         return entries.sorted { ($0.isOwnBusiness ? 0 : 1, $0.taxpayer) < ($1.isOwnBusiness ? 0 : 1, $1.taxpayer) }
     }

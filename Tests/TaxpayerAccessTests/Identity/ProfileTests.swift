@@ -185,4 +185,30 @@ struct ProfileTests {
         #expect(rights.first?.relationship == .secondary(parent: parent.id))
         #expect(rights.first?.accounts.map(\.level) == [.viewOnly, .viewOnly])
     }
+
+    // P3 S5 S6: what a secondary sees of its rights is what the resolver answers — here a secondary listed only in a
+    // group that does not exist, which S5 reads as the Default group, where the parent's taxpayer sits.
+    @Test func secondaryRightsAgreeWithTheResolver() async throws {
+        let world = IdentityWorld()
+        let parent = try await world.registerAndActivate()
+        let hash = try await world.hasher.hash(IdentityWorld.password)
+        var seed = ChangeSet()
+        seed.insert(.logon(Logon(
+            id: "L-secondary", username: "pat.clerk", email: "clerk@client.example", fullName: "Clerk",
+            secondary: SecondaryProfile(parent: parent.id, accessType: .taxAdministrator(.fileAndPay), groups: ["G-gone"]),
+            credentials: Credentials(passwordHash: hash), activated: true)))
+        try await world.store.commit(seed)
+        let login = try await world.auth.login(username: "pat.clerk", password: IdentityWorld.password)
+        _ = try await world.auth.beginTwoStepSetup(session: login.sessionToken, .email)
+        try await world.auth.completeTwoStepSetup(session: login.sessionToken, code: try await world.lastCode(to: "clerk@client.example"))
+        let rights = try await world.profile.rolesAndRights(session: login.sessionToken)
+        let resolver = try await AccessResolver.load(from: world.store)
+        #expect(!rights.isEmpty)
+        for right in rights {
+            for account in right.accounts {
+                #expect(account.level == resolver.level(logon: "L-secondary", account: account.account))
+            }
+        }
+        #expect(rights.flatMap(\.accounts).map(\.level) == [.fileAndPay, .fileAndPay])
+    }
 }
