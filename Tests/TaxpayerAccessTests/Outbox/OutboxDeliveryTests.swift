@@ -7,23 +7,6 @@ import TaxpayerAccessInMemory
 /// The key the tests' outbox bodies are sealed with.
 let testBox = try! SecretBox(key: [UInt8](repeating: 7, count: SecretBox.keyByteCount))
 
-/// A seeded ``RandomSource``: the same draws on every run.
-final class SeededRandom: RandomSource {
-    private let state: Mutex<UInt64>
-    init(seed: UInt64) { state = Mutex(seed) }
-    func next() -> UInt64 {
-        state.withLock { s in
-            s &+= 0x9E37_79B9_7F4A_7C15
-            var z = s
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-    func bytes(_ count: Int) -> [UInt8] { (0..<count).map { _ in UInt8(truncatingIfNeeded: next()) } }
-    func uniform(_ upperBound: UInt32) -> UInt32 { upperBound == 0 ? 0 : UInt32(next() % UInt64(upperBound)) }
-}
-
 /// A mailer that refuses a share of the mails at random (seeded) and counts what it accepted, by idempotency key.
 final class FlakyMailer: Mailer {
     struct Refused: Error {}
