@@ -77,27 +77,13 @@ public enum WorldGenerator {
         public var taxpayerWithSeveralThirdParties: TaxpayerID
     }
 
-    /// SplitMix64: small, fast, deterministic.
-    struct Generator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-        mutating func inRange(_ r: ClosedRange<Int>) -> Int { r.lowerBound + below(r.count) }
-        mutating func chance(_ p: Double) -> Bool { Double(next() >> 11) / Double(1 << 53) < p }
-    }
 
     static let types: [AccountType] = [.personalIncome, .salesAndUse, .withholding, .corporateExcise, .meals, .roomOccupancy]
     static let levels: [AccessLevel] = [.viewOnly, .fileAndPay, .allAccess]
 
     /// Generates a world; the same size and seed give the same world.
     public static func generate(_ size: Size, seed: UInt64) -> World {
-        var rng = Generator(state: seed)
+        var rng = SplitMix64(seed: seed)
         let epoch = Date(timeIntervalSince1970: 1_767_225_600)
         var records: [Record] = []
         records.reserveCapacity(size.taxpayers * (size.meanAccountsPerTaxpayer + 1) + size.logons * 2)
@@ -257,4 +243,10 @@ public enum WorldGenerator {
         return World(records: records, questions: questions, biggestFirmParent: biggest.0,
                      secondaryOfBiggestFirm: firstSecondaryOf[biggest.0] ?? "", taxpayerWithSeveralThirdParties: several)
     }
+}
+
+extension SplitMix64 {
+    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
+    mutating func inRange(_ r: ClosedRange<Int>) -> Int { r.lowerBound + below(r.count) }
+    mutating func chance(_ p: Double) -> Bool { Double(next() >> 11) / Double(1 << 53) < p }
 }

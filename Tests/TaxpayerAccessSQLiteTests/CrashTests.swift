@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TaxpayerAccess
 import TaxpayerAccessSQLite
+import TaxpayerAccessTesting
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -132,17 +133,4 @@ struct CrashTests {
 struct CrashTestFailure: Error, CustomStringConvertible {
     let message: String
     var description: String { message }
-}
-
-/// A small seeded generator, so the kill schedule is the same on every run.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }

@@ -1,19 +1,7 @@
 import Testing
 import TaxpayerAccess
 import TaxpayerAccessInMemory
-
-/// SplitMix64: a seeded generator, so every failing sequence can be replayed from its seed.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+import TaxpayerAccessTesting
 
 /// Random operations on a small world where every path of RULES L4/S6 collides often.
 struct RandomWorld {
@@ -23,7 +11,7 @@ struct RandomWorld {
     static let groups = (0..<3).map { SecurityGroupID("G\($0)") }
     static let types: [AccountType] = [.withholding, .salesAndUse, .personalIncome]
 
-    var rng: SeededGenerator
+    var rng: SplitMix64
     var records: [RecordKey: Record] = [:]
 
     static func owner(_ index: Int) -> TaxpayerID { taxpayers[index % 4] }
@@ -143,7 +131,7 @@ struct ResolverPropertyTests {
     func equivalence() {
         var throughParent = 0
         for seed in UInt64(1)...1000 {
-            var world = RandomWorld(rng: SeededGenerator(seed: seed))
+            var world = RandomWorld(rng: SplitMix64(seed: seed))
             let incremental = AccessResolver(records: [Record]())
             var sequence: UInt64 = 1
             incremental.apply(Change(sequence: 1, written: world.seed().map { Versioned($0, version: 1) }, deleted: []))
@@ -174,7 +162,7 @@ struct ResolverPropertyTests {
     @Test("through a real store: load + catchUp from the change feed matches the naive reference")
     func throughStore() async throws {
         for seed in UInt64(5001)...5040 {
-            var world = RandomWorld(rng: SeededGenerator(seed: seed))
+            var world = RandomWorld(rng: SplitMix64(seed: seed))
             let store = InMemoryAccessStore()
             var versions: [RecordKey: Int] = [:]
             func commit(_ written: Record?, _ deleted: RecordKey?) async throws {
