@@ -2,48 +2,6 @@ public import TaxpayerAccess
 public import TaxpayerAccessInMemory
 import Synchronization
 
-/// A deterministic ``RandomSource`` (SplitMix64) for tests and examples: the same seed gives the same ids, tokens
-/// and confirmation numbers. Never use it in production.
-public final class FixtureRandom: RandomSource {
-    private let state: Mutex<UInt64>
-
-    /// A source starting from `seed`.
-    public init(seed: UInt64 = 0x5eed) { state = Mutex(seed) }
-
-    private func next() -> UInt64 {
-        state.withLock { s in
-            s &+= 0x9E37_79B9_7F4A_7C15
-            var z = s
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
-    public func bytes(_ count: Int) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(count)
-        while out.count < count {
-            var word = next()
-            for _ in 0..<8 where out.count < count {
-                out.append(UInt8(truncatingIfNeeded: word))
-                word >>= 8
-            }
-        }
-        return out
-    }
-
-    public func uniform(_ upperBound: UInt32) -> UInt32 {
-        precondition(upperBound > 0, "upperBound must be positive")
-        let bound = UInt64(upperBound)
-        let limit = UInt64.max - UInt64.max % bound
-        while true {
-            let value = next()
-            if value < limit { return UInt32(value % bound) }
-        }
-    }
-}
-
 /// A fast, unsalted ``SecretHasher`` for tests only: BLAKE2b of the secret. It keeps secrets out of the clear but is
 /// not slow, so it must never hash real passwords.
 public struct FixtureHasher: SecretHasher {
@@ -69,7 +27,7 @@ public struct FixtureHasher: SecretHasher {
 public final class FixtureWorld: Sendable {
     public let store: InMemoryAccessStore
     public let clock: ManualTimeSource
-    public let random: FixtureRandom
+    public let random: SeededRandom
     public let directory: InMemoryTaxpayerDirectory
     public let texts: RecordingTextMessenger
     public let policy: Policy
@@ -84,7 +42,7 @@ public final class FixtureWorld: Sendable {
     public init(policy: Policy = Policy.massTaxConnect.forTesting, seed: UInt64 = 0x5eed) {
         store = InMemoryAccessStore()
         clock = ManualTimeSource()
-        random = FixtureRandom(seed: seed)
+        random = SeededRandom(seed: seed)
         directory = InMemoryTaxpayerDirectory()
         texts = RecordingTextMessenger()
         self.policy = policy
