@@ -41,13 +41,27 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .executableTarget(name: "ThirdPartyAccess", dependencies: ["TaxpayerAccess", "TaxpayerAccessInMemory", "TaxpayerAccessTesting"], path: "Examples/ThirdPartyAccess"),
-        .executableTarget(name: "FirmSecurityGroups", dependencies: ["TaxpayerAccess", "TaxpayerAccessInMemory", "TaxpayerAccessTesting"], path: "Examples/FirmSecurityGroups"),
-        .executableTarget(name: "CreateLogon", dependencies: ["TaxpayerAccess", "TaxpayerAccessInMemory"], path: "Examples/CreateLogon"),
-        .executableTarget(name: "RecoverPassword", dependencies: ["TaxpayerAccess", "TaxpayerAccessInMemory"], path: "Examples/RecoverPassword"),
-        .testTarget(name: "TaxpayerAccessTests", dependencies: ["TaxpayerAccess", "TaxpayerAccessInMemory", "TaxpayerAccessTesting"]),
-        .testTarget(name: "TaxpayerAccessInMemoryTests", dependencies: ["TaxpayerAccessInMemory", "TaxpayerAccessTesting"]),
-        .testTarget(name: "TaxpayerAccessTestingTests", dependencies: ["TaxpayerAccessTesting", "TaxpayerAccessInMemory"]),
+        .executableTarget(
+            name: "ThirdPartyAccess",
+            dependencies: ["TaxpayerAccess", "TaxpayerAccessInMemory", "TaxpayerAccessTesting"],
+            path: "Examples/ThirdPartyAccess"),
+        .executableTarget(
+            name: "FirmSecurityGroups",
+            dependencies: ["TaxpayerAccess", "TaxpayerAccessInMemory", "TaxpayerAccessTesting"],
+            path: "Examples/FirmSecurityGroups"),
+        .executableTarget(
+            name: "CreateLogon", dependencies: ["TaxpayerAccess", "TaxpayerAccessInMemory"],
+            path: "Examples/CreateLogon"),
+        .executableTarget(
+            name: "RecoverPassword", dependencies: ["TaxpayerAccess", "TaxpayerAccessInMemory"],
+            path: "Examples/RecoverPassword"),
+        .testTarget(
+            name: "TaxpayerAccessTests",
+            dependencies: ["TaxpayerAccess", "TaxpayerAccessInMemory", "TaxpayerAccessTesting"]),
+        .testTarget(
+            name: "TaxpayerAccessInMemoryTests", dependencies: ["TaxpayerAccessInMemory", "TaxpayerAccessTesting"]),
+        .testTarget(
+            name: "TaxpayerAccessTestingTests", dependencies: ["TaxpayerAccessTesting", "TaxpayerAccessInMemory"]),
         .testTarget(
             name: "TaxpayerAccessSQLiteTests",
             dependencies: [
@@ -58,7 +72,9 @@ let package = Package(
             ]
         ),
         // Runs the built `taxpayer-access`; SQLite to set up a printed-form request on a test's database file.
-        .testTarget(name: "TaxpayerAccessCLITests", dependencies: ["TaxpayerAccessCLI", "TaxpayerAccess", "TaxpayerAccessSQLite"]),
+        .testTarget(
+            name: "TaxpayerAccessCLITests",
+            dependencies: ["TaxpayerAccessCLI", "TaxpayerAccess", "TaxpayerAccessSQLite"]),
     ]
 )
 

@@ -28,8 +28,10 @@ let package = Package(
         // Not a benchmark: a plain executable to run under callgrind or perf when a target is missed.
         .executableTarget(
             name: "ResolverProfile",
-            dependencies: [.product(name: "TaxpayerAccessTesting", package: "TaxpayerAccess"),
-                           .product(name: "TaxpayerAccess", package: "TaxpayerAccess")],
+            dependencies: [
+                .product(name: "TaxpayerAccessTesting", package: "TaxpayerAccess"),
+                .product(name: "TaxpayerAccess", package: "TaxpayerAccess"),
+            ],
             path: "Tools/ResolverProfile",
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),

@@ -21,8 +21,11 @@ directory.add(
     DirectoryEntry(
         taxpayer: Taxpayer(id: "T1", taxID: ssn, legalName: "Pat Q Client", kind: .individual),
         accounts: [TaxAccount(id: "A1", taxpayer: "T1", type: .personalIncome)]),
-    returns: [FiledReturn(account: "A1", period: "2025", filedAt: clock.now().addingTimeInterval(-90 * 86400),
-                          amountDue: Cents(parsing: "1,234.56")!)])
+    returns: [
+        FiledReturn(
+            account: "A1", period: "2025", filedAt: clock.now().addingTimeInterval(-90 * 86400),
+            amountDue: Cents(parsing: "1,234.56")!)
+    ])
 
 /// The latest outbox mail to an address (what a mailer would deliver).
 func lastMail(to address: String, subject: String? = nil) async throws -> OutgoingMail {
@@ -32,7 +35,10 @@ func lastMail(to address: String, subject: String? = nil) async throws -> Outgoi
     return try OutgoingMail(mail, openedWith: try context.mailBox())  // opened as the mail system would
 }
 func token(in mail: OutgoingMail) -> String {
-    String(mail.body[mail.body.range(of: "token=")!.upperBound...].prefix { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" })
+    String(
+        mail.body[mail.body.range(of: "token=")!.upperBound...].prefix {
+            $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_"
+        })
 }
 func code(in mail: OutgoingMail) -> String { String(mail.body[mail.body.range(of: "is ")!.upperBound...].prefix(6)) }
 
@@ -41,11 +47,12 @@ let registration = RegistrationService(context: context)
 let auth = Authentication(context: context)
 
 // 1. Create My Logon with the amount due on the 2025 return (RULES R1–R10).
-let receipt = try await registration.submit(.init(
-    idType: .ssn, idNumber: "123-45-6789", idNumberAgain: "123456789", accountType: .personalIncome,
-    proof: .amountDue(Cents(parsing: "$1,234.56")!), fullName: "Pat Q Client", phoneNumber: "(617) 555-0134",
-    pin: "0417", email: email, emailAgain: email, username: "pat.client", password: "Secret123",
-    passwordAgain: "Secret123", securityQuestion: .firstPet, securityAnswer: "Mr. Whiskers", acceptedTerms: true))
+let receipt = try await registration.submit(
+    .init(
+        idType: .ssn, idNumber: "123-45-6789", idNumberAgain: "123456789", accountType: .personalIncome,
+        proof: .amountDue(Cents(parsing: "$1,234.56")!), fullName: "Pat Q Client", phoneNumber: "(617) 555-0134",
+        pin: "0417", email: email, emailAgain: email, username: "pat.client", password: "Secret123",
+        passwordAgain: "Secret123", securityQuestion: .firstPet, securityAnswer: "Mr. Whiskers", acceptedTerms: true))
 print("1. Submitted: confirmation number \(receipt.confirmationNumber), approved: \(receipt.approved)")
 
 // 2. Activate from the approval email (RULES R12).
@@ -57,7 +64,8 @@ let first = try await auth.login(username: "pat.client", password: "Secret123")
 print("3. First login: stage \(first.stage)")
 let challenge = try await auth.beginTwoStepSetup(session: first.sessionToken, .email)
 print("   Set-up code sent to \(challenge.codeSentTo ?? "?")")
-try await auth.completeTwoStepSetup(session: first.sessionToken, code: code(in: try await lastMail(to: email, subject: "Your security code")))
+try await auth.completeTwoStepSetup(
+    session: first.sessionToken, code: code(in: try await lastMail(to: email, subject: "Your security code")))
 print("   Email codes set up; session signed in")
 try await auth.logout(session: first.sessionToken)
 
@@ -66,7 +74,8 @@ clock.advance(by: .seconds(3600))
 let second = try await auth.login(username: "pat.client", password: "Secret123")
 print("4. Login: stage \(second.stage), code sent to \(second.codeSentTo ?? "?")")
 let verified = try await auth.verifyCode(
-    session: second.sessionToken, code: code(in: try await lastMail(to: email, subject: "Your security code")), trustDevice: true)
+    session: second.sessionToken, code: code(in: try await lastMail(to: email, subject: "Your security code")),
+    trustDevice: true)
 print("   Code accepted; device trusted: \(verified.deviceToken != nil)")
 try await auth.logout(session: second.sessionToken)
 
@@ -75,6 +84,7 @@ clock.advance(by: .seconds(86400))
 let third = try await auth.login(username: "pat.client", password: "Secret123", deviceToken: verified.deviceToken)
 print("5. Login on the trusted device: stage \(third.stage)")
 for rights in try await Profile(context: context).rolesAndRights(session: third.sessionToken) {
-    print("   \(rights.legalName) \(rights.maskedID): \(rights.relationship), "
-          + rights.accounts.map { "\($0.type) \($0.level.displayName)" }.joined(separator: ", "))
+    print(
+        "   \(rights.legalName) \(rights.maskedID): \(rights.relationship), "
+            + rights.accounts.map { "\($0.type) \($0.level.displayName)" }.joined(separator: ", "))
 }

@@ -8,13 +8,15 @@ import TaxpayerAccessTesting
 
 let world = FixtureWorld()
 // The firm: its owner is the parent logon, MA of the firm's own taxpayer, with client management (S1).
-try await world.taxpayer("T1", idType: .fein, number: "041234567", name: "Acme Payroll LLC", kind: .business,
-                         accounts: [("A1", .withholding)])
+try await world.taxpayer(
+    "T1", idType: .fein, number: "041234567", name: "Acme Payroll LLC", kind: .business,
+    accounts: [("A1", .withholding)])
 try await world.logon("L1", name: "Alex Owner", clientManagement: true, ownTaxpayer: "T1")
 try await world.role("L1", on: "T1", .masterAdministrator)
 // Two clients, each already granting the firm access (X7).
-try await world.taxpayer("T9", number: "123456789", name: "Pat Client",
-                         accounts: [("A90", .withholding), ("A91", .personalIncome)])
+try await world.taxpayer(
+    "T9", number: "123456789", name: "Pat Client",
+    accounts: [("A90", .withholding), ("A91", .personalIncome)])
 try await world.logon("L9", name: "Pat Client", ownTaxpayer: "T9")
 try await world.role("L9", on: "T9", .masterAdministrator)
 try await world.grant("L1", on: "T9", ["A90": .allAccess, "A91": .fileAndPay])
@@ -32,18 +34,22 @@ try await firm.assignTaxpayer(owner, taxpayer: "T9", to: payroll)
 try await firm.assignTaxpayer(owner, taxpayer: "T8", to: payroll)
 
 // S2, S5: two secondaries in that group — a manager (MA) and a clerk (TA, File and Pay, withholding only).
-let manager = try await firm.addSecondary(owner, NewSecondary(
-    fullName: "Morgan Manager", email: "morgan@acme.example", accessType: .masterAdministrator, groups: [payroll]))
-let clerk = try await firm.addSecondary(owner, NewSecondary(
-    fullName: "Kim Clerk", email: "kim@acme.example", accessType: .taxAdministrator(.fileAndPay),
-    accountTypes: [.withholding], groups: [payroll]))
+let manager = try await firm.addSecondary(
+    owner,
+    NewSecondary(
+        fullName: "Morgan Manager", email: "morgan@acme.example", accessType: .masterAdministrator, groups: [payroll]))
+let clerk = try await firm.addSecondary(
+    owner,
+    NewSecondary(
+        fullName: "Kim Clerk", email: "kim@acme.example", accessType: .taxAdministrator(.fileAndPay),
+        accountTypes: [.withholding], groups: [payroll]))
 // S2: the person completes the logon from the emailed link (access already holds before that).
 if let mail = try await world.mails(to: "kim@acme.example").first, let link = FixtureWorld.linkToken(in: mail) {
     try await firm.completeSecondary(linkToken: link, username: "kim.clerk", password: "Clerk2026x")
 }
 
 for logon in try await firm.secondaries(owner) {
-    print("\(logon.fullName): \(logon.accessTypeLabel)")   // S9
+    print("\(logon.fullName): \(logon.accessTypeLabel)")  // S9
 }
 
 func table(_ title: String) async throws {

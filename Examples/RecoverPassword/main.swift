@@ -17,8 +17,9 @@ let context = ServiceContext(
 
 directory.add(
     DirectoryEntry(
-        taxpayer: Taxpayer(id: "T1", taxID: TaxIdentifier(type: .ssn, number: "123456789"), legalName: "Pat Q Client",
-                           kind: .individual),
+        taxpayer: Taxpayer(
+            id: "T1", taxID: TaxIdentifier(type: .ssn, number: "123456789"), legalName: "Pat Q Client",
+            kind: .individual),
         accounts: [TaxAccount(id: "A1", taxpayer: "T1", type: .personalIncome)]),
     letters: [SignUpLetter(letterID: "L0012345", account: "A1", sentAt: clock.now())])
 
@@ -29,7 +30,10 @@ func lastMail(to address: String, subject: String) async throws -> OutgoingMail 
     return try OutgoingMail(mail, openedWith: try context.mailBox())  // opened as the mail system would
 }
 func token(in mail: OutgoingMail) -> String {
-    String(mail.body[mail.body.range(of: "token=")!.upperBound...].prefix { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" })
+    String(
+        mail.body[mail.body.range(of: "token=")!.upperBound...].prefix {
+            $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_"
+        })
 }
 func code(in mail: OutgoingMail) -> String { String(mail.body[mail.body.range(of: "is ")!.upperBound...].prefix(6)) }
 
@@ -38,15 +42,17 @@ let email = "pat@client.example"
 let registration = RegistrationService(context: context)
 let auth = Authentication(context: context)
 let recovery = Recovery(context: context)
-_ = try await registration.submit(.init(
-    idType: .ssn, idNumber: "123456789", idNumberAgain: "123456789", accountType: .personalIncome,
-    proof: .letterID("L0012345"), fullName: "Pat Q Client", phoneNumber: "6175550134", pin: "0417", email: email,
-    emailAgain: email, username: "pat.client", password: "Secret123", passwordAgain: "Secret123",
-    securityQuestion: .firstPet, securityAnswer: "Mr. Whiskers", acceptedTerms: true))
+_ = try await registration.submit(
+    .init(
+        idType: .ssn, idNumber: "123456789", idNumberAgain: "123456789", accountType: .personalIncome,
+        proof: .letterID("L0012345"), fullName: "Pat Q Client", phoneNumber: "6175550134", pin: "0417", email: email,
+        emailAgain: email, username: "pat.client", password: "Secret123", passwordAgain: "Secret123",
+        securityQuestion: .firstPet, securityAnswer: "Mr. Whiskers", acceptedTerms: true))
 try await registration.activate(token: token(in: try await lastMail(to: email, subject: "Your logon is approved")))
 let setup = try await auth.login(username: "pat.client", password: "Secret123")
 _ = try await auth.beginTwoStepSetup(session: setup.sessionToken, .email)
-try await auth.completeTwoStepSetup(session: setup.sessionToken, code: code(in: try await lastMail(to: email, subject: "Your security code")))
+try await auth.completeTwoStepSetup(
+    session: setup.sessionToken, code: code(in: try await lastMail(to: email, subject: "Your security code")))
 print("0. pat.client exists, with email codes")
 
 // 1. Forgot password: the same answer whether or not the username is known (RULES V1, V2).
@@ -60,15 +66,18 @@ print("2. Reset link opened; security question: \(question?.text ?? "none")")
 
 // 3. A new password: the policy holds, and the old password is refused (RULES V2).
 do {
-    try await recovery.resetPassword(token: link, securityAnswer: "mr. whiskers", newPassword: "Secret123", confirmation: "Secret123")
+    try await recovery.resetPassword(
+        token: link, securityAnswer: "mr. whiskers", newPassword: "Secret123", confirmation: "Secret123")
 } catch let error as AccessError {
     print("3. Refused: \(error.message)")
 }
-try await recovery.resetPassword(token: link, securityAnswer: "mr. whiskers", newPassword: "Better456", confirmation: "Better456")
+try await recovery.resetPassword(
+    token: link, securityAnswer: "mr. whiskers", newPassword: "Better456", confirmation: "Better456")
 print("   New password set; every session ended and every trusted device revoked")
 
 // 4. Log in with the new password: a security code is still required (RULES V2).
 let login = try await auth.login(username: "pat.client", password: "Better456")
 print("4. Login: stage \(login.stage), code sent to \(login.codeSentTo ?? "?")")
-try await auth.verifyCode(session: login.sessionToken, code: code(in: try await lastMail(to: email, subject: "Your security code")))
+try await auth.verifyCode(
+    session: login.sessionToken, code: code(in: try await lastMail(to: email, subject: "Your security code")))
 print("   Code accepted: signed in")

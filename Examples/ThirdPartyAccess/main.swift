@@ -9,8 +9,9 @@ import TaxpayerAccessTesting
 // The world: a preparer firm (its owner is the parent logon with client management) and a client with its MA.
 // FixtureWorld writes them straight into an in-memory store and signs them in, so no login flow is needed here.
 let world = FixtureWorld()
-try await world.taxpayer("T1", idType: .fein, number: "041234567", name: "Acme Tax Preparers LLC", kind: .business,
-                         accounts: [("A1", .withholding)])
+try await world.taxpayer(
+    "T1", idType: .fein, number: "041234567", name: "Acme Tax Preparers LLC", kind: .business,
+    accounts: [("A1", .withholding)])
 try await world.logon("L1", name: "Alex Preparer", clientManagement: true, ownTaxpayer: "T1")
 try await world.role("L1", on: "T1", .masterAdministrator)
 try await world.taxpayer("T9", number: "123456789", name: "Pat Client", accounts: [("A90", .withholding)])
@@ -36,7 +37,9 @@ print("Request \(receipt.confirmationNumber) submitted, pending until \(receipt.
 // X3: the client's MA has an email saying only that something is new (N1), and sees the request listed.
 for mail in try await world.mails(to: "l3@example.test") { print("  email to the client: \(mail.subject)") }
 let pending = try await access.pendingRequests(client)
-print("  waiting for the client: \(pending.map { "\($0.confirmationNumber) asks \($0.accounts.values.map(\.displayName))" })")
+print(
+    "  waiting for the client: \(pending.map { "\($0.confirmationNumber) asks \($0.accounts.values.map(\.displayName))" })"
+)
 
 world.advance(by: .seconds(600))
 // X5: the MA grants View Only, less than was asked.
@@ -51,7 +54,7 @@ try await show("Raised to File and Pay")
 
 // X8: and finally cancels it, for ever.
 world.advance(by: .seconds(86400))
-let nextDay = try await world.signIn("L3")   // yesterday's session timed out (A7)
+let nextDay = try await world.signIn("L3")  // yesterday's session timed out (A7)
 try await access.cancelAccess(nextDay, taxpayer: "T9", thirdParty: "L1")
 try await show("Cancelled by the client")
 

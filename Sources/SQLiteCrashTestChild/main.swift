@@ -31,16 +31,25 @@ do {
         n += 1
         let name = "\(tag)-\(n)"
         var changes = ChangeSet()
-        let next = Taxpayer(id: "T0", taxID: TaxIdentifier(type: .fein, number: "000000000"),
-                            legalName: "last \(name)", kind: .business)
+        let next = Taxpayer(
+            id: "T0", taxID: TaxIdentifier(type: .fein, number: "000000000"),
+            legalName: "last \(name)", kind: .business)
         changes.put(.taxpayer(next), from: counter?.version)
-        changes.insert(.taxpayer(Taxpayer(id: TaxpayerID("T-\(name)"), taxID: TaxIdentifier(type: .ssn, number: name),
-                                          legalName: "Taxpayer \(name)", kind: .individual)))
-        changes.insert(.account(TaxAccount(id: AccountID("A-\(name)-1"), taxpayer: TaxpayerID("T-\(name)"), type: .withholding)))
-        changes.insert(.account(TaxAccount(id: AccountID("A-\(name)-2"), taxpayer: TaxpayerID("T-\(name)"), type: .personalIncome)))
+        changes.insert(
+            .taxpayer(
+                Taxpayer(
+                    id: TaxpayerID("T-\(name)"), taxID: TaxIdentifier(type: .ssn, number: name),
+                    legalName: "Taxpayer \(name)", kind: .individual)))
+        changes.insert(
+            .account(TaxAccount(id: AccountID("A-\(name)-1"), taxpayer: TaxpayerID("T-\(name)"), type: .withholding)))
+        changes.insert(
+            .account(TaxAccount(id: AccountID("A-\(name)-2"), taxpayer: TaxpayerID("T-\(name)"), type: .personalIncome))
+        )
         changes.audit(AuditEvent(time: time, actor: .system, action: .taxpayerLoaded, subject: "taxpayer/T-\(name)"))
-        changes.send(OutboxMail(id: MailID("M-\(name)"), to: "crash@example.com", subject: "Loaded",
-                                sealedBody: Array(name.utf8), createdAt: time))
+        changes.send(
+            OutboxMail(
+                id: MailID("M-\(name)"), to: "crash@example.com", subject: "Loaded",
+                sealedBody: Array(name.utf8), createdAt: time))
         let committed = try await store.commit(changes)
         counter = Versioned(next, version: (counter?.version ?? 0) + 1)
         let line = "\(committed) \(name)\n"

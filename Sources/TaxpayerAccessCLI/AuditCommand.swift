@@ -12,7 +12,8 @@ struct AuditCommand: AsyncParsableCommand {
     @OptionGroup var options: DatabaseOptions
     @Option(name: .long, help: "Only events after this sequence number.") var after: UInt64 = 0
     @Option(name: .long, help: "At most this many events.") var limit: Int?
-    @Option(name: .long, help: "Only events whose subject starts with this, e.g. grant/ or taxpayer/T1.") var subject: String?
+    @Option(name: .long, help: "Only events whose subject starts with this, e.g. grant/ or taxpayer/T1.") var subject:
+        String?
 
     func validate() throws {
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
@@ -27,9 +28,13 @@ struct AuditCommand: AsyncParsableCommand {
             for logged in page {
                 let event = logged.event
                 if let subject, !event.subject.hasPrefix(subject) { continue }
-                let note = event.note.replacingOccurrences(of: "\t", with: " ").replacingOccurrences(of: "\n", with: " ")
-                print([String(logged.sequence), isoTime(event.time), event.actor.description, event.action.rawValue,
-                       event.subject, note].joined(separator: "\t"))
+                let note = event.note.replacingOccurrences(of: "\t", with: " ").replacingOccurrences(
+                    of: "\n", with: " ")
+                print(
+                    [
+                        String(logged.sequence), isoTime(event.time), event.actor.description, event.action.rawValue,
+                        event.subject, note,
+                    ].joined(separator: "\t"))
                 printed += 1
                 if let limit, printed >= limit { break pages }
             }

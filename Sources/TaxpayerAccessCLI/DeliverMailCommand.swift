@@ -20,7 +20,8 @@ struct DeliverMailCommand: AsyncParsableCommand {
         let report = try await deliverOutbox(of: store, opening: box, into: folder, from: from)
         print("sent \(report.sent), failed \(report.failed), remaining \(report.remaining)")
         if let first = report.storeErrors.first {
-            throw CLIError("store: \(first)" + (report.storeErrors.count > 1 ? " (and \(report.storeErrors.count - 1) more)" : ""))
+            throw CLIError(
+                "store: \(first)" + (report.storeErrors.count > 1 ? " (and \(report.storeErrors.count - 1) more)" : ""))
         }
     }
 }

@@ -34,7 +34,8 @@ struct DemoCommand: AsyncParsableCommand {
         }
         let mailFolder = file.deletingLastPathComponent().appendingPathComponent("demo-mail")
         // Only the demo's own earlier mail goes: the .eml files in demo-mail/.
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: mailFolder.path)) ?? [] where name.hasSuffix(".eml") {
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: mailFolder.path)) ?? []
+        where name.hasSuffix(".eml") {
             try? FileManager.default.removeItem(at: mailFolder.appendingPathComponent(name))
         }
         let store = try openStore(at: database, .createIfMissing)

@@ -37,22 +37,31 @@ struct DemoStory {
         let day: TimeInterval = 86_400
         directory.add(
             DirectoryEntry(
-                taxpayer: Taxpayer(id: pat, taxID: TaxIdentifier(type: .ssn, number: "123456789"),
-                                   legalName: "Pat Q Client", kind: .individual),
-                accounts: [TaxAccount(id: patIncome, taxpayer: pat, type: .personalIncome),
-                           TaxAccount(id: patSales, taxpayer: pat, type: .salesAndUse)]),
+                taxpayer: Taxpayer(
+                    id: pat, taxID: TaxIdentifier(type: .ssn, number: "123456789"),
+                    legalName: "Pat Q Client", kind: .individual),
+                accounts: [
+                    TaxAccount(id: patIncome, taxpayer: pat, type: .personalIncome),
+                    TaxAccount(id: patSales, taxpayer: pat, type: .salesAndUse),
+                ]),
             returns: [
-                FiledReturn(account: patIncome, period: "2025", filedAt: now.addingTimeInterval(-90 * day),
-                            amountDue: Cents(123_456)),
-                FiledReturn(account: patIncome, period: "2024", filedAt: now.addingTimeInterval(-455 * day),
-                            refund: Cents(31_000)),
+                FiledReturn(
+                    account: patIncome, period: "2025", filedAt: now.addingTimeInterval(-90 * day),
+                    amountDue: Cents(123_456)),
+                FiledReturn(
+                    account: patIncome, period: "2024", filedAt: now.addingTimeInterval(-455 * day),
+                    refund: Cents(31_000)),
             ])
         directory.add(
             DirectoryEntry(
-                taxpayer: Taxpayer(id: acme, taxID: TaxIdentifier(type: .fein, number: "041234567"),
-                                   legalName: "Acme Tax Preparers LLC", kind: .business),
+                taxpayer: Taxpayer(
+                    id: acme, taxID: TaxIdentifier(type: .fein, number: "041234567"),
+                    legalName: "Acme Tax Preparers LLC", kind: .business),
                 accounts: [TaxAccount(id: acmeWithholding, taxpayer: acme, type: .withholding)]),
-            letters: [SignUpLetter(letterID: "L0417-2026", account: acmeWithholding, sentAt: now.addingTimeInterval(-10 * day))])
+            letters: [
+                SignUpLetter(
+                    letterID: "L0417-2026", account: acmeWithholding, sentAt: now.addingTimeInterval(-10 * day))
+            ])
         return directory
     }
 
@@ -69,8 +78,10 @@ struct DemoStory {
         let agency = AgencyAdministration(context: context)
         for entry in directory.entries {
             try await agency.load(entry, by: Self.agencyClerk)
-            say("\(Self.agencyClerk) loads \(entry.taxpayer.legalName) (\(entry.taxpayer.taxID), "
-                + "\(entry.taxpayer.kind.rawValue)) with \(entry.accounts.map { "\($0.id.rawValue) \($0.type)" }.joined(separator: " and ")).")
+            say(
+                "\(Self.agencyClerk) loads \(entry.taxpayer.legalName) (\(entry.taxpayer.taxID), "
+                    + "\(entry.taxpayer.kind.rawValue)) with \(entry.accounts.map { "\($0.id.rawValue) \($0.type)" }.joined(separator: " and "))."
+            )
         }
         let resolver = try await AccessResolver.load(from: store)
         say("The access resolver is loaded from the store, at change #\(resolver.lastSequence) of the change feed.")
@@ -78,25 +89,35 @@ struct DemoStory {
         // 2. Pat creates a logon (R1–R12) and signs in with two-step verification (A3–A6).
         heading(2, "Pat creates a logon, proving the amount due on the 2025 return")
         let patPassword = "Harbor2026q"
-        let receipt = try await registration.submit(.init(
-            idType: .ssn, idNumber: "123-45-6789", idNumberAgain: "123456789", accountType: .personalIncome,
-            proof: .amountDue(Cents(parsing: "$1,234.56")!), fullName: "Pat Q Client", phoneNumber: "(617) 555-0134",
-            pin: "0417", email: Self.patEmail, emailAgain: Self.patEmail, username: "pat.client", password: patPassword,
-            passwordAgain: patPassword, securityQuestion: .firstPet, securityAnswer: "Mr. Whiskers", acceptedTerms: true))
-        say("Pat's request is in: confirmation number \(receipt.confirmationNumber)"
-            + (receipt.approved ? ", approved at once." : ", waiting for review."))
+        let receipt = try await registration.submit(
+            .init(
+                idType: .ssn, idNumber: "123-45-6789", idNumberAgain: "123456789", accountType: .personalIncome,
+                proof: .amountDue(Cents(parsing: "$1,234.56")!), fullName: "Pat Q Client",
+                phoneNumber: "(617) 555-0134",
+                pin: "0417", email: Self.patEmail, emailAgain: Self.patEmail, username: "pat.client",
+                password: patPassword,
+                passwordAgain: patPassword, securityQuestion: .firstPet, securityAnswer: "Mr. Whiskers",
+                acceptedTerms: true))
+        say(
+            "Pat's request is in: confirmation number \(receipt.confirmationNumber)"
+                + (receipt.approved ? ", approved at once." : ", waiting for review."))
         try await activate(email: Self.patEmail, registration: registration, who: "Pat")
-        let patSession = try await signInFirstTime(username: "pat.client", password: patPassword, email: Self.patEmail, auth: auth, who: "Pat")
+        let patSession = try await signInFirstTime(
+            username: "pat.client", password: patPassword, email: Self.patEmail, auth: auth, who: "Pat")
         try await auth.logout(session: patSession)
         say("Pat logs out.")
         let second = try await auth.login(username: "pat.client", password: patPassword)
-        say("Pat logs in again: the password is right, and a security code goes to \(second.codeSentTo ?? "her email").")
+        say(
+            "Pat logs in again: the password is right, and a security code goes to \(second.codeSentTo ?? "her email")."
+        )
         let verified = try await auth.verifyCode(
             session: second.sessionToken, code: try await code(in: Self.patEmail), trustDevice: true)
-        say("She types the code from the email and ticks \"trust this device\": she is signed in"
-            + (verified.deviceToken != nil ? ", and this device is trusted." : "."))
+        say(
+            "She types the code from the email and ticks \"trust this device\": she is signed in"
+                + (verified.deviceToken != nil ? ", and this device is trusted." : "."))
         try await auth.logout(session: second.sessionToken)
-        let third = try await auth.login(username: "pat.client", password: patPassword, deviceToken: verified.deviceToken)
+        let third = try await auth.login(
+            username: "pat.client", password: patPassword, deviceToken: verified.deviceToken)
         say("Next time, on the trusted device, the password alone signs her in (stage: \(third.stage.rawValue)).")
         let pat = try await logonID("pat.client")
         let patToken = third.sessionToken
@@ -104,22 +125,28 @@ struct DemoStory {
         // 3. The firm registers the same way, with client management on (R8, X1), and asks for access (X2, X3).
         heading(3, "Acme Tax Preparers registers and asks for access to Pat's accounts")
         let alexPassword = "Ledger4Acme"
-        let acmeReceipt = try await registration.submit(.init(
-            idType: .fein, idNumber: "04-1234567", idNumberAgain: "041234567", accountType: .withholding,
-            proof: .letterID("L0417-2026"), fullName: "Alex Owner", phoneNumber: "(617) 555-0199", pin: "2468",
-            email: Self.alexEmail, emailAgain: Self.alexEmail, username: "acme.owner", password: alexPassword,
-            passwordAgain: alexPassword, securityQuestion: .firstCar, securityAnswer: "Volvo", clientManagement: true,
-            acceptedTerms: true))
-        say("Alex Owner asks for a logon for Acme with \"Manage My Clients\", proving the letter ID of the agency's "
-            + "sign-up letter: confirmation number \(acmeReceipt.confirmationNumber).")
+        let acmeReceipt = try await registration.submit(
+            .init(
+                idType: .fein, idNumber: "04-1234567", idNumberAgain: "041234567", accountType: .withholding,
+                proof: .letterID("L0417-2026"), fullName: "Alex Owner", phoneNumber: "(617) 555-0199", pin: "2468",
+                email: Self.alexEmail, emailAgain: Self.alexEmail, username: "acme.owner", password: alexPassword,
+                passwordAgain: alexPassword, securityQuestion: .firstCar, securityAnswer: "Volvo",
+                clientManagement: true,
+                acceptedTerms: true))
+        say(
+            "Alex Owner asks for a logon for Acme with \"Manage My Clients\", proving the letter ID of the agency's "
+                + "sign-up letter: confirmation number \(acmeReceipt.confirmationNumber).")
         try await activate(email: Self.alexEmail, registration: registration, who: "Alex")
-        let alexToken = try await signInFirstTime(username: "acme.owner", password: alexPassword, email: Self.alexEmail, auth: auth, who: "Alex")
+        let alexToken = try await signInFirstTime(
+            username: "acme.owner", password: alexPassword, email: Self.alexEmail, auth: auth, who: "Alex")
         let alex = try await logonID("acme.owner")
         let request = try await access.requestAccess(
             alexToken, idType: .ssn, idNumber: "123-45-6789", legalName: "PAT Q. CLIENT",
             accounts: [Self.patIncome: .fileAndPay, Self.patSales: .fileAndPay], channel: .online)
-        say("Alex asks for File and Pay on Pat's \(Self.patIncome.rawValue) (personal income) and "
-            + "\(Self.patSales.rawValue) (sales and use), to be approved online: request \(request.confirmationNumber).")
+        say(
+            "Alex asks for File and Pay on Pat's \(Self.patIncome.rawValue) (personal income) and "
+                + "\(Self.patSales.rawValue) (sales and use), to be approved online: request \(request.confirmationNumber)."
+        )
         let notice = try await latestMail(to: Self.patEmail)
         say("Pat gets an email, \"\(notice.subject)\"; like every such email it names nobody and no account (N1).")
 
@@ -127,30 +154,46 @@ struct DemoStory {
         heading(4, "Pat approves, at other levels than Acme asked")
         let waiting = try await access.pendingRequests(patToken)
         for item in waiting {
-            say("Pat sees request \(item.confirmationNumber) waiting: \(try await name(of: item.thirdParty)) asks for "
-                + item.accounts.sorted { $0.key < $1.key }.map { "\($0.value.displayName) on \($0.key.rawValue)" }.joined(separator: " and ") + ".")
+            say(
+                "Pat sees request \(item.confirmationNumber) waiting: \(try await name(of: item.thirdParty)) asks for "
+                    + item.accounts.sorted { $0.key < $1.key }.map { "\($0.value.displayName) on \($0.key.rawValue)" }
+                    .joined(separator: " and ") + ".")
         }
         guard let asked = waiting.first else { throw CLIError("demo: Pat has no request waiting") }
-        try await access.approve(patToken, request: asked.id, levels: [Self.patIncome: .viewOnly, Self.patSales: .fileAndPay])
+        try await access.approve(
+            patToken, request: asked.id, levels: [Self.patIncome: .viewOnly, Self.patSales: .fileAndPay])
         say("She gives View Only on \(Self.patIncome.rawValue) and File and Pay on \(Self.patSales.rawValue).")
-        say("Pat Q Client is now in Acme's client list: \(try await access.clients(alexToken).map(\.legalName).joined(separator: ", ")).")
+        say(
+            "Pat Q Client is now in Acme's client list: \(try await access.clients(alexToken).map(\.legalName).joined(separator: ", "))."
+        )
 
         // 5. The firm's secondary logons and security groups (S2–S6).
         heading(5, "Acme adds secondary logons and a security group")
         let group = try await firm.createGroup(alexToken, name: "Individual clients")
         try await firm.assignTaxpayer(alexToken, taxpayer: Self.pat, to: group)
-        say("Alex creates the security group \"Individual clients\" and moves Pat Q Client into it (Acme itself stays in Default).")
-        let morgan = try await firm.addSecondary(alexToken, NewSecondary(
-            fullName: "Morgan Manager", email: Self.morganEmail, accessType: .masterAdministrator, groups: [group]))
-        say("Alex adds Morgan Manager, a secondary Master Administrator in \"Individual clients\". The access holds from "
-            + "now, even before the logon is completed (S2).")
-        let kim = try await firm.addSecondary(alexToken, NewSecondary(
-            fullName: "Kim Clerk", email: Self.kimEmail, accessType: .taxAdministrator(.fileAndPay), groups: [group]))
+        say(
+            "Alex creates the security group \"Individual clients\" and moves Pat Q Client into it (Acme itself stays in Default)."
+        )
+        let morgan = try await firm.addSecondary(
+            alexToken,
+            NewSecondary(
+                fullName: "Morgan Manager", email: Self.morganEmail, accessType: .masterAdministrator, groups: [group]))
+        say(
+            "Alex adds Morgan Manager, a secondary Master Administrator in \"Individual clients\". The access holds from "
+                + "now, even before the logon is completed (S2).")
+        let kim = try await firm.addSecondary(
+            alexToken,
+            NewSecondary(
+                fullName: "Kim Clerk", email: Self.kimEmail, accessType: .taxAdministrator(.fileAndPay), groups: [group]
+            ))
         say("Alex adds Kim Clerk, a secondary Tax Administrator capped at File and Pay, in \"Individual clients\".")
         let kimLink = try await link(in: Self.kimEmail)
         try await firm.completeSecondary(linkToken: kimLink, username: "kim.clerk", password: "Clerk2026xy")
-        say("Kim opens the link in \"\(try await latestMail(to: Self.kimEmail).subject)\" and completes her logon as kim.clerk.")
-        try await firm.setRefinement(alexToken, secondary: kim, taxpayer: Self.pat, accounts: [Self.patSales: .viewOnly])
+        say(
+            "Kim opens the link in \"\(try await latestMail(to: Self.kimEmail).subject)\" and completes her logon as kim.clerk."
+        )
+        try await firm.setRefinement(
+            alexToken, secondary: kim, taxpayer: Self.pat, accounts: [Self.patSales: .viewOnly])
         say("Alex caps Kim at View Only on Pat's \(Self.patSales.rawValue) (a refinement for this one client).")
         for logon in try await firm.secondaries(alexToken) {
             say("In the agency's view \(logon.fullName) reads \"\(logon.accessTypeLabel)\" (S9).")
@@ -184,8 +227,9 @@ struct DemoStory {
         }
         for secondary in [morgan, kim] {
             let reached = resolver.clients(of: secondary)
-            say("\(names[secondary]!) now reaches \(reached.isEmpty ? "no taxpayer at all" : reached.map(\.rawValue).joined(separator: ", ")): "
-                + "the secondary logons lost Pat at once with their parent (S7).")
+            say(
+                "\(names[secondary]!) now reaches \(reached.isEmpty ? "no taxpayer at all" : reached.map(\.rawValue).joined(separator: ", ")): "
+                    + "the secondary logons lost Pat at once with their parent (S7).")
         }
 
         // 8. Who had access when (U1, U2).
@@ -194,21 +238,30 @@ struct DemoStory {
         for (label, moment) in [("Just before the cancel", beforeCancel), ("Now", Date())] {
             say("\(label) (\(isoTime(moment))):")
             for entry in try await history.accessHistory(taxpayer: Self.pat, at: moment) {
-                say("  \(try await name(of: entry.logon)): " + entry.accounts.sorted { $0.key < $1.key }
-                    .map { "\($0.key.rawValue) \($0.value.displayName)" }.joined(separator: ", "))
+                say(
+                    "  \(try await name(of: entry.logon)): "
+                        + entry.accounts.sorted { $0.key < $1.key }
+                        .map { "\($0.key.rawValue) \($0.value.displayName)" }.joined(separator: ", "))
             }
         }
         let events = try await store.allAuditEvents()
-        say("The audit log holds \(events.count) events; see them with `taxpayer-access audit --database \(databasePath)`.")
+        say(
+            "The audit log holds \(events.count) events; see them with `taxpayer-access audit --database \(databasePath)`."
+        )
 
         // 9. The outbox is delivered (N2).
         heading(9, "The outbox is delivered")
         let report = try await deliverOutbox(
             of: store, opening: try context.mailBox(), into: mailFolder, from: "noreply@portal.example.gov")
-        let files = ((try? FileManager.default.contentsOfDirectory(atPath: mailFolder)) ?? []).filter { $0.hasSuffix(".eml") }
-        say("\(report.sent) emails were delivered as .eml files into \(mailFolder)/ (\(files.count) files there, "
-            + "\(report.failed) failed, \(report.remaining) still pending). Open them with any mail client.")
-        print("\nThe demo ran in \(String(format: "%.1f", Date().timeIntervalSince(started))) seconds. Everything it did is in \(databasePath).")
+        let files = ((try? FileManager.default.contentsOfDirectory(atPath: mailFolder)) ?? []).filter {
+            $0.hasSuffix(".eml")
+        }
+        say(
+            "\(report.sent) emails were delivered as .eml files into \(mailFolder)/ (\(files.count) files there, "
+                + "\(report.failed) failed, \(report.remaining) still pending). Open them with any mail client.")
+        print(
+            "\nThe demo ran in \(String(format: "%.1f", Date().timeIntervalSince(started))) seconds. Everything it did is in \(databasePath)."
+        )
     }
 
     // MARK: Steps shared by Pat and Alex
@@ -225,11 +278,14 @@ struct DemoStory {
         username: String, password: String, email: String, auth: Authentication, who: String
     ) async throws -> String {
         let first = try await auth.login(username: username, password: password)
-        say("\(who) logs in as \(username): first, two-step verification must be set up (stage: \(first.stage.rawValue)).")
+        say(
+            "\(who) logs in as \(username): first, two-step verification must be set up (stage: \(first.stage.rawValue))."
+        )
         let challenge = try await auth.beginTwoStepSetup(session: first.sessionToken, .email)
         try await auth.completeTwoStepSetup(session: first.sessionToken, code: try await code(in: email))
-        say("\(who) chooses codes by email; a code goes to \(challenge.codeSentTo ?? "the email address"), "
-            + "\(who) types it in, and is signed in.")
+        say(
+            "\(who) chooses codes by email; a code goes to \(challenge.codeSentTo ?? "the email address"), "
+                + "\(who) types it in, and is signed in.")
         return first.sessionToken
     }
 
@@ -275,14 +331,18 @@ struct DemoStory {
         print("   \(sentence)")
     }
 
-    private func check(_ resolver: AccessResolver, _ who: String, _ logon: LogonID, _ account: AccountID, _ action: AccountAction) {
+    private func check(
+        _ resolver: AccessResolver, _ who: String, _ logon: LogonID, _ account: AccountID, _ action: AccountAction
+    ) {
         let allowed = resolver.check(logon: logon, account: account, action: action)
         say("\(allowed ? "ALLOWED" : "DENIED ")  \(who) \(action.rawValue) \(account.rawValue)")
         say("         why: \(resolver.explain(logon: logon, account: account).summary)")
     }
 
     private func logonID(_ username: String) async throws -> LogonID {
-        guard let logon = try await store.logon(byUsername: username) else { throw CLIError("demo: no logon \(username)") }
+        guard let logon = try await store.logon(byUsername: username) else {
+            throw CLIError("demo: no logon \(username)")
+        }
         return logon.value.id
     }
 

@@ -35,7 +35,8 @@ enum OpenMode {
 ///   (a newer schema, not a database, a folder that is not there).
 func openStore(at path: String, _ mode: OpenMode) throws -> any AccessStore {
     if mode == .mustExist, !FileManager.default.fileExists(atPath: path) {
-        throw CLIError("no database at \(path) (create one with `taxpayer-access import` or `taxpayer-access taxpayer add`)")
+        throw CLIError(
+            "no database at \(path) (create one with `taxpayer-access import` or `taxpayer-access taxpayer add`)")
     }
     return try SQLiteAccessStore(path: path)
 }
@@ -59,9 +60,12 @@ func harnessContext(
 func sealingKey(besideDatabase databasePath: String) throws -> [UInt8] {
     let path = databasePath + ".key"
     if FileManager.default.fileExists(atPath: path) {
-        guard let data = FileManager.default.contents(atPath: path) else { throw CLIError("cannot read the key file \(path)") }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw CLIError("cannot read the key file \(path)")
+        }
         guard data.count == SecretBox.keyByteCount else {
-            throw CLIError("\(path) is not a sealing key (\(SecretBox.keyByteCount) bytes expected, found \(data.count))")
+            throw CLIError(
+                "\(path) is not a sealing key (\(SecretBox.keyByteCount) bytes expected, found \(data.count))")
         }
         return [UInt8](data)
     }
@@ -130,7 +134,8 @@ func parseAccountLevel(_ text: String) throws -> (AccountID, AccessLevel) {
         throw CLIError("--level \(text): expected ACCOUNT=LEVEL, e.g. A1=viewOnly")
     }
     guard let level = AccessLevel(name: String(parts[1])) else {
-        throw CLIError("--level \(text): unknown level \"\(parts[1])\" (expected viewOnly, fileAndPay, allAccess or none)")
+        throw CLIError(
+            "--level \(text): unknown level \"\(parts[1])\" (expected viewOnly, fileAndPay, allAccess or none)")
     }
     return (AccountID(String(parts[0])), level)
 }

@@ -24,7 +24,8 @@ struct QuestionAnswerer {
         } catch let error as QuestionError {
             return (try? encode(ErrorAnswer(error: error.message))) ?? #"{"error":"malformed question"}"#
         } catch {
-            return (try? encode(ErrorAnswer(error: "malformed question: not valid JSON"))) ?? #"{"error":"malformed question"}"#
+            return (try? encode(ErrorAnswer(error: "malformed question: not valid JSON")))
+                ?? #"{"error":"malformed question"}"#
         }
     }
 
@@ -40,11 +41,13 @@ struct QuestionAnswerer {
         case .clients(let logon):
             return ClientsAnswer(clients: resolver.clients(of: logon).map(\.rawValue))
         case .whoHasAccess(let taxpayer):
-            return LogonsAnswer(logons: resolver.whoHasAccess(taxpayer: taxpayer).map { entry in
-                LogonsAnswer.Entry(
-                    logon: entry.logon.rawValue,
-                    accounts: Dictionary(uniqueKeysWithValues: entry.accounts.map { ($0.key.rawValue, $0.value.name) }))
-            })
+            return LogonsAnswer(
+                logons: resolver.whoHasAccess(taxpayer: taxpayer).map { entry in
+                    LogonsAnswer.Entry(
+                        logon: entry.logon.rawValue,
+                        accounts: Dictionary(
+                            uniqueKeysWithValues: entry.accounts.map { ($0.key.rawValue, $0.value.name) }))
+                })
         }
     }
 }
@@ -106,7 +109,9 @@ enum Question: Decodable {
             let actionName = try text("action")
             guard let action = AccountAction(rawValue: actionName) else {
                 throw QuestionError(
-                    message: "malformed question: unknown action \"\(actionName)\" (expected view, file, pay, amend or manageAccount)")
+                    message:
+                        "malformed question: unknown action \"\(actionName)\" (expected view, file, pay, amend or manageAccount)"
+                )
             }
             self = .check(logon: LogonID(try text("logon")), account: AccountID(try text("account")), action: action)
         case ["clientsOf"]:
@@ -115,7 +120,8 @@ enum Question: Decodable {
             self = .whoHasAccess(TaxpayerID(try text("whoHasAccess")))
         default:
             throw QuestionError(
-                message: "malformed question: expected {logon, account, action}, {clientsOf} or {whoHasAccess}, got keys "
+                message:
+                    "malformed question: expected {logon, account, action}, {clientsOf} or {whoHasAccess}, got keys "
                     + (keys.isEmpty ? "none" : keys.sorted().joined(separator: ", ")))
         }
     }

@@ -25,15 +25,19 @@ struct RequestsCommand: AsyncParsableCommand {
             var shown = 0
             for request in requests {
                 // X10: a pending request past its lifetime is expired, whether or not it was marked so yet.
-                let status = request.status == .pending && request.expiresAt <= now ? RequestStatus.expired : request.status
+                let status =
+                    request.status == .pending && request.expiresAt <= now ? RequestStatus.expired : request.status
                 if pending, status != .pending { continue }
                 let thirdParty = try await store.logon(request.thirdParty)?.value.username ?? "?"
                 let taxpayer = try await store.taxpayer(request.taxpayer)?.value.legalName ?? "?"
-                print("\(request.confirmationNumber) \(status.rawValue) \(request.channel.rawValue): "
-                    + "\(request.thirdParty.rawValue) (\(thirdParty)) asks for taxpayer \(request.taxpayer.rawValue) "
-                    + "(\(taxpayer)) \(levelsText(request.accounts)); submitted \(isoTime(request.createdAt)), "
-                    + (status == .pending ? "expires \(isoTime(request.expiresAt))"
-                        : request.decidedAt.map { "decided \(isoTime($0))" } ?? "expired \(isoTime(request.expiresAt))"))
+                print(
+                    "\(request.confirmationNumber) \(status.rawValue) \(request.channel.rawValue): "
+                        + "\(request.thirdParty.rawValue) (\(thirdParty)) asks for taxpayer \(request.taxpayer.rawValue) "
+                        + "(\(taxpayer)) \(levelsText(request.accounts)); submitted \(isoTime(request.createdAt)), "
+                        + (status == .pending
+                            ? "expires \(isoTime(request.expiresAt))"
+                            : request.decidedAt.map { "decided \(isoTime($0))" }
+                                ?? "expired \(isoTime(request.expiresAt))"))
                 shown += 1
             }
             if shown == 0 { print(pending ? "no pending requests" : "no requests") }
@@ -45,20 +49,28 @@ struct RequestsCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "decide",
             abstract: "Record the taxpayer's signed decision on a printed-form request.",
-            discussion: "Approving, give each account's level as the taxpayer wrote it — any level, whatever was asked.")
+            discussion: "Approving, give each account's level as the taxpayer wrote it — any level, whatever was asked."
+        )
 
         @OptionGroup var options: DatabaseOptions
-        @Option(name: .long, help: "The confirmation number printed on the form, d-ddd-ddd-ddd.") var confirmation: String
+        @Option(name: .long, help: "The confirmation number printed on the form, d-ddd-ddd-ddd.") var confirmation:
+            String
         @Flag(name: .long, help: "The taxpayer approved.") var approve = false
         @Flag(name: .long, help: "The taxpayer denied.") var deny = false
-        @Option(name: .long, help: ArgumentHelp("An account and its level, e.g. A1=viewOnly (repeat for each).",
-                                                valueName: "account=level"))
+        @Option(
+            name: .long,
+            help: ArgumentHelp(
+                "An account and its level, e.g. A1=viewOnly (repeat for each).",
+                valueName: "account=level"))
         var level: [String] = []
-        @Option(name: .long, help: "The agency operator recording the decision, for the audit log.") var `operator`: String
+        @Option(name: .long, help: "The agency operator recording the decision, for the audit log.") var `operator`:
+            String
 
         func validate() throws {
             guard approve != deny else { throw ValidationError("give exactly one of --approve and --deny") }
-            if approve, level.isEmpty { throw ValidationError("--approve needs a --level ACCOUNT=LEVEL for each account") }
+            if approve, level.isEmpty {
+                throw ValidationError("--approve needs a --level ACCOUNT=LEVEL for each account")
+            }
             if deny, !level.isEmpty { throw ValidationError("--deny takes no --level") }
         }
 
@@ -74,9 +86,10 @@ struct RequestsCommand: AsyncParsableCommand {
             let access = ThirdPartyAccess(context: try harnessContext(store: store, databasePath: options.database))
             try await access.recordPrintedDecision(
                 confirmationNumber: confirmation, approve: approve, levels: levels, by: `operator`)
-            print(approve
-                ? "request \(confirmation) approved: \(levelsText(levels))"
-                : "request \(confirmation) denied")
+            print(
+                approve
+                    ? "request \(confirmation) approved: \(levelsText(levels))"
+                    : "request \(confirmation) denied")
         }
     }
 }

@@ -10,7 +10,8 @@ struct TaxpayerCommand: AsyncParsableCommand {
     /// `taxpayer add`: loads (inserts or updates) a taxpayer through ``AgencyAdministration`` (RULES T1, T3).
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "add", abstract: "Add a taxpayer, or update one with the same id (the database is created if missing).")
+            commandName: "add",
+            abstract: "Add a taxpayer, or update one with the same id (the database is created if missing).")
 
         @OptionGroup var options: DatabaseOptions
         @Option(name: .long, help: "The taxpayer's id in the library, e.g. T1.") var id: String
@@ -18,14 +19,16 @@ struct TaxpayerCommand: AsyncParsableCommand {
         @Option(name: .long, help: "The nine digits of the ID (dashes allowed).") var idNumber: String
         @Option(name: .long, help: "The legal name.") var legalName: String
         @Option(name: .long, help: "individual, business, fiduciary, trust, partnership or estate.") var kind: String
-        @Option(name: .long, help: "The agency operator doing this, for the audit log.") var `operator` = "taxpayer-access"
+        @Option(name: .long, help: "The agency operator doing this, for the audit log.") var `operator` =
+            "taxpayer-access"
 
         func run() async throws {
             guard let type = IDType(rawValue: idType.uppercased()) else {
                 throw CLIError("--id-type \(idType): expected SSN, ITIN or FEIN")
             }
             guard let kind = TaxpayerKind(rawValue: kind) else {
-                throw CLIError("--kind \(kind): expected " + TaxpayerKind.allCases.map(\.rawValue).joined(separator: ", "))
+                throw CLIError(
+                    "--kind \(kind): expected " + TaxpayerKind.allCases.map(\.rawValue).joined(separator: ", "))
             }
             let taxID = try Policy.validateTaxIdentifier(type: type, number: idNumber)
             let store = try openStore(at: options.database, .createIfMissing)
@@ -49,10 +52,13 @@ struct TaxpayerCommand: AsyncParsableCommand {
             if taxpayers.isEmpty { print("no taxpayers in \(options.database)") }
             for taxpayer in taxpayers {
                 let accounts = try await store.accounts(of: taxpayer.id).map(\.value).sorted { $0.id < $1.id }
-                let listed = accounts.isEmpty
+                let listed =
+                    accounts.isEmpty
                     ? "no accounts"
                     : accounts.map { "\($0.id.rawValue) \($0.type) \($0.status.rawValue)" }.joined(separator: ", ")
-                print("\(taxpayer.id.rawValue) \(taxpayer.taxID) \"\(taxpayer.legalName)\" \(taxpayer.kind.rawValue): \(listed)")
+                print(
+                    "\(taxpayer.id.rawValue) \(taxpayer.taxID) \"\(taxpayer.legalName)\" \(taxpayer.kind.rawValue): \(listed)"
+                )
             }
         }
     }
@@ -73,7 +79,8 @@ struct AccountCommand: AsyncParsableCommand {
         @Option(name: .long, help: "The account type, a camelCase name: personalIncome, withholding, salesAndUse, …")
         var type: String
         @Option(name: .long, help: "active or closed.") var status = "active"
-        @Option(name: .long, help: "The agency operator doing this, for the audit log.") var `operator` = "taxpayer-access"
+        @Option(name: .long, help: "The agency operator doing this, for the audit log.") var `operator` =
+            "taxpayer-access"
 
         func run() async throws {
             guard let status = AccountStatus(rawValue: status) else {

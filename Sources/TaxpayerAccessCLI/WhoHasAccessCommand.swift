@@ -25,11 +25,12 @@ struct WhoHasAccessCommand: AsyncParsableCommand {
         let store = try openStore(at: options.database, .mustExist)
         let id = TaxpayerID(taxpayer)
         guard try await store.taxpayer(id) != nil else { throw CLIError("unknown taxpayer \(taxpayer)") }
-        let entries = if let moment {
-            try await AccessHistory(store: store).accessHistory(taxpayer: id, at: moment)
-        } else {
-            try await AccessResolver.load(from: store).whoHasAccess(taxpayer: id)
-        }
+        let entries =
+            if let moment {
+                try await AccessHistory(store: store).accessHistory(taxpayer: id, at: moment)
+            } else {
+                try await AccessResolver.load(from: store).whoHasAccess(taxpayer: id)
+            }
         for entry in entries {
             // Usernames never change (RULES R5), so today's name is the name it had then.
             let logon = try await store.logon(entry.logon)?.value

@@ -70,8 +70,10 @@ public struct EMLFileMailer: Mailer {
             "Content-Transfer-Encoding: 8bit",
         ]
         // Every line ending (CRLF, lone CR, lone LF) becomes CRLF. `"\r\n"` is one Character, so split on each kind.
-        let body = mail.body.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\r\n" || $0 == "\n" || $0 == "\r" })
-            .joined(separator: "\r\n")
+        let body = mail.body.split(
+            omittingEmptySubsequences: false, whereSeparator: { $0 == "\r\n" || $0 == "\n" || $0 == "\r" }
+        )
+        .joined(separator: "\r\n")
         return headers.joined(separator: "\r\n") + "\r\n\r\n" + body + (body.hasSuffix("\r\n") ? "" : "\r\n")
     }
 
@@ -94,8 +96,9 @@ public struct EMLFileMailer: Mailer {
         var name = ""
         for (offset, byte) in key.utf8.enumerated() {
             let scalar = Unicode.Scalar(byte)
-            let keep = (("0"..."9").contains(scalar) || ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar)
-                || scalar == "-" || (scalar == "." && offset > 0))
+            let keep =
+                (("0"..."9").contains(scalar) || ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar)
+                    || scalar == "-" || (scalar == "." && offset > 0))
             name += keep ? String(scalar) : "_" + hex(byte)
         }
         return (name.isEmpty ? "_" : name) + ".eml"
@@ -103,7 +106,8 @@ public struct EMLFileMailer: Mailer {
 
     /// The idempotency key as the local part of a Message-ID: `dot-atom-text` characters only.
     static func messageIDLocalPart(_ key: String) -> String {
-        let allowed = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!#$%&'*+-/=?^_`{|}~".unicodeScalars)
+        let allowed = Set(
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!#$%&'*+-/=?^_`{|}~".unicodeScalars)
         var part = ""
         for byte in key.utf8 {
             let scalar = Unicode.Scalar(byte)
@@ -119,7 +123,10 @@ public struct EMLFileMailer: Mailer {
         let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second, .weekday], from: date)
         let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
         let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-        func two(_ n: Int?) -> String { let n = n ?? 0; return n < 10 ? "0\(n)" : "\(n)" }
+        func two(_ n: Int?) -> String {
+            let n = n ?? 0
+            return n < 10 ? "0\(n)" : "\(n)"
+        }
         return "\(days[(c.weekday ?? 1) - 1]), \(two(c.day)) \(months[(c.month ?? 1) - 1]) \(c.year ?? 1970) "
             + "\(two(c.hour)):\(two(c.minute)):\(two(c.second)) +0000"
     }

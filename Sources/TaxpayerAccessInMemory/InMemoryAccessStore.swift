@@ -81,8 +81,9 @@ public final class InMemoryAccessStore: AccessStore {
         }
         for deletion in changes.deletions {
             guard let existing = current(deletion.key), existing.version == deletion.expectedVersion else {
-                throw StoreError(.versionConflict, subject: deletion.key.description,
-                                 message: "\(deletion.key) is not at version \(deletion.expectedVersion)")
+                throw StoreError(
+                    .versionConflict, subject: deletion.key.description,
+                    message: "\(deletion.key) is not at version \(deletion.expectedVersion)")
             }
             if staged[deletion.key] == nil { order.append(deletion.key) }
             staged[deletion.key] = .some(nil)
@@ -94,8 +95,9 @@ public final class InMemoryAccessStore: AccessStore {
             case (.absent, nil): break
             case (.version(let v), let e?) where e.version == v: break
             default:
-                throw StoreError(.versionConflict, subject: key.description,
-                                 message: "\(key) was changed by someone else (expected \(write.expected))")
+                throw StoreError(
+                    .versionConflict, subject: key.description,
+                    message: "\(key) was changed by someone else (expected \(write.expected))")
             }
             if staged[key] == nil { order.append(key) }
             staged[key] = .some(Versioned(write.record, version: (existing?.version ?? 0) + 1))
@@ -117,7 +119,8 @@ public final class InMemoryAccessStore: AccessStore {
                         holderStillHolds = true
                     }
                     if holderStillHolds {
-                        throw StoreError(.uniqueKeyTaken, subject: unique.description, message: "\(unique.name) is taken")
+                        throw StoreError(
+                            .uniqueKeyTaken, subject: unique.description, message: "\(unique.name) is taken")
                     }
                 }
             }

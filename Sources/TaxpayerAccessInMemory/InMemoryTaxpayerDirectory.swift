@@ -36,7 +36,8 @@ public final class InMemoryTaxpayerDirectory: TaxpayerDirectory {
         facts.withLock { all in
             guard let f = all[taxID] else { return [] }
             let accounts = Set(f.entry.accounts.filter { $0.type == accountType }.map(\.id))
-            return Array(f.returns.filter { accounts.contains($0.account) }.sorted { $0.filedAt > $1.filedAt }.prefix(3))
+            return Array(
+                f.returns.filter { accounts.contains($0.account) }.sorted { $0.filedAt > $1.filedAt }.prefix(3))
         }
     }
 

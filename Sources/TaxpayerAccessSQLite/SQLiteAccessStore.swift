@@ -92,42 +92,54 @@ public final class SQLiteAccessStore: AccessStore {
 
     public func record(_ key: RecordKey) async throws -> Versioned<TaxpayerAccess.Record>? {
         try await read { db in
-            try Row.fetchOne(db, sql: "SELECT version, body FROM records WHERE kind = ? AND id = ?",
-                             arguments: [key.kind.rawValue, key.id]).map(Self.versioned)
+            try Row.fetchOne(
+                db, sql: "SELECT version, body FROM records WHERE kind = ? AND id = ?",
+                arguments: [key.kind.rawValue, key.id]
+            ).map(Self.versioned)
         }
     }
 
     public func record(unique key: UniqueKey) async throws -> Versioned<TaxpayerAccess.Record>? {
         try await read { db in
-            try Row.fetchOne(db, sql: """
-                SELECT r.version, r.body FROM unique_keys u JOIN records r ON r.kind = u.kind AND r.id = u.id
-                WHERE u.name = ? AND u.value = ?
-                """, arguments: [key.name, key.value]).map(Self.versioned)
+            try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT r.version, r.body FROM unique_keys u JOIN records r ON r.kind = u.kind AND r.id = u.id
+                    WHERE u.name = ? AND u.value = ?
+                    """, arguments: [key.name, key.value]
+            ).map(Self.versioned)
         }
     }
 
     public func records(indexedBy key: IndexKey) async throws -> [Versioned<TaxpayerAccess.Record>] {
         try await read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT r.version, r.body FROM index_keys i JOIN records r ON r.kind = i.kind AND r.id = i.id
-                WHERE i.name = ? AND i.value = ? ORDER BY i.id, i.kind
-                """, arguments: [key.name, key.value]).map(Self.versioned)
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT r.version, r.body FROM index_keys i JOIN records r ON r.kind = i.kind AND r.id = i.id
+                    WHERE i.name = ? AND i.value = ? ORDER BY i.id, i.kind
+                    """, arguments: [key.name, key.value]
+            ).map(Self.versioned)
         }
     }
 
     public func records(ofKind kind: RecordKind) async throws -> [Versioned<TaxpayerAccess.Record>] {
         try await read { db in
-            try Row.fetchAll(db, sql: "SELECT version, body FROM records WHERE kind = ? ORDER BY id",
-                             arguments: [kind.rawValue]).map(Self.versioned)
+            try Row.fetchAll(
+                db, sql: "SELECT version, body FROM records WHERE kind = ? ORDER BY id",
+                arguments: [kind.rawValue]
+            ).map(Self.versioned)
         }
     }
 
     public func changes(after sequence: UInt64, limit: Int) async throws -> [Change] {
         guard limit > 0 else { return [] }
         return try await read { db in
-            try Data.fetchAll(db, sql: "SELECT body FROM changes WHERE sequence > ? ORDER BY sequence LIMIT ?",
-                              arguments: [Int64(clamping: sequence), limit])
-                .map { try StoredJSON.decode(Change.self, from: $0) }
+            try Data.fetchAll(
+                db, sql: "SELECT body FROM changes WHERE sequence > ? ORDER BY sequence LIMIT ?",
+                arguments: [Int64(clamping: sequence), limit]
+            )
+            .map { try StoredJSON.decode(Change.self, from: $0) }
         }
     }
 
@@ -138,13 +150,16 @@ public final class SQLiteAccessStore: AccessStore {
     public func auditEvents(after sequence: UInt64, limit: Int) async throws -> [LoggedAuditEvent] {
         guard limit > 0 else { return [] }
         return try await read { db in
-            try Row.fetchAll(db, sql: "SELECT sequence, body FROM audit WHERE sequence > ? ORDER BY sequence LIMIT ?",
-                             arguments: [Int64(clamping: sequence), limit])
-                .map { row in
-                    let sequence: Int64 = row["sequence"]
-                    let body: Data = row["body"]
-                    return LoggedAuditEvent(sequence: UInt64(sequence), event: try StoredJSON.decode(AuditEvent.self, from: body))
-                }
+            try Row.fetchAll(
+                db, sql: "SELECT sequence, body FROM audit WHERE sequence > ? ORDER BY sequence LIMIT ?",
+                arguments: [Int64(clamping: sequence), limit]
+            )
+            .map { row in
+                let sequence: Int64 = row["sequence"]
+                let body: Data = row["body"]
+                return LoggedAuditEvent(
+                    sequence: UInt64(sequence), event: try StoredJSON.decode(AuditEvent.self, from: body))
+            }
         }
     }
 
@@ -164,13 +179,15 @@ public final class SQLiteAccessStore: AccessStore {
         var order: [RecordKey] = []
         func currentVersion(_ key: RecordKey) throws -> Int? {
             if let entry = staged[key] { return entry?.version }
-            return try Int.fetchOne(db, sql: "SELECT version FROM records WHERE kind = ? AND id = ?",
-                                    arguments: [key.kind.rawValue, key.id])
+            return try Int.fetchOne(
+                db, sql: "SELECT version FROM records WHERE kind = ? AND id = ?",
+                arguments: [key.kind.rawValue, key.id])
         }
         for deletion in changes.deletions {
             guard let version = try currentVersion(deletion.key), version == deletion.expectedVersion else {
-                throw StoreError(.versionConflict, subject: deletion.key.description,
-                                 message: "\(deletion.key) is not at version \(deletion.expectedVersion)")
+                throw StoreError(
+                    .versionConflict, subject: deletion.key.description,
+                    message: "\(deletion.key) is not at version \(deletion.expectedVersion)")
             }
             if staged[deletion.key] == nil { order.append(deletion.key) }
             staged[deletion.key] = .some(nil)
@@ -182,8 +199,9 @@ public final class SQLiteAccessStore: AccessStore {
             case (.absent, nil): break
             case (.version(let v), let e?) where e == v: break
             default:
-                throw StoreError(.versionConflict, subject: key.description,
-                                 message: "\(key) was changed by someone else (expected \(write.expected))")
+                throw StoreError(
+                    .versionConflict, subject: key.description,
+                    message: "\(key) was changed by someone else (expected \(write.expected))")
             }
             if staged[key] == nil { order.append(key) }
             staged[key] = .some(Versioned(write.record, version: (existing ?? 0) + 1))
@@ -205,12 +223,14 @@ public final class SQLiteAccessStore: AccessStore {
                     sql: "INSERT OR REPLACE INTO records (kind, id, version, body) VALUES (?, ?, ?, ?)",
                     arguments: [key.kind.rawValue, key.id, new.version, try StoredJSON.encode(new.value)])
                 for index in new.value.indexKeys {
-                    try db.execute(sql: "INSERT OR IGNORE INTO index_keys (name, value, kind, id) VALUES (?, ?, ?, ?)",
-                                   arguments: [index.name, index.value, key.kind.rawValue, key.id])
+                    try db.execute(
+                        sql: "INSERT OR IGNORE INTO index_keys (name, value, kind, id) VALUES (?, ?, ?, ?)",
+                        arguments: [index.name, index.value, key.kind.rawValue, key.id])
                 }
                 written.append(new)
             } else {
-                try db.execute(sql: "DELETE FROM records WHERE kind = ? AND id = ?", arguments: [key.kind.rawValue, key.id])
+                try db.execute(
+                    sql: "DELETE FROM records WHERE kind = ? AND id = ?", arguments: [key.kind.rawValue, key.id])
                 deleted.append(key)
             }
         }
@@ -220,8 +240,9 @@ public final class SQLiteAccessStore: AccessStore {
             guard let new = staged[key] ?? nil else { continue }
             for unique in new.value.uniqueKeys {
                 do {
-                    try db.execute(sql: "INSERT INTO unique_keys (name, value, kind, id) VALUES (?, ?, ?, ?)",
-                                   arguments: [unique.name, unique.value, key.kind.rawValue, key.id])
+                    try db.execute(
+                        sql: "INSERT INTO unique_keys (name, value, kind, id) VALUES (?, ?, ?, ?)",
+                        arguments: [unique.name, unique.value, key.kind.rawValue, key.id])
                 } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
                     throw StoreError(.uniqueKeyTaken, subject: unique.description, message: "\(unique.name) is taken")
                 }
@@ -232,13 +253,15 @@ public final class SQLiteAccessStore: AccessStore {
         var auditSequence = try lastSequence(in: "audit", db)
         for event in changes.auditEvents {
             auditSequence += 1
-            try db.execute(sql: "INSERT INTO audit (sequence, body) VALUES (?, ?)",
-                           arguments: [auditSequence, try StoredJSON.encode(event)])
+            try db.execute(
+                sql: "INSERT INTO audit (sequence, body) VALUES (?, ?)",
+                arguments: [auditSequence, try StoredJSON.encode(event)])
         }
         let sequence = try lastSequence(in: "changes", db) + 1
         let change = Change(sequence: UInt64(sequence), written: written, deleted: deleted)
-        try db.execute(sql: "INSERT INTO changes (sequence, body) VALUES (?, ?)",
-                       arguments: [sequence, try StoredJSON.encode(change)])
+        try db.execute(
+            sql: "INSERT INTO changes (sequence, body) VALUES (?, ?)",
+            arguments: [sequence, try StoredJSON.encode(change)])
         return UInt64(sequence)
     }
 

@@ -68,47 +68,48 @@ struct SQLiteDatabase: Sendable {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1-records-feed-audit") { db in
             // Every record as its JSON body, with the version optimistic concurrency checks.
-            try db.execute(sql: """
-                CREATE TABLE records (
-                    kind TEXT NOT NULL,
-                    id TEXT NOT NULL,
-                    version INTEGER NOT NULL CHECK (version >= 1),
-                    body BLOB NOT NULL,
-                    PRIMARY KEY (kind, id)
-                ) WITHOUT ROWID;
-                -- Unique keys (username, email, taxID, tokens, ...): the primary key makes SQLite itself refuse a
-                -- second holder inside the commit transaction.
-                CREATE TABLE unique_keys (
-                    name TEXT NOT NULL,
-                    value TEXT NOT NULL,
-                    kind TEXT NOT NULL,
-                    id TEXT NOT NULL,
-                    PRIMARY KEY (name, value)
-                ) WITHOUT ROWID;
-                CREATE INDEX unique_keys_by_record ON unique_keys (kind, id);
-                CREATE TABLE index_keys (
-                    name TEXT NOT NULL,
-                    value TEXT NOT NULL,
-                    kind TEXT NOT NULL,
-                    id TEXT NOT NULL,
-                    PRIMARY KEY (name, value, id, kind)
-                ) WITHOUT ROWID;
-                CREATE INDEX index_keys_by_record ON index_keys (kind, id);
-                -- The change feed: 1, 2, 3, ... without gaps, each the JSON of a Change.
-                CREATE TABLE changes (
-                    sequence INTEGER PRIMARY KEY,
-                    body BLOB NOT NULL
-                );
-                -- The append-only audit log (RULES U1).
-                CREATE TABLE audit (
-                    sequence INTEGER PRIMARY KEY,
-                    body BLOB NOT NULL
-                );
-                CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
-                BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
-                CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
-                BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE records (
+                        kind TEXT NOT NULL,
+                        id TEXT NOT NULL,
+                        version INTEGER NOT NULL CHECK (version >= 1),
+                        body BLOB NOT NULL,
+                        PRIMARY KEY (kind, id)
+                    ) WITHOUT ROWID;
+                    -- Unique keys (username, email, taxID, tokens, ...): the primary key makes SQLite itself refuse a
+                    -- second holder inside the commit transaction.
+                    CREATE TABLE unique_keys (
+                        name TEXT NOT NULL,
+                        value TEXT NOT NULL,
+                        kind TEXT NOT NULL,
+                        id TEXT NOT NULL,
+                        PRIMARY KEY (name, value)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX unique_keys_by_record ON unique_keys (kind, id);
+                    CREATE TABLE index_keys (
+                        name TEXT NOT NULL,
+                        value TEXT NOT NULL,
+                        kind TEXT NOT NULL,
+                        id TEXT NOT NULL,
+                        PRIMARY KEY (name, value, id, kind)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX index_keys_by_record ON index_keys (kind, id);
+                    -- The change feed: 1, 2, 3, ... without gaps, each the JSON of a Change.
+                    CREATE TABLE changes (
+                        sequence INTEGER PRIMARY KEY,
+                        body BLOB NOT NULL
+                    );
+                    -- The append-only audit log (RULES U1).
+                    CREATE TABLE audit (
+                        sequence INTEGER PRIMARY KEY,
+                        body BLOB NOT NULL
+                    );
+                    CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+                    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+                    CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+                    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+                    """)
         }
         return migrator
     }()

@@ -9,11 +9,14 @@ enum SQLiteErrors {
         if let error = error as? DatabaseError {
             switch error.resultCode {
             case .SQLITE_CORRUPT, .SQLITE_NOTADB:
-                return StoreError(.corrupt, subject: path,
-                                  message: "\(path) is not a readable TaxpayerAccess database: \(error.message ?? "\(error.resultCode)")")
+                return StoreError(
+                    .corrupt, subject: path,
+                    message:
+                        "\(path) is not a readable TaxpayerAccess database: \(error.message ?? "\(error.resultCode)")")
             default:
-                return StoreError(.unavailable, subject: path,
-                                  message: "Cannot open \(path): \(error.message ?? "\(error.resultCode)")")
+                return StoreError(
+                    .unavailable, subject: path,
+                    message: "Cannot open \(path): \(error.message ?? "\(error.resultCode)")")
             }
         }
         return StoreError(.unavailable, subject: path, message: "Cannot open \(path): \(error)")
@@ -25,7 +28,8 @@ enum SQLiteErrors {
         if let error = error as? DatabaseError {
             switch error.resultCode {
             case .SQLITE_CORRUPT, .SQLITE_NOTADB:
-                return StoreError(.corrupt, message: "The database is damaged: \(error.message ?? "\(error.resultCode)")")
+                return StoreError(
+                    .corrupt, message: "The database is damaged: \(error.message ?? "\(error.resultCode)")")
             default:
                 // Statement arguments stay out of the message (GRDB hides them unless told otherwise).
                 return StoreError(.unavailable, message: "SQLite failed: \(error.message ?? "\(error.resultCode)")")

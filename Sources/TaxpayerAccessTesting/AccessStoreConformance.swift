@@ -98,12 +98,15 @@ private struct Checker {
     }
 
     func logon(_ id: String, _ username: String, _ email: String, status: LogonStatus = .active) -> Logon {
-        Logon(id: LogonID(id), username: username, email: email, fullName: "Person \(id)", status: status, createdAt: time)
+        Logon(
+            id: LogonID(id), username: username, email: email, fullName: "Person \(id)", status: status, createdAt: time
+        )
     }
 
     func taxpayer(_ id: String, _ number: String) -> Taxpayer {
-        Taxpayer(id: TaxpayerID(id), taxID: TaxIdentifier(type: .ssn, number: number), legalName: "Taxpayer \(id)",
-                 kind: .individual)
+        Taxpayer(
+            id: TaxpayerID(id), taxID: TaxIdentifier(type: .ssn, number: number), legalName: "Taxpayer \(id)",
+            kind: .individual)
     }
 
     func commit(_ build: (inout ChangeSet) -> Void) async throws {
@@ -127,7 +130,9 @@ private struct Checker {
         let byUsername = try await store.logon(byUsername: "pat.client")
         try expect(byUsername?.value.id == "L1", "a logon reads back by its username in any case")
         let accounts = try await store.accounts(of: "T1")
-        try expect(accounts.map(\.value.id) == ["A1", "A2"], "the index lists both accounts in id order, got \(accounts.map(\.value.id))")
+        try expect(
+            accounts.map(\.value.id) == ["A1", "A2"],
+            "the index lists both accounts in id order, got \(accounts.map(\.value.id))")
         let all = try await store.records(ofKind: .account)
         try expect(all.count == 2, "records(ofKind:) lists every account")
         var updated = read!.value
@@ -146,7 +151,8 @@ private struct Checker {
         try await expectRefusal(.versionConflict, "a change set whose last write is stale") {
             try await commit {
                 $0.insert(.logon(logon("L1", "first", "first@example.com")))
-                $0.send(OutboxMail(id: "M1", to: "first@example.com", subject: "s", sealedBody: [1, 2, 3], createdAt: time))
+                $0.send(
+                    OutboxMail(id: "M1", to: "first@example.com", subject: "s", sealedBody: [1, 2, 3], createdAt: time))
                 $0.audit(AuditEvent(time: time, actor: .system, action: .recordWritten, subject: "logon/L1"))
                 $0.update(.taxpayer(taxpayer("T1", "111111111")), from: 7)
             }
@@ -163,7 +169,9 @@ private struct Checker {
         try expect(try await store.logon(byUsername: "first") == nil, "a failed commit claims no unique key")
         try expect(try await store.pendingMail().isEmpty, "a failed commit leaves no outbox mail")
         try expect(try await store.lastSequence() == before, "a failed commit adds nothing to the feed")
-        try expect(try await store.auditEvents(after: 0, limit: 100).count == auditBefore, "a failed commit adds no audit event")
+        try expect(
+            try await store.auditEvents(after: 0, limit: 100).count == auditBefore,
+            "a failed commit adds no audit event")
         // The store still works.
         try await commit { $0.insert(.logon(logon("L1", "first", "first@example.com"))) }
         try expect(try await store.logon("L1") != nil, "a later good commit lands")
@@ -220,8 +228,9 @@ private struct Checker {
             try await commit { $0.insert(.logon(logon("L2", "two", "pat@example.COM"))) }
             try expect(false, "a shared email in another case was accepted")
         } catch let error as StoreError {
-            try expect(error.code == .uniqueKeyTaken && error.uniqueKeyName == "email",
-                       "the refusal names the email key, got \(error)")
+            try expect(
+                error.code == .uniqueKeyTaken && error.uniqueKeyName == "email",
+                "the refusal names the email key, got \(error)")
         }
         // A deleted logon's email is free again (RULES R4: one live logon).
         var deleted = logon("L1", "one", "Pat@Example.com")
@@ -231,8 +240,10 @@ private struct Checker {
         try expect(try await store.logon(byEmail: "PAT@example.com")?.value.id == "L2", "the email now reads as L2's")
         // Swapping emails between two logons in one commit is allowed: the check is on the outcome.
         try await commit { $0.insert(.logon(logon("L3", "three", "x@example.com"))) }
-        let l2 = try await store.logon("L2")!, l3 = try await store.logon("L3")!
-        var a = l2.value, b = l3.value
+        let l2 = try await store.logon("L2")!
+        let l3 = try await store.logon("L3")!
+        var a = l2.value
+        var b = l3.value
         (a.email, b.email) = (b.email, a.email)
         try await commit {
             $0.update(.logon(a), from: l2.version)
@@ -279,7 +290,8 @@ private struct Checker {
             changes.insert(.taxpayer(taxpayer("T\(i)", String(100_000_000 + i))))
             sequences.append(try await store.commit(changes))
         }
-        try expect(sequences == (1...25).map { start + UInt64($0) }, "commits get consecutive sequences, got \(sequences)")
+        try expect(
+            sequences == (1...25).map { start + UInt64($0) }, "commits get consecutive sequences, got \(sequences)")
         var seen: [Change] = []
         var after = start
         while true {
@@ -291,8 +303,9 @@ private struct Checker {
         }
         try expect(seen.map(\.sequence) == sequences, "the feed lists every commit once, in order")
         for (i, change) in seen.enumerated() {
-            try expect(change.written.map(\.value.key) == [RecordKey(.taxpayer, "T\(i)")],
-                       "feed entry \(i) carries the record written")
+            try expect(
+                change.written.map(\.value.key) == [RecordKey(.taxpayer, "T\(i)")],
+                "feed entry \(i) carries the record written")
         }
         try expect(try await store.lastSequence() == start + 25, "lastSequence is the last commit")
     }
@@ -300,8 +313,10 @@ private struct Checker {
     func auditAppendOnly() async throws {
         for i in 0..<5 {
             try await commit {
-                $0.audit(AuditEvent(time: time.addingTimeInterval(Double(i)), actor: .system, action: .recordWritten,
-                                    subject: "event/\(i)", note: "n\(i)"))
+                $0.audit(
+                    AuditEvent(
+                        time: time.addingTimeInterval(Double(i)), actor: .system, action: .recordWritten,
+                        subject: "event/\(i)", note: "n\(i)"))
             }
         }
         let first = try await store.auditEvents(after: 0, limit: 100)
@@ -320,7 +335,9 @@ private struct Checker {
     func outboxWithChange() async throws {
         try await commit {
             $0.insert(.logon(logon("L1", "mailme", "mail@example.com")))
-            $0.send(OutboxMail(id: "M1", to: "mail@example.com", subject: "Welcome", sealedBody: [4, 5, 6], createdAt: time))
+            $0.send(
+                OutboxMail(
+                    id: "M1", to: "mail@example.com", subject: "Welcome", sealedBody: [4, 5, 6], createdAt: time))
         }
         let pending = try await store.pendingMail()
         try expect(pending.map(\.value.id) == ["M1"], "the mail is pending after its commit")
@@ -334,8 +351,11 @@ private struct Checker {
 
     func deletions() async throws {
         try await commit {
-            $0.insert(.session(Session(id: "S1", tokenHash: TokenHash(hex: "ab"), logon: "L1", stage: .authenticated,
-                                       createdAt: time, lastActivityAt: time)))
+            $0.insert(
+                .session(
+                    Session(
+                        id: "S1", tokenHash: TokenHash(hex: "ab"), logon: "L1", stage: .authenticated,
+                        createdAt: time, lastActivityAt: time)))
         }
         try await expectRefusal(.versionConflict, "a deletion from a wrong version") {
             try await commit { $0.delete(RecordKey(.session, "S1"), from: 5) }

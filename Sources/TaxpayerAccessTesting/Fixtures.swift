@@ -6,7 +6,9 @@ import Synchronization
 /// not slow, so it must never hash real passwords.
 public struct FixtureHasher: SecretHasher {
     public init() {}
-    public func hash(_ secret: String) async throws -> String { "$fixture$" + SecretToken.hash("fixture|" + secret).hex }
+    public func hash(_ secret: String) async throws -> String {
+        "$fixture$" + SecretToken.hash("fixture|" + secret).hex
+    }
     public func verify(_ secret: String, against encoded: String) async -> Bool {
         encoded == "$fixture$" + SecretToken.hash("fixture|" + secret).hex
     }
@@ -51,7 +53,12 @@ public final class FixtureWorld: Sendable {
             texts: texts, secretKey: [UInt8](repeating: 7, count: 32))
     }
 
-    private func nextNumber() -> Int { counter.withLock { $0 += 1; return $0 } }
+    private func nextNumber() -> Int {
+        counter.withLock {
+            $0 += 1
+            return $0
+        }
+    }
 
     /// Writes a record, inserting or updating whatever version the store holds.
     public func put(_ record: Record) async throws {
@@ -106,14 +113,20 @@ public final class FixtureWorld: Sendable {
         _ logon: LogonID, on taxpayer: TaxpayerID, _ role: Role, levels: [AccountID: AccessLevel] = [:],
         status: GrantStatus = .active
     ) async throws {
-        try await put(.role(RoleAssignment(
-            logon: logon, taxpayer: taxpayer, role: role, accountLevels: levels, status: status, grantedAt: clock.now())))
+        try await put(
+            .role(
+                RoleAssignment(
+                    logon: logon, taxpayer: taxpayer, role: role, accountLevels: levels, status: status,
+                    grantedAt: clock.now())))
     }
 
     /// Gives a third party access to a taxpayer's accounts (RULES X7).
-    public func grant(_ thirdParty: LogonID, on taxpayer: TaxpayerID, _ accounts: [AccountID: AccessLevel]) async throws {
-        try await put(.grant(ThirdPartyGrant(
-            taxpayer: taxpayer, thirdParty: thirdParty, accounts: accounts, grantedAt: clock.now())))
+    public func grant(_ thirdParty: LogonID, on taxpayer: TaxpayerID, _ accounts: [AccountID: AccessLevel]) async throws
+    {
+        try await put(
+            .grant(
+                ThirdPartyGrant(
+                    taxpayer: taxpayer, thirdParty: thirdParty, accounts: accounts, grantedAt: clock.now())))
     }
 
     /// Adds a security group of a parent (RULES S3). The Default group has id ``SecurityGroup/defaultID(of:)``.
@@ -143,8 +156,10 @@ public final class FixtureWorld: Sendable {
     /// Every mail in the outbox, oldest first, with its body opened as its reader sees it.
     public func outbox() async throws -> [OutgoingMail] {
         let box = try context.mailBox()
-        return try await store.records(ofKind: .mail).compactMap { $0.mail?.value }.sorted { $0.createdAt < $1.createdAt }
-            .map { try OutgoingMail($0, openedWith: box) }
+        return try await store.records(ofKind: .mail).compactMap { $0.mail?.value }.sorted {
+            $0.createdAt < $1.createdAt
+        }
+        .map { try OutgoingMail($0, openedWith: box) }
     }
 
     /// The outbox mail to one address (case-insensitively), opened.

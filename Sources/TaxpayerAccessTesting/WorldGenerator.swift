@@ -77,8 +77,9 @@ public enum WorldGenerator {
         public var taxpayerWithSeveralThirdParties: TaxpayerID
     }
 
-
-    static let types: [AccountType] = [.personalIncome, .salesAndUse, .withholding, .corporateExcise, .meals, .roomOccupancy]
+    static let types: [AccountType] = [
+        .personalIncome, .salesAndUse, .withholding, .corporateExcise, .meals, .roomOccupancy,
+    ]
     static let levels: [AccessLevel] = [.viewOnly, .fileAndPay, .allAccess]
 
     /// Generates a world; the same size and seed give the same world.
@@ -94,31 +95,39 @@ public enum WorldGenerator {
             let id = TaxpayerID("T\(t)")
             let isFirm = t < firmTaxpayerCount
             let number = String(100_000_000 + t)
-            records.append(.taxpayer(Taxpayer(
-                id: id, taxID: TaxIdentifier(type: isFirm || t % 5 == 0 ? .fein : .ssn, number: number),
-                legalName: "Taxpayer \(t)", kind: isFirm || t % 5 == 0 ? .business : .individual)))
+            records.append(
+                .taxpayer(
+                    Taxpayer(
+                        id: id, taxID: TaxIdentifier(type: isFirm || t % 5 == 0 ? .fein : .ssn, number: number),
+                        legalName: "Taxpayer \(t)", kind: isFirm || t % 5 == 0 ? .business : .individual)))
             let count = 1 + rng.below(2 * size.meanAccountsPerTaxpayer - 1)
             var ids: [AccountID] = []
             for a in 0..<count {
                 let account = AccountID("A\(t)_\(a)")
                 ids.append(account)
-                records.append(.account(TaxAccount(
-                    id: account, taxpayer: id, type: types[(t + a) % types.count],
-                    status: rng.chance(0.03) ? .closed : .active)))
+                records.append(
+                    .account(
+                        TaxAccount(
+                            id: account, taxpayer: id, type: types[(t + a) % types.count],
+                            status: rng.chance(0.03) ? .closed : .active)))
             }
             accountsOf.append(ids)
         }
 
         var questions: [Question] = []
         var logonCount = 0
-        func newLogon(_ secondary: SecondaryProfile? = nil, clientManagement: Bool = false, own: TaxpayerID? = nil,
-                      status: LogonStatus = .active) -> LogonID {
+        func newLogon(
+            _ secondary: SecondaryProfile? = nil, clientManagement: Bool = false, own: TaxpayerID? = nil,
+            status: LogonStatus = .active
+        ) -> LogonID {
             let id = LogonID("L\(logonCount)")
             logonCount += 1
-            records.append(.logon(Logon(
-                id: id, username: "user\(id.rawValue)", email: "\(id.rawValue.lowercased())@example.com",
-                fullName: "Person \(id.rawValue)", status: status, clientManagement: clientManagement,
-                ownTaxpayer: own, secondary: secondary, activated: true, createdAt: epoch)))
+            records.append(
+                .logon(
+                    Logon(
+                        id: id, username: "user\(id.rawValue)", email: "\(id.rawValue.lowercased())@example.com",
+                        fullName: "Person \(id.rawValue)", status: status, clientManagement: clientManagement,
+                        ownTaxpayer: own, secondary: secondary, activated: true, createdAt: epoch)))
             return id
         }
 
@@ -132,10 +141,14 @@ public enum WorldGenerator {
         for f in 0..<size.firms {
             let firmTaxpayer = TaxpayerID("T\(f)")
             let parent = newLogon(clientManagement: true, own: firmTaxpayer)
-            records.append(.role(RoleAssignment(logon: parent, taxpayer: firmTaxpayer, role: .masterAdministrator,
-                                                grantedAt: epoch)))
+            records.append(
+                .role(
+                    RoleAssignment(
+                        logon: parent, taxpayer: firmTaxpayer, role: .masterAdministrator,
+                        grantedAt: epoch)))
             let defaultGroup = SecurityGroup.defaultID(of: parent)
-            records.append(.securityGroup(SecurityGroup(id: defaultGroup, parent: parent, name: "Default", isDefault: true)))
+            records.append(
+                .securityGroup(SecurityGroup(id: defaultGroup, parent: parent, name: "Default", isDefault: true)))
             var groups = [defaultGroup]
             for g in 1..<max(1, size.groupsPerFirm) {
                 let group = SecurityGroupID("G\(f)_\(g)")
@@ -157,8 +170,11 @@ public enum WorldGenerator {
                 let t = Int(client.rawValue.dropFirst())!
                 var levels: [AccountID: AccessLevel] = [:]
                 for account in accountsOf[t] where rng.chance(0.8) { levels[account] = Self.levels[rng.below(3)] }
-                records.append(.grant(ThirdPartyGrant(taxpayer: client, thirdParty: parent, accounts: levels,
-                                                      grantedAt: epoch)))
+                records.append(
+                    .grant(
+                        ThirdPartyGrant(
+                            taxpayer: client, thirdParty: parent, accounts: levels,
+                            grantedAt: epoch)))
                 if let account = accountsOf[t].first(where: { levels[$0] != nil }) {
                     thirdPartyQuestions.append((parent, account, levels[account]!))
                 }
@@ -170,11 +186,15 @@ public enum WorldGenerator {
             }
             if clients.count > biggest.1 { biggest = (parent, clients.count) }
             for s in 0..<size.secondariesPerFirm {
-                let access: SecondaryAccessType = s % 4 == 0 ? .masterAdministrator : .taxAdministrator(Self.levels[rng.below(3)])
-                let memberOf = s == 0 ? [defaultGroup] : [groups[rng.below(groups.count)], groups[rng.below(groups.count)]]
+                let access: SecondaryAccessType =
+                    s % 4 == 0 ? .masterAdministrator : .taxAdministrator(Self.levels[rng.below(3)])
+                let memberOf =
+                    s == 0 ? [defaultGroup] : [groups[rng.below(groups.count)], groups[rng.below(groups.count)]]
                 let types: Set<AccountType>? = s % 3 == 2 ? [Self.types[rng.below(Self.types.count)]] : nil
-                let secondary = newLogon(SecondaryProfile(parent: parent, accessType: access, groups: memberOf,
-                                                          accountTypes: types))
+                let secondary = newLogon(
+                    SecondaryProfile(
+                        parent: parent, accessType: access, groups: memberOf,
+                        accountTypes: types))
                 if s == 0 { firstSecondaryOf[parent] = secondary }
                 for _ in 0..<3 {
                     let client = clients[rng.below(clients.count)]
@@ -183,8 +203,11 @@ public enum WorldGenerator {
                 }
                 if rng.chance(0.3), let client = clients.last {
                     let t = Int(client.rawValue.dropFirst())!
-                    records.append(.refinement(Refinement(secondary: secondary, taxpayer: client,
-                                                          accounts: [accountsOf[t][0]: Self.levels[rng.below(3)]])))
+                    records.append(
+                        .refinement(
+                            Refinement(
+                                secondary: secondary, taxpayer: client,
+                                accounts: [accountsOf[t][0]: Self.levels[rng.below(3)]])))
                 }
             }
         }
@@ -197,14 +220,20 @@ public enum WorldGenerator {
             let status: LogonStatus = rng.chance(0.02) ? .deactivated : (rng.chance(0.01) ? .deleted : .active)
             let logon = newLogon(own: taxpayer, status: status)
             if rng.chance(0.7) {
-                records.append(.role(RoleAssignment(logon: logon, taxpayer: taxpayer, role: .masterAdministrator,
-                                                    grantedAt: epoch)))
+                records.append(
+                    .role(
+                        RoleAssignment(
+                            logon: logon, taxpayer: taxpayer, role: .masterAdministrator,
+                            grantedAt: epoch)))
                 directQuestions.append((logon, accountsOf[t][0], .allAccess))
             } else {
                 var levels: [AccountID: AccessLevel] = [:]
                 for account in accountsOf[t] where rng.chance(0.7) { levels[account] = Self.levels[rng.below(3)] }
-                records.append(.role(RoleAssignment(logon: logon, taxpayer: taxpayer, role: .taxAdministrator,
-                                                    accountLevels: levels, grantedAt: epoch)))
+                records.append(
+                    .role(
+                        RoleAssignment(
+                            logon: logon, taxpayer: taxpayer, role: .taxAdministrator,
+                            accountLevels: levels, grantedAt: epoch)))
                 if let account = accountsOf[t].first(where: { levels[$0] != nil }) {
                     directQuestions.append((logon, account, levels[account]!))
                 }
@@ -234,14 +263,17 @@ public enum WorldGenerator {
             default:
                 let l = LogonID("L\(rng.below(logonCount))")
                 let t = rng.below(size.taxpayers)
-                questions.append(Question(logon: l, account: accountsOf[t][rng.below(accountsOf[t].count)],
-                                          action: actions[rng.below(actions.count)], path: "random"))
+                questions.append(
+                    Question(
+                        logon: l, account: accountsOf[t][rng.below(accountsOf[t].count)],
+                        action: actions[rng.below(actions.count)], path: "random"))
             }
         }
         // Every firm reaches the shared taxpayer, so it has as many third parties as there are firms.
         let several = firmClients[shared] != nil ? shared : TaxpayerID("T0")
-        return World(records: records, questions: questions, biggestFirmParent: biggest.0,
-                     secondaryOfBiggestFirm: firstSecondaryOf[biggest.0] ?? "", taxpayerWithSeveralThirdParties: several)
+        return World(
+            records: records, questions: questions, biggestFirmParent: biggest.0,
+            secondaryOfBiggestFirm: firstSecondaryOf[biggest.0] ?? "", taxpayerWithSeveralThirdParties: several)
     }
 }
 

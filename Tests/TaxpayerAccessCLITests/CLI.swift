@@ -17,7 +17,8 @@ final class CLI {
     let directory: URL
 
     init() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("taxpayer-access-\(UUID().uuidString)")
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "taxpayer-access-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     }
 
@@ -50,7 +51,9 @@ final class CLI {
         process.executableURL = Self.binary
         process.arguments = arguments
         process.currentDirectoryURL = directory
-        let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
+        let stdin = Pipe()
+        let stdout = Pipe()
+        let stderr = Pipe()
         process.standardInput = stdin
         process.standardOutput = stdout
         process.standardError = stderr
@@ -80,7 +83,8 @@ final class CLI {
         #expect(result.status != 0, "exit status", sourceLocation: sourceLocation)
         let lines = result.stderr.split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.isEmpty }
         #expect(lines.count == 1, "stderr: \(result.stderr)", sourceLocation: sourceLocation)
-        #expect(result.stderr.hasPrefix("taxpayer-access: "), "stderr: \(result.stderr)", sourceLocation: sourceLocation)
+        #expect(
+            result.stderr.hasPrefix("taxpayer-access: "), "stderr: \(result.stderr)", sourceLocation: sourceLocation)
         #expect(result.stderr.contains(fragment), "stderr: \(result.stderr)", sourceLocation: sourceLocation)
         #expect(!result.stderr.contains("Fatal error"), sourceLocation: sourceLocation)
     }
@@ -94,63 +98,63 @@ final class CLI {
 /// SNAPSHOT.md's example document.
 enum Documents {
     static let snapshotExample = #"""
-    {
-      "format": "taxpayer-access-snapshot/1",
-      "taxpayers": [
-        { "id": "T1", "idType": "FEIN", "idNumber": "041234567", "legalName": "Acme Payroll LLC", "kind": "business",
-          "accounts": [ { "id": "A1", "type": "withholding", "status": "active" },
-                        { "id": "A2", "type": "salesAndUse", "status": "closed" } ] },
-        { "id": "T9", "idType": "SSN", "idNumber": "123456789", "legalName": "Pat Client", "kind": "individual",
-          "accounts": [ { "id": "A90", "type": "withholding", "status": "active" },
-                        { "id": "A91", "type": "personalIncome", "status": "active" } ] }
-      ],
-      "logons": [
-        { "id": "L1", "username": "acme.owner", "email": "owner@acme.example", "status": "active",
-          "clientManagement": true },
-        { "id": "L2", "username": "acme.clerk", "email": "clerk@acme.example", "status": "active",
-          "clientManagement": false,
-          "secondary": { "parent": "L1", "role": "taxAdministrator", "level": "fileAndPay",
-                         "groups": ["G2"], "accountTypes": ["withholding"] } },
-        { "id": "L3", "username": "pat.client", "email": "pat@client.example", "status": "active",
-          "clientManagement": false }
-      ],
-      "roles": [
-        { "logon": "L1", "taxpayer": "T1", "role": "masterAdministrator" },
-        { "logon": "L3", "taxpayer": "T9", "role": "masterAdministrator" }
-      ],
-      "thirdPartyGrants": [
-        { "taxpayer": "T9", "thirdParty": "L1", "accounts": { "A90": "fileAndPay", "A91": "viewOnly" } }
-      ],
-      "securityGroups": [
-        { "id": "G1", "parent": "L1", "name": "Default", "isDefault": true },
-        { "id": "G2", "parent": "L1", "name": "Payroll clients", "isDefault": false }
-      ],
-      "groupAssignments": [ { "parent": "L1", "taxpayer": "T9", "group": "G2" } ],
-      "refinements": [ { "secondary": "L2", "taxpayer": "T9", "accounts": { "A91": "none" } } ]
-    }
-    """#
+        {
+          "format": "taxpayer-access-snapshot/1",
+          "taxpayers": [
+            { "id": "T1", "idType": "FEIN", "idNumber": "041234567", "legalName": "Acme Payroll LLC", "kind": "business",
+              "accounts": [ { "id": "A1", "type": "withholding", "status": "active" },
+                            { "id": "A2", "type": "salesAndUse", "status": "closed" } ] },
+            { "id": "T9", "idType": "SSN", "idNumber": "123456789", "legalName": "Pat Client", "kind": "individual",
+              "accounts": [ { "id": "A90", "type": "withholding", "status": "active" },
+                            { "id": "A91", "type": "personalIncome", "status": "active" } ] }
+          ],
+          "logons": [
+            { "id": "L1", "username": "acme.owner", "email": "owner@acme.example", "status": "active",
+              "clientManagement": true },
+            { "id": "L2", "username": "acme.clerk", "email": "clerk@acme.example", "status": "active",
+              "clientManagement": false,
+              "secondary": { "parent": "L1", "role": "taxAdministrator", "level": "fileAndPay",
+                             "groups": ["G2"], "accountTypes": ["withholding"] } },
+            { "id": "L3", "username": "pat.client", "email": "pat@client.example", "status": "active",
+              "clientManagement": false }
+          ],
+          "roles": [
+            { "logon": "L1", "taxpayer": "T1", "role": "masterAdministrator" },
+            { "logon": "L3", "taxpayer": "T9", "role": "masterAdministrator" }
+          ],
+          "thirdPartyGrants": [
+            { "taxpayer": "T9", "thirdParty": "L1", "accounts": { "A90": "fileAndPay", "A91": "viewOnly" } }
+          ],
+          "securityGroups": [
+            { "id": "G1", "parent": "L1", "name": "Default", "isDefault": true },
+            { "id": "G2", "parent": "L1", "name": "Payroll clients", "isDefault": false }
+          ],
+          "groupAssignments": [ { "parent": "L1", "taxpayer": "T9", "group": "G2" } ],
+          "refinements": [ { "secondary": "L2", "taxpayer": "T9", "accounts": { "A91": "none" } } ]
+        }
+        """#
 
     /// A firm and a client with no access between them yet: the start of a third-party request.
     static let firmAndClient = #"""
-    {
-      "format": "taxpayer-access-snapshot/1",
-      "taxpayers": [
-        { "id": "T1", "idType": "FEIN", "idNumber": "041234567", "legalName": "Acme Payroll LLC", "kind": "business",
-          "accounts": [ { "id": "A1", "type": "withholding", "status": "active" } ] },
-        { "id": "T9", "idType": "SSN", "idNumber": "123456789", "legalName": "Pat Client", "kind": "individual",
-          "accounts": [ { "id": "A90", "type": "withholding", "status": "active" },
-                        { "id": "A91", "type": "personalIncome", "status": "active" } ] }
-      ],
-      "logons": [
-        { "id": "L1", "username": "acme.owner", "email": "owner@acme.example", "status": "active",
-          "clientManagement": true },
-        { "id": "L3", "username": "pat.client", "email": "pat@client.example", "status": "active",
-          "clientManagement": false }
-      ],
-      "roles": [
-        { "logon": "L1", "taxpayer": "T1", "role": "masterAdministrator" },
-        { "logon": "L3", "taxpayer": "T9", "role": "masterAdministrator" }
-      ]
-    }
-    """#
+        {
+          "format": "taxpayer-access-snapshot/1",
+          "taxpayers": [
+            { "id": "T1", "idType": "FEIN", "idNumber": "041234567", "legalName": "Acme Payroll LLC", "kind": "business",
+              "accounts": [ { "id": "A1", "type": "withholding", "status": "active" } ] },
+            { "id": "T9", "idType": "SSN", "idNumber": "123456789", "legalName": "Pat Client", "kind": "individual",
+              "accounts": [ { "id": "A90", "type": "withholding", "status": "active" },
+                            { "id": "A91", "type": "personalIncome", "status": "active" } ] }
+          ],
+          "logons": [
+            { "id": "L1", "username": "acme.owner", "email": "owner@acme.example", "status": "active",
+              "clientManagement": true },
+            { "id": "L3", "username": "pat.client", "email": "pat@client.example", "status": "active",
+              "clientManagement": false }
+          ],
+          "roles": [
+            { "logon": "L1", "taxpayer": "T1", "role": "masterAdministrator" },
+            { "logon": "L3", "taxpayer": "T9", "role": "masterAdministrator" }
+          ]
+        }
+        """#
 }

@@ -4,7 +4,9 @@ import Testing
 /// `taxpayer-access demo`: the whole story on its own SQLite file, real Argon2id (a few seconds).
 @Suite("taxpayer-access demo")
 struct DemoCommandTests {
-    @Test("the demo runs to completion, twice, on its own file; the secondaries lose access at the cancel (S7, X8, U2, N2)")
+    @Test(
+        "the demo runs to completion, twice, on its own file; the secondaries lose access at the cancel (S7, X8, U2, N2)"
+    )
     func demoRuns() throws {
         let cli = try CLI()
         let result = try cli.run("demo")
@@ -32,7 +34,9 @@ struct DemoCommandTests {
         #expect(!out[now...].contains("Kim Clerk") && out[now...].contains("Pat Q Client (pat.client)"))
 
         // Its own file and key, not the operators' database.
-        #expect(FileManager.default.fileExists(atPath: cli.directory.appendingPathComponent("taxpayer-access-demo.db").path))
+        #expect(
+            FileManager.default.fileExists(atPath: cli.directory.appendingPathComponent("taxpayer-access-demo.db").path)
+        )
         #expect(!FileManager.default.fileExists(atPath: cli.database.path))
         let mail = cli.directory.appendingPathComponent("demo-mail")
         let files = try FileManager.default.contentsOfDirectory(atPath: mail.path).filter { $0.hasSuffix(".eml") }
@@ -61,6 +65,7 @@ struct DemoCommandTests {
     func demoErrors() throws {
         let cli = try CLI()
         CLI.expectOneLineError(try cli.run("demo", "--database", "/nonexistent/dir/demo.db"), containing: "store:")
-        CLI.expectOneLineError(try cli.run("demo", "--database", "taxpayer-access.db"), containing: "will not overwrite")
+        CLI.expectOneLineError(
+            try cli.run("demo", "--database", "taxpayer-access.db"), containing: "will not overwrite")
     }
 }

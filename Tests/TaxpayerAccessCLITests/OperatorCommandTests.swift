@@ -15,17 +15,24 @@ struct OperatorCommandTests {
             "taxpayer", "add", "--id", "T1", "--id-type", "FEIN", "--id-number", "04-1234567", "--legal-name",
             "Acme Payroll LLC", "--kind", "business")
         #expect(added.status == 0, "stderr: \(added.stderr)")
-        #expect(try cli.run("taxpayer", "add", "--id", "T9", "--id-type", "ssn", "--id-number", "123456789",
-                            "--legal-name", "Pat Client", "--kind", "individual").status == 0)
+        #expect(
+            try cli.run(
+                "taxpayer", "add", "--id", "T9", "--id-type", "ssn", "--id-number", "123456789",
+                "--legal-name", "Pat Client", "--kind", "individual"
+            ).status == 0)
         #expect(try cli.run("account", "add", "--taxpayer", "T1", "--id", "A1", "--type", "withholding").status == 0)
-        #expect(try cli.run("account", "add", "--taxpayer", "T1", "--id", "A2", "--type", "salesAndUse",
-                            "--status", "closed").status == 0)
+        #expect(
+            try cli.run(
+                "account", "add", "--taxpayer", "T1", "--id", "A2", "--type", "salesAndUse",
+                "--status", "closed"
+            ).status == 0)
         let list = try cli.run("taxpayer", "list")
         #expect(list.status == 0)
-        #expect(list.lines == [
-            #"T1 FEIN **-***4567 "Acme Payroll LLC" business: A1 withholding active, A2 salesAndUse closed"#,
-            #"T9 SSN ***-**-6789 "Pat Client" individual: no accounts"#,
-        ])
+        #expect(
+            list.lines == [
+                #"T1 FEIN **-***4567 "Acme Payroll LLC" business: A1 withholding active, A2 salesAndUse closed"#,
+                #"T9 SSN ***-**-6789 "Pat Client" individual: no accounts"#,
+            ])
         #expect(!list.stdout.contains("041234567") && !list.stdout.contains("123456789"))
         // The key beside the database: 32 bytes, readable by the owner only.
         let key = cli.database.path + ".key"
@@ -38,19 +45,25 @@ struct OperatorCommandTests {
     func taxpayerAddErrors() throws {
         let cli = try CLI()
         CLI.expectOneLineError(
-            try cli.run("taxpayer", "add", "--id", "T1", "--id-type", "SSN", "--id-number", "12", "--legal-name", "X",
-                        "--kind", "individual"),
+            try cli.run(
+                "taxpayer", "add", "--id", "T1", "--id-type", "SSN", "--id-number", "12", "--legal-name", "X",
+                "--kind", "individual"),
             containing: "9 digits")
         CLI.expectOneLineError(
-            try cli.run("taxpayer", "add", "--id", "T1", "--id-type", "SSN", "--id-number", "123456789", "--legal-name",
-                        "X", "--kind", "company"),
+            try cli.run(
+                "taxpayer", "add", "--id", "T1", "--id-type", "SSN", "--id-number", "123456789", "--legal-name",
+                "X", "--kind", "company"),
             containing: "--kind company")
         CLI.expectOneLineError(try cli.run("taxpayer", "add", "--id", "T1"), containing: "--id-type")
-        #expect(try cli.run("taxpayer", "add", "--id", "T1", "--id-type", "SSN", "--id-number", "123456789",
-                            "--legal-name", "Pat Client", "--kind", "individual").status == 0)
+        #expect(
+            try cli.run(
+                "taxpayer", "add", "--id", "T1", "--id-type", "SSN", "--id-number", "123456789",
+                "--legal-name", "Pat Client", "--kind", "individual"
+            ).status == 0)
         CLI.expectOneLineError(
-            try cli.run("taxpayer", "add", "--id", "T2", "--id-type", "SSN", "--id-number", "123-45-6789",
-                        "--legal-name", "Someone Else", "--kind", "individual"),
+            try cli.run(
+                "taxpayer", "add", "--id", "T2", "--id-type", "SSN", "--id-number", "123-45-6789",
+                "--legal-name", "Someone Else", "--kind", "individual"),
             containing: "Another taxpayer (T1) already has this ID type and number.")
     }
 
@@ -58,8 +71,11 @@ struct OperatorCommandTests {
     func listAndAccountErrors() throws {
         let cli = try CLI()
         CLI.expectOneLineError(try cli.run("taxpayer", "list"), containing: "no database at taxpayer-access.db")
-        #expect(try cli.run("taxpayer", "add", "--id", "T1", "--id-type", "SSN", "--id-number", "123456789",
-                            "--legal-name", "Pat Client", "--kind", "individual").status == 0)
+        #expect(
+            try cli.run(
+                "taxpayer", "add", "--id", "T1", "--id-type", "SSN", "--id-number", "123456789",
+                "--legal-name", "Pat Client", "--kind", "individual"
+            ).status == 0)
         CLI.expectOneLineError(
             try cli.run("account", "add", "--taxpayer", "T404", "--id", "A1", "--type", "withholding"),
             containing: "unknown taxpayer T404")
@@ -67,7 +83,8 @@ struct OperatorCommandTests {
             try cli.run("account", "add", "--taxpayer", "T1", "--id", "A1", "--type", "Not A Type"),
             containing: "camelCase")
         CLI.expectOneLineError(
-            try cli.run("account", "add", "--taxpayer", "T1", "--id", "A1", "--type", "withholding", "--status", "open"),
+            try cli.run(
+                "account", "add", "--taxpayer", "T1", "--id", "A1", "--type", "withholding", "--status", "open"),
             containing: "--status open")
     }
 
@@ -81,7 +98,8 @@ struct OperatorCommandTests {
         let path = cli.database.path + ".key"
         if !FileManager.default.fileExists(atPath: path) {
             _ = FileManager.default.createFile(
-                atPath: path, contents: Data(SecretBox.generateKey(using: random)), attributes: [.posixPermissions: 0o600])
+                atPath: path, contents: Data(SecretBox.generateKey(using: random)),
+                attributes: [.posixPermissions: 0o600])
         }
         return [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
     }
@@ -97,8 +115,11 @@ struct OperatorCommandTests {
         let random = SecureRandom()
         let (token, hash) = SecretToken.generate(using: random)
         var changes = ChangeSet()
-        changes.insert(.session(Session(
-            id: "S1", tokenHash: hash, logon: "L1", stage: .authenticated, createdAt: Date(), lastActivityAt: Date())))
+        changes.insert(
+            .session(
+                Session(
+                    id: "S1", tokenHash: hash, logon: "L1", stage: .authenticated, createdAt: Date(),
+                    lastActivityAt: Date())))
         try await store.commit(changes)
         let context = ServiceContext(
             store: store, directory: EmptyDirectory(), clock: SystemTimeSource(), random: random,
@@ -117,7 +138,10 @@ struct OperatorCommandTests {
         let pending = try cli.run("requests", "list", "--pending")
         #expect(pending.status == 0)
         try #require(pending.lines.count == 1)
-        #expect(pending.lines[0].hasPrefix("\(number) pending printedForm: L1 (acme.owner) asks for taxpayer T9 (Pat Client) A90=fileAndPay A91=fileAndPay"))
+        #expect(
+            pending.lines[0].hasPrefix(
+                "\(number) pending printedForm: L1 (acme.owner) asks for taxpayer T9 (Pat Client) A90=fileAndPay A91=fileAndPay"
+            ))
         let decided = try cli.run(
             "requests", "decide", "--confirmation", number, "--approve", "--level", "A90=viewOnly", "--level",
             "A91=fileAndPay", "--operator", "clerk 7")
@@ -126,12 +150,15 @@ struct OperatorCommandTests {
         #expect(try cli.run("requests", "list", "--pending").lines == ["no pending requests"])
         #expect(try cli.run("requests", "list").lines.first?.hasPrefix("\(number) approved printedForm") == true)
         let who = try cli.run("who-has-access", "T9")
-        #expect(who.lines == ["L1 acme.owner A90=viewOnly A91=fileAndPay", "L3 pat.client A90=allAccess A91=allAccess"])
+        #expect(
+            who.lines == ["L1 acme.owner A90=viewOnly A91=fileAndPay", "L3 pat.client A90=allAccess A91=allAccess"])
         // U1: the operator is the actor of the decision.
         #expect(try cli.run("audit", "--subject", "accessRequest/").stdout.contains("agency (clerk 7)"))
     }
 
-    @Test("requests decide: unknown confirmation, both or neither verdict, a bad level, a decided request; one line each (X4)")
+    @Test(
+        "requests decide: unknown confirmation, both or neither verdict, a bad level, a decided request; one line each (X4)"
+    )
     func decideErrors() async throws {
         let cli = try CLI()
         CLI.expectOneLineError(try cli.run("requests", "list"), containing: "no database at")
@@ -146,12 +173,14 @@ struct OperatorCommandTests {
             try cli.run("requests", "decide", "--confirmation", number, "--approve", "--operator", "clerk"),
             containing: "--level")
         CLI.expectOneLineError(
-            try cli.run("requests", "decide", "--confirmation", number, "--approve", "--level", "A90=everything",
-                        "--operator", "clerk"),
+            try cli.run(
+                "requests", "decide", "--confirmation", number, "--approve", "--level", "A90=everything",
+                "--operator", "clerk"),
             containing: "unknown level \"everything\"")
         CLI.expectOneLineError(
             try cli.run("requests", "decide", "--confirmation", number, "--deny"), containing: "--operator")
-        #expect(try cli.run("requests", "decide", "--confirmation", number, "--deny", "--operator", "clerk").status == 0)
+        #expect(
+            try cli.run("requests", "decide", "--confirmation", number, "--deny", "--operator", "clerk").status == 0)
         CLI.expectOneLineError(
             try cli.run("requests", "decide", "--confirmation", number, "--deny", "--operator", "clerk"),
             containing: "already denied")
@@ -163,14 +192,20 @@ struct OperatorCommandTests {
         let cli = try CLI()
         let number = try await Self.printedFormRequest(in: cli)
         let beforeDecision = Date().formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
-        #expect(try cli.run("requests", "decide", "--confirmation", number, "--approve", "--level", "A90=allAccess",
-                            "--level", "A91=none", "--operator", "clerk").status == 0)
-        #expect(try cli.run("who-has-access", "T9").lines
-            == ["L1 acme.owner A90=allAccess", "L3 pat.client A90=allAccess A91=allAccess"])
-        #expect(try cli.run("who-has-access", "T9", "--at", beforeDecision).lines
-            == ["L3 pat.client A90=allAccess A91=allAccess"])
-        #expect(try cli.run("who-has-access", "T9", "--at", "2000-01-01T00:00:00Z").lines
-            == ["no logon has access to taxpayer T9 at 2000-01-01T00:00:00.000Z"])
+        #expect(
+            try cli.run(
+                "requests", "decide", "--confirmation", number, "--approve", "--level", "A90=allAccess",
+                "--level", "A91=none", "--operator", "clerk"
+            ).status == 0)
+        #expect(
+            try cli.run("who-has-access", "T9").lines
+                == ["L1 acme.owner A90=allAccess", "L3 pat.client A90=allAccess A91=allAccess"])
+        #expect(
+            try cli.run("who-has-access", "T9", "--at", beforeDecision).lines
+                == ["L3 pat.client A90=allAccess A91=allAccess"])
+        #expect(
+            try cli.run("who-has-access", "T9", "--at", "2000-01-01T00:00:00Z").lines
+                == ["no logon has access to taxpayer T9 at 2000-01-01T00:00:00.000Z"])
         CLI.expectOneLineError(try cli.run("who-has-access", "T404"), containing: "unknown taxpayer T404")
         CLI.expectOneLineError(try cli.run("who-has-access", "T9", "--at", "last week"), containing: "--at last week")
     }
@@ -180,8 +215,11 @@ struct OperatorCommandTests {
     @Test("audit prints one tab-separated line per event, filtered by --after, --limit and --subject (U1)")
     func audit() throws {
         let cli = try CLI()
-        #expect(try cli.run("taxpayer", "add", "--id", "T1", "--id-type", "SSN", "--id-number", "123456789",
-                            "--legal-name", "Pat Client", "--kind", "individual", "--operator", "clerk 7").status == 0)
+        #expect(
+            try cli.run(
+                "taxpayer", "add", "--id", "T1", "--id-type", "SSN", "--id-number", "123456789",
+                "--legal-name", "Pat Client", "--kind", "individual", "--operator", "clerk 7"
+            ).status == 0)
         #expect(try cli.run("account", "add", "--taxpayer", "T1", "--id", "A1", "--type", "personalIncome").status == 0)
         #expect(try cli.run("account", "add", "--taxpayer", "T1", "--id", "A2", "--type", "withholding").status == 0)
         let all = try cli.run("audit")
@@ -195,9 +233,13 @@ struct OperatorCommandTests {
         #expect(fields[4] == "taxpayer/T1")
         #expect(try cli.run("audit", "--after", "1").lines.map { $0.prefix(2) } == ["2\t", "3\t"])
         #expect(try cli.run("audit", "--limit", "1").lines.count == 1)
-        #expect(try cli.run("audit", "--subject", "account/").lines.map { $0.split(separator: "\t")[4] } == ["account/A1", "account/A2"])
+        #expect(
+            try cli.run("audit", "--subject", "account/").lines.map { $0.split(separator: "\t")[4] } == [
+                "account/A1", "account/A2",
+            ])
         CLI.expectOneLineError(try cli.run("audit", "--limit", "0"), containing: "--limit")
-        CLI.expectOneLineError(try cli.run("audit", "--database", "missing.db"), containing: "no database at missing.db")
+        CLI.expectOneLineError(
+            try cli.run("audit", "--database", "missing.db"), containing: "no database at missing.db")
     }
 
     // MARK: deliver-mail (N2)
@@ -206,7 +248,8 @@ struct OperatorCommandTests {
     func deliverMail() async throws {
         let cli = try CLI()
         let number = try await Self.printedFormRequest(in: cli)
-        #expect(try cli.run("requests", "decide", "--confirmation", number, "--deny", "--operator", "clerk").status == 0)
+        #expect(
+            try cli.run("requests", "decide", "--confirmation", number, "--deny", "--operator", "clerk").status == 0)
         let first = try cli.run("deliver-mail", "--folder", "mail")
         #expect(first.status == 0, "stderr: \(first.stderr)")
         let sent = try #require(first.stdout.split(separator: ",").first.flatMap { Int($0.dropFirst("sent ".count)) })

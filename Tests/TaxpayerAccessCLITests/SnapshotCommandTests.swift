@@ -37,7 +37,8 @@ struct SnapshotCommandTests {
         let cli = try CLI()
         let file = try cli.write(Documents.snapshotExample, to: "world.json")
         try Self.expectExchange(try cli.run(["check", "--snapshot", file], input: Self.questions))
-        #expect(!FileManager.default.fileExists(atPath: cli.database.path), "check --snapshot leaves no database behind")
+        #expect(
+            !FileManager.default.fileExists(atPath: cli.database.path), "check --snapshot leaves no database behind")
     }
 
     @Test("check without --snapshot answers from the database, the same answers (L4, S6, W1)")
@@ -57,10 +58,12 @@ struct SnapshotCommandTests {
     func malformedLine() throws {
         let cli = try CLI()
         let file = try cli.write(Documents.snapshotExample, to: "world.json")
-        let input = [
-            #"{"logon":"L2","account":"A90","action":"file"}"#, "{not json", #"{"logon":"L2","account":"A90","action":"fly"}"#,
-            #"{"clientsOf":"L2","extra":1}"#, #"{"clientsOf":"L1"}"#,
-        ].joined(separator: "\n") + "\n"
+        let input =
+            [
+                #"{"logon":"L2","account":"A90","action":"file"}"#, "{not json",
+                #"{"logon":"L2","account":"A90","action":"fly"}"#,
+                #"{"clientsOf":"L2","extra":1}"#, #"{"clientsOf":"L1"}"#,
+            ].joined(separator: "\n") + "\n"
         let result = try cli.run(["check", "--snapshot", file], input: input)
         #expect(result.status == 0)
         let lines = result.lines
@@ -82,8 +85,9 @@ struct SnapshotCommandTests {
         let result = try cli.run("check", "--snapshot", file)
         CLI.expectOneLineError(result, containing: #"$.logons[1].secondary.parent: unknown logon "L9""#)
         #expect(result.stdout.isEmpty)
-        CLI.expectOneLineError(try cli.run("check", "--snapshot", "/nonexistent/snapshot.json"),
-                               containing: "cannot read /nonexistent/snapshot.json")
+        CLI.expectOneLineError(
+            try cli.run("check", "--snapshot", "/nonexistent/snapshot.json"),
+            containing: "cannot read /nonexistent/snapshot.json")
         CLI.expectOneLineError(try cli.run("check"), containing: "no database at taxpayer-access.db")
         #expect(!FileManager.default.fileExists(atPath: cli.database.path), "a refused read creates no database")
     }
@@ -113,8 +117,10 @@ struct SnapshotCommandTests {
     @Test("import: an invalid document or a second import of the same records is refused in one line, nothing written")
     func importErrors() throws {
         let cli = try CLI()
-        let bad = Documents.snapshotExample.replacingOccurrences(of: #""kind": "business""#, with: #""kind": "company""#)
-        CLI.expectOneLineError(try cli.run("import", "--snapshot", try cli.write(bad, to: "bad.json")), containing: "bad.json")
+        let bad = Documents.snapshotExample.replacingOccurrences(
+            of: #""kind": "business""#, with: #""kind": "company""#)
+        CLI.expectOneLineError(
+            try cli.run("import", "--snapshot", try cli.write(bad, to: "bad.json")), containing: "bad.json")
         let file = try cli.write(Documents.snapshotExample, to: "world.json")
         #expect(try cli.run("import", "--snapshot", file).status == 0)
         CLI.expectOneLineError(try cli.run("import", "--snapshot", file), containing: "store:")
@@ -126,7 +132,8 @@ struct SnapshotCommandTests {
         let cli = try CLI()
         CLI.expectOneLineError(try cli.run("export"), containing: "no database at taxpayer-access.db")
         #expect(try cli.run("import", "--snapshot", try cli.write(Documents.snapshotExample, to: "w.json")).status == 0)
-        CLI.expectOneLineError(try cli.run("export", "--output", "/nonexistent/dir/out.json"),
-                               containing: "cannot write /nonexistent/dir/out.json")
+        CLI.expectOneLineError(
+            try cli.run("export", "--output", "/nonexistent/dir/out.json"),
+            containing: "cannot write /nonexistent/dir/out.json")
     }
 }

@@ -34,11 +34,14 @@ struct CrashTests {
 
     /// Starts the child, reads until it reported `afterLines` commits, kills it with SIGKILL, and returns every commit
     /// it reported, including lines written between the last read and the kill.
-    static func runAndKill(_ child: URL, path: String, tag: String, afterLines: Int) throws -> [(sequence: UInt64, name: String)] {
+    static func runAndKill(_ child: URL, path: String, tag: String, afterLines: Int) throws -> [(
+        sequence: UInt64, name: String
+    )] {
         let process = Process()
         process.executableURL = child
         process.arguments = [path, tag]
-        let output = Pipe(), errors = Pipe()
+        let output = Pipe()
+        let errors = Pipe()
         process.standardOutput = output
         process.standardError = errors
         try process.run()
@@ -54,7 +57,8 @@ struct CrashTests {
         buffer += output.fileHandleForReading.readDataToEndOfFile()
         let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         guard process.terminationReason == .uncaughtSignal, process.terminationStatus == SIGKILL else {
-            throw CrashTestFailure(message: "the child \(tag) ended by itself (\(process.terminationStatus)): \(stderr)")
+            throw CrashTestFailure(
+                message: "the child \(tag) ended by itself (\(process.terminationStatus)): \(stderr)")
         }
         // A line counts only once complete: the child writes each with one write(2), so a line is never torn.
         let text = String(decoding: buffer, as: UTF8.self)
@@ -76,8 +80,9 @@ struct CrashTests {
             if page.isEmpty { break }
             feed += page
         }
-        #expect(feed.map(\.sequence) == (0..<last).map { $0 + 1 },
-                "run \(run): the feed is 1…\(last) without gaps")
+        #expect(
+            feed.map(\.sequence) == (0..<last).map { $0 + 1 },
+            "run \(run): the feed is 1…\(last) without gaps")
         // Every reported commit is there, with all it wrote.
         #expect(reported.last.map { $0.sequence <= last } ?? true, "run \(run): a reported sequence is beyond the feed")
         for (sequence, name) in reported {
@@ -100,19 +105,25 @@ struct CrashTests {
         #expect(try await store.allAuditEvents().count == n, "run \(run): audit events")
         #expect(try await store.taxpayer("T0")?.version ?? 0 == n, "run \(run): the counter record")
         for change in feed {
-            let name = change.written.compactMap { versioned -> String? in
-                guard case .mail(let mail) = versioned.value else { return nil }
-                return String(mail.id.rawValue.dropFirst(2))
-            }.first ?? "?"
-            #expect(Set(change.written.map(\.value.key)) == Self.keys(of: name), "run \(run): change \(change.sequence)")
+            let name =
+                change.written.compactMap { versioned -> String? in
+                    guard case .mail(let mail) = versioned.value else { return nil }
+                    return String(mail.id.rawValue.dropFirst(2))
+                }.first ?? "?"
+            #expect(
+                Set(change.written.map(\.value.key)) == Self.keys(of: name), "run \(run): change \(change.sequence)")
         }
         // The sequences reported are distinct and increasing.
-        #expect(reported.map(\.sequence) == reported.map(\.sequence).sorted() && Set(reported.map(\.sequence)).count == reported.count)
+        #expect(
+            reported.map(\.sequence) == reported.map(\.sequence).sorted()
+                && Set(reported.map(\.sequence)).count == reported.count)
     }
 
     static func keys(of name: String) -> Set<RecordKey> {
-        [RecordKey(.taxpayer, "T0"), RecordKey(.taxpayer, "T-\(name)"), RecordKey(.account, "A-\(name)-1"),
-         RecordKey(.account, "A-\(name)-2"), RecordKey(.mail, "M-\(name)")]
+        [
+            RecordKey(.taxpayer, "T0"), RecordKey(.taxpayer, "T-\(name)"), RecordKey(.account, "A-\(name)-1"),
+            RecordKey(.account, "A-\(name)-2"), RecordKey(.mail, "M-\(name)"),
+        ]
     }
 
     /// The child is built with the tests (the test target depends on it) into the build products folder, next to
@@ -126,7 +137,8 @@ struct CrashTests {
             let candidate = folder.appendingPathComponent("SQLiteCrashTestChild")
             if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
         }
-        throw CrashTestFailure(message: "SQLiteCrashTestChild not found in \(folders.map(\.path)); run swift build --build-tests")
+        throw CrashTestFailure(
+            message: "SQLiteCrashTestChild not found in \(folders.map(\.path)); run swift build --build-tests")
     }
 }
 

@@ -28,8 +28,11 @@ struct SQLiteAccessStoreTests {
         do {
             let store = try SQLiteAccessStore(path: path)
             var changes = ChangeSet()
-            changes.insert(.logon(Logon(id: "L1", username: "Pat.Client", email: "pat@example.com", fullName: "Pat",
-                                        createdAt: time)))
+            changes.insert(
+                .logon(
+                    Logon(
+                        id: "L1", username: "Pat.Client", email: "pat@example.com", fullName: "Pat",
+                        createdAt: time)))
             changes.audit(AuditEvent(time: time, actor: .system, action: .recordWritten, subject: "logon/L1"))
             try await store.commit(changes)
         }
@@ -44,15 +47,18 @@ struct SQLiteAccessStoreTests {
         #expect(try await store.changes(after: 0, limit: 10).first?.written.first?.value == logon.value.asRecord)
     }
 
-    @Test("every record kind round-trips through the stored JSON unchanged", arguments: [
-        Date(timeIntervalSinceReferenceDate: 0),
-        Date(timeIntervalSinceReferenceDate: 812_345_678.000_000_1),
-        Date(timeIntervalSince1970: 1_798_761_600.987_654_321),
-    ])
+    @Test(
+        "every record kind round-trips through the stored JSON unchanged",
+        arguments: [
+            Date(timeIntervalSinceReferenceDate: 0),
+            Date(timeIntervalSinceReferenceDate: 812_345_678.000_000_1),
+            Date(timeIntervalSince1970: 1_798_761_600.987_654_321),
+        ])
     func datesRoundTrip(_ time: Date) async throws {
         let store = try SQLiteAccessStore.inMemory()
-        let mail = OutboxMail(id: "M1", to: "a@example.com", subject: "s", sealedBody: [1, 2, 3], createdAt: time,
-                              nextAttemptAt: time.addingTimeInterval(0.000_3))
+        let mail = OutboxMail(
+            id: "M1", to: "a@example.com", subject: "s", sealedBody: [1, 2, 3], createdAt: time,
+            nextAttemptAt: time.addingTimeInterval(0.000_3))
         var changes = ChangeSet()
         changes.send(mail)
         try await store.commit(changes)
@@ -116,10 +122,15 @@ struct SQLiteAccessStoreTests {
         let folder = try TemporaryDirectory()
         let store = try SQLiteAccessStore(path: folder.path("live.sqlite"))
         var changes = ChangeSet()
-        changes.insert(.taxpayer(Taxpayer(id: "T1", taxID: TaxIdentifier(type: .ssn, number: "123456789"),
-                                          legalName: "Pat", kind: .individual)))
-        changes.audit(AuditEvent(time: Date(timeIntervalSince1970: 1_800_000_000), actor: .system,
-                                 action: .taxpayerLoaded, subject: "taxpayer/T1"))
+        changes.insert(
+            .taxpayer(
+                Taxpayer(
+                    id: "T1", taxID: TaxIdentifier(type: .ssn, number: "123456789"),
+                    legalName: "Pat", kind: .individual)))
+        changes.audit(
+            AuditEvent(
+                time: Date(timeIntervalSince1970: 1_800_000_000), actor: .system,
+                action: .taxpayerLoaded, subject: "taxpayer/T1"))
         try await store.commit(changes)
         try await store.backup(to: folder.path("copy.sqlite"))
         let copy = try SQLiteAccessStore(path: folder.path("copy.sqlite"))
@@ -135,8 +146,10 @@ struct SQLiteAccessStoreTests {
         let path = folder.path("store.sqlite")
         let store = try SQLiteAccessStore(path: path)
         var changes = ChangeSet()
-        changes.audit(AuditEvent(time: Date(timeIntervalSince1970: 1_800_000_000), actor: .system,
-                                 action: .recordWritten, subject: "x"))
+        changes.audit(
+            AuditEvent(
+                time: Date(timeIntervalSince1970: 1_800_000_000), actor: .system,
+                action: .recordWritten, subject: "x"))
         try await store.commit(changes)
         let queue = try DatabaseQueue(path: path)
         await #expect(throws: DatabaseError.self) {

@@ -38,25 +38,36 @@ struct SQLiteOutboxTests {
             let store = try SQLiteAccessStore(path: path)
             for n in 0..<12 {
                 var changes = ChangeSet()
-                changes.insert(.taxpayer(Taxpayer(id: TaxpayerID("T\(n)"), taxID: TaxIdentifier(type: .ssn, number: "10000000\(n)"),
-                                                  legalName: "T\(n)", kind: .individual)))
-                let mail = OutboxMail(id: MailID("M\(n)"), to: "t\(n)@example.com", subject: "New", body: "View it.",
-                                      sealedWith: box, random: FixedRandom(), createdAt: clock.now())
+                changes.insert(
+                    .taxpayer(
+                        Taxpayer(
+                            id: TaxpayerID("T\(n)"), taxID: TaxIdentifier(type: .ssn, number: "10000000\(n)"),
+                            legalName: "T\(n)", kind: .individual)))
+                let mail = OutboxMail(
+                    id: MailID("M\(n)"), to: "t\(n)@example.com", subject: "New", body: "View it.",
+                    sealedWith: box, random: FixedRandom(), createdAt: clock.now())
                 changes.send(mail)
                 try await store.commit(changes)
                 committed.insert(mail.idempotencyKey)
             }
             var doomed = ChangeSet()
-            doomed.send(OutboxMail(id: "M-doomed", to: "x@example.com", subject: "s", body: "b", sealedWith: box,
-                                   random: FixedRandom(), createdAt: clock.now()))
-            doomed.insert(.taxpayer(Taxpayer(id: "T99", taxID: TaxIdentifier(type: .ssn, number: "100000000"),
-                                             legalName: "dup", kind: .individual)))
+            doomed.send(
+                OutboxMail(
+                    id: "M-doomed", to: "x@example.com", subject: "s", body: "b", sealedWith: box,
+                    random: FixedRandom(), createdAt: clock.now()))
+            doomed.insert(
+                .taxpayer(
+                    Taxpayer(
+                        id: "T99", taxID: TaxIdentifier(type: .ssn, number: "100000000"),
+                        legalName: "dup", kind: .individual)))
             await #expect(throws: StoreError.self) { try await store.commit(doomed) }
         }
         let mailer = EveryThirdFails()
         for _ in 0..<10 {
             let store = try SQLiteAccessStore(path: path)
-            let report = await OutboxDelivery(store: store, mailer: mailer, clock: clock, random: FixedRandom(), box: box).deliverPending()
+            let report = await OutboxDelivery(
+                store: store, mailer: mailer, clock: clock, random: FixedRandom(), box: box
+            ).deliverPending()
             #expect(report.storeErrors.isEmpty)
             if report.remaining == 0 { break }
             clock.advance(by: .seconds(3600))

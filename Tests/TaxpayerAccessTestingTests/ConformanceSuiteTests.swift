@@ -17,9 +17,13 @@ final class ForgetfulStore: AccessStore {
     }
     func record(_ key: RecordKey) async throws -> Versioned<Record>? { try await inner.record(key) }
     func record(unique key: UniqueKey) async throws -> Versioned<Record>? { try await inner.record(unique: key) }
-    func records(indexedBy key: IndexKey) async throws -> [Versioned<Record>] { try await inner.records(indexedBy: key) }
+    func records(indexedBy key: IndexKey) async throws -> [Versioned<Record>] {
+        try await inner.records(indexedBy: key)
+    }
     func records(ofKind kind: RecordKind) async throws -> [Versioned<Record>] { try await inner.records(ofKind: kind) }
-    func changes(after sequence: UInt64, limit: Int) async throws -> [Change] { try await inner.changes(after: sequence, limit: limit) }
+    func changes(after sequence: UInt64, limit: Int) async throws -> [Change] {
+        try await inner.changes(after: sequence, limit: limit)
+    }
     func lastSequence() async throws -> UInt64 { try await inner.lastSequence() }
     func auditEvents(after sequence: UInt64, limit: Int) async throws -> [LoggedAuditEvent] {
         try await inner.auditEvents(after: sequence, limit: limit)
@@ -30,7 +34,8 @@ final class ForgetfulStore: AccessStore {
             var copy = changes
             copy.writes = copy.writes.map { write in
                 guard case .logon(var logon) = write.record else { return write }
-                logon.username = logon.username.unicodeScalars.map { ("A"..."Z").contains($0) ? "^\($0)" : "\($0)" }.joined()
+                logon.username = logon.username.unicodeScalars.map { ("A"..."Z").contains($0) ? "^\($0)" : "\($0)" }
+                    .joined()
                 return RecordWrite(record: .logon(logon), expected: write.expected)
             }
             return try await inner.commit(copy)

@@ -84,9 +84,13 @@ struct ModelTests {
         logon.credentials.passwordHash = "$argon2id$secret"
         logon.credentials.pinHash = "$argon2id$pin"
         logon.twoStep.methods = [.authenticator(sealedSecret: [1, 2, 3], algorithm: .sha1)]
-        let event = AuditEvent(time: .init(timeIntervalSince1970: 0), actor: .system, action: .passwordChanged,
-                               subject: "logon/L1", after: .logon(logon))
-        guard case .logon(let stored)? = event.after else { Issue.record("after is a logon"); return }
+        let event = AuditEvent(
+            time: .init(timeIntervalSince1970: 0), actor: .system, action: .passwordChanged,
+            subject: "logon/L1", after: .logon(logon))
+        guard case .logon(let stored)? = event.after else {
+            Issue.record("after is a logon")
+            return
+        }
         #expect(stored.credentials.passwordHash == nil)
         #expect(stored.credentials.pinHash == nil)
         #expect(stored.twoStep.methods == [.authenticator(sealedSecret: [], algorithm: .sha1)])

@@ -377,7 +377,8 @@ struct PolicyTests {
     func securityAnswersNormalise(answer: String, normalized: String) {
         let result = Policy.normalizeSecurityAnswer(answer)
         #expect(result == normalized)
-        #expect(Array(result.unicodeScalars) == Array(normalized.precomposedStringWithCanonicalMapping.unicodeScalars),
+        #expect(
+            Array(result.unicodeScalars) == Array(normalized.precomposedStringWithCanonicalMapping.unicodeScalars),
             "composed, so the same answer hashes the same however it was typed")
     }
 
@@ -401,7 +402,8 @@ struct PolicyTests {
 
     // R4
     @Test(arguments: [
-        ("Elmo Smith", "Elmo Smith"), ("  José Núñez  ", "José Núñez"), ("李小龍", "李小龍"), ("O'Brien-Smythe", "O'Brien-Smythe"),
+        ("Elmo Smith", "Elmo Smith"), ("  José Núñez  ", "José Núñez"), ("李小龍", "李小龍"),
+        ("O'Brien-Smythe", "O'Brien-Smythe"),
     ])
     func goodFullNamesPassTrimmed(name: String, expected: String) throws {
         #expect(try Policy.validateFullName(name) == expected)
@@ -420,7 +422,8 @@ struct PolicyTests {
     @Test func legalNamesAreValidated() throws {
         #expect(try Policy.validateLegalName("  Acme Widgets, Inc. ") == "Acme Widgets, Inc.")
         #expect(try Policy.validateLegalName(String(repeating: "n", count: 200)).count == 200)
-        expectInvalid(field: "legalName", "required") { () throws(AccessError) in _ = try Policy.validateLegalName(" ") }
+        expectInvalid(field: "legalName", "required") { () throws(AccessError) in _ = try Policy.validateLegalName(" ")
+        }
         expectInvalid(field: "legalName", "at most 200") { () throws(AccessError) in
             _ = try Policy.validateLegalName(String(repeating: "n", count: 201))
         }

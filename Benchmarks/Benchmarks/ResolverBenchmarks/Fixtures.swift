@@ -49,7 +49,7 @@ final class Fixture: Sendable {
                 grantsOn[grant.taxpayer, default: 0] += 1
                 if grant.thirdParty == world.biggestFirmParent { clientCount += 1 }
                 if candidate == nil, grant.thirdParty == world.biggestFirmParent, grant.taxpayer != shared,
-                   grant.accounts.keys.contains(where: activeAccounts.contains)
+                    grant.accounts.keys.contains(where: activeAccounts.contains)
                 {
                     candidate = grant
                 }

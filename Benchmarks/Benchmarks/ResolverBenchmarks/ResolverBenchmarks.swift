@@ -41,7 +41,8 @@ func configuration(
 
 /// `check` over the fixture's questions: each measured iteration asks 1,000 of them (results are per check).
 func checkBenchmark(_ name: String, _ fixture: @escaping @Sendable () -> Fixture, seconds: Int, iterations: Int) {
-    Benchmark(name, configuration: configuration(scaling: .kilo, seconds: seconds, iterations: iterations)) { benchmark in
+    Benchmark(name, configuration: configuration(scaling: .kilo, seconds: seconds, iterations: iterations)) {
+        benchmark in
         let fixture = fixture()
         let resolver = fixture.resolver
         let questions = fixture.questions
@@ -87,7 +88,8 @@ let benchmarks: @Sendable () -> Void = {
 
     // MARK: clients(of:) of the biggest firm (≤ 100 µs for a 2,000-client parent) and of one of its secondaries
 
-    Benchmark("clients of biggest firm parent medium", configuration: configuration(scaling: .one, iterations: 10_000)) {
+    Benchmark("clients of biggest firm parent medium", configuration: configuration(scaling: .one, iterations: 10_000))
+    {
         benchmark in
         let resolver = medium.resolver
         let parent = medium.biggestFirmParent
@@ -96,7 +98,9 @@ let benchmarks: @Sendable () -> Void = {
         benchmark.stopMeasurement()
     }
 
-    Benchmark("clients of biggest firm secondary medium", configuration: configuration(scaling: .one, iterations: 10_000)) {
+    Benchmark(
+        "clients of biggest firm secondary medium", configuration: configuration(scaling: .one, iterations: 10_000)
+    ) {
         benchmark in
         let resolver = medium.resolver
         let secondary = medium.secondaryOfBiggestFirm
@@ -107,7 +111,9 @@ let benchmarks: @Sendable () -> Void = {
 
     // MARK: whoHasAccess (≤ 10 µs for a taxpayer with several third parties)
 
-    Benchmark("whoHasAccess several third parties medium", configuration: configuration(scaling: .one, iterations: 100_000)) {
+    Benchmark(
+        "whoHasAccess several third parties medium", configuration: configuration(scaling: .one, iterations: 100_000)
+    ) {
         benchmark in
         let resolver = medium.resolver
         let taxpayer = medium.taxpayerWithSeveral
@@ -127,7 +133,8 @@ let benchmarks: @Sendable () -> Void = {
 
     // MARK: building the index (≤ 1 s at medium) and its resident size (≤ 150 MB at medium)
 
-    Benchmark("index build medium", configuration: configuration(scaling: .one, seconds: 20, iterations: 5, warmup: 1)) {
+    Benchmark("index build medium", configuration: configuration(scaling: .one, seconds: 20, iterations: 5, warmup: 1))
+    {
         benchmark in
         let records = mediumRecords
         benchmark.startMeasurement()
@@ -162,7 +169,8 @@ let benchmarks: @Sendable () -> Void = {
     // MARK: one incremental update made visible to the next check (≤ 20 µs)
 
     let sequence = Atomic<UInt64>(0)
-    Benchmark("update then check medium", configuration: configuration(scaling: .one, iterations: 100_000)) { benchmark in
+    Benchmark("update then check medium", configuration: configuration(scaling: .one, iterations: 100_000)) {
+        benchmark in
         let resolver = medium.resolver
         let parent = medium.biggestFirmParent
         let account = medium.updateAccount
@@ -178,7 +186,8 @@ let benchmarks: @Sendable () -> Void = {
 
     // MARK: checks from 2 threads at once (medium): each iteration is one check on each thread
 
-    Benchmark("check medium 2 threads", configuration: configuration(scaling: .kilo, iterations: 100_000)) { benchmark in
+    Benchmark("check medium 2 threads", configuration: configuration(scaling: .kilo, iterations: 100_000)) {
+        benchmark in
         let resolver = medium.resolver
         let questions = medium.questions
         let base = benchmark.currentIteration &* 2_000

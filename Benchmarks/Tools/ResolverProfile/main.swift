@@ -12,11 +12,12 @@ let arguments = CommandLine.arguments
 let operation = arguments.count > 1 ? arguments[1] : "check"
 let sizeName = arguments.count > 2 ? arguments[2] : "medium"
 let repetitions = arguments.count > 3 ? Int(arguments[3]) ?? 100_000 : 100_000
-let size: WorldGenerator.Size = switch sizeName {
-case "small": .small
-case "large": .large
-default: .medium
-}
+let size: WorldGenerator.Size =
+    switch sizeName {
+    case "small": .small
+    case "large": .large
+    default: .medium
+    }
 
 let world = WorldGenerator.generate(size, seed: 20_260_601)
 let resolver = AccessResolver(records: world.records)
@@ -29,15 +30,19 @@ func profiledRun() -> Int {
     case "clients":
         for _ in 0..<repetitions { allowed &+= resolver.clients(of: world.biggestFirmParent).count }
     case "whoHasAccess":
-        for _ in 0..<repetitions { allowed &+= resolver.whoHasAccess(taxpayer: world.taxpayerWithSeveralThirdParties).count }
+        for _ in 0..<repetitions {
+            allowed &+= resolver.whoHasAccess(taxpayer: world.taxpayerWithSeveralThirdParties).count
+        }
     case "stats":
         var kinds: [String: Int] = [:]
         for record in world.records { kinds["\(record.key.kind)", default: 0] += 1 }
         print(kinds.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
         print("MemoryLayout<Record>.stride", MemoryLayout<Record>.stride, "RecordKey", MemoryLayout<RecordKey>.stride)
         print("biggest firm", world.biggestFirmParent, "clients", resolver.clients(of: world.biggestFirmParent).count)
-        print("questions allowed", questions.filter { resolver.check(logon: $0.logon, account: $0.account, action: $0.action) }.count,
-              "of", questions.count)
+        print(
+            "questions allowed",
+            questions.filter { resolver.check(logon: $0.logon, account: $0.account, action: $0.action) }.count,
+            "of", questions.count)
     case "build":
         for _ in 0..<repetitions { allowed &+= Int(AccessResolver(records: world.records).lastSequence) }
     default:

@@ -38,8 +38,9 @@ public struct Argon2idHasher: SecretHasher {
         let cost = self.cost
         let encoded = await threads.run { Self.hashNow(secret, cost: cost) }
         guard let encoded else {
-            throw StoreError(.unavailable, subject: "argon2id",
-                             message: "Argon2id hashing failed (out of memory or a cost below libsodium's minimum).")
+            throw StoreError(
+                .unavailable, subject: "argon2id",
+                message: "Argon2id hashing failed (out of memory or a cost below libsodium's minimum).")
         }
         return encoded
     }
@@ -66,8 +67,9 @@ public struct Argon2idHasher: SecretHasher {
     private static func hashNow(_ secret: String, cost: Policy.HashingCost) -> String? {
         var out = [CChar](repeating: 0, count: Int(crypto_pwhash_strbytes()))
         let result = secret.withCString {
-            crypto_pwhash_str_alg(&out, $0, UInt64(secret.utf8.count), cost.opsLimit, cost.memLimit,
-                                  crypto_pwhash_alg_argon2id13())
+            crypto_pwhash_str_alg(
+                &out, $0, UInt64(secret.utf8.count), cost.opsLimit, cost.memLimit,
+                crypto_pwhash_alg_argon2id13())
         }
         guard result == 0 else { return nil }
         return String(decoding: out.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)

@@ -44,9 +44,9 @@ public enum Base32 {
             }
             if padded { return nil }
             switch char {
-            case UInt8(ascii: "A") ... UInt8(ascii: "Z"): values.append(char - UInt8(ascii: "A"))
-            case UInt8(ascii: "a") ... UInt8(ascii: "z"): values.append(char - UInt8(ascii: "a"))
-            case UInt8(ascii: "2") ... UInt8(ascii: "7"): values.append(char - UInt8(ascii: "2") + 26)
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"): values.append(char - UInt8(ascii: "A"))
+            case UInt8(ascii: "a")...UInt8(ascii: "z"): values.append(char - UInt8(ascii: "a"))
+            case UInt8(ascii: "2")...UInt8(ascii: "7"): values.append(char - UInt8(ascii: "2") + 26)
             default: return nil
             }
         }

@@ -67,16 +67,20 @@ final class HashingThreads: Sendable {
         let context = Unmanaged.passRetained(self).toOpaque()
         #if canImport(Darwin)
         var thread: pthread_t?
-        let result = pthread_create(&thread, nil, { raw in
-            Unmanaged<HashingThreads>.fromOpaque(raw).takeRetainedValue().drain()
-            return nil
-        }, context)
+        let result = pthread_create(
+            &thread, nil,
+            { raw in
+                Unmanaged<HashingThreads>.fromOpaque(raw).takeRetainedValue().drain()
+                return nil
+            }, context)
         #else
         var thread = pthread_t()
-        let result = pthread_create(&thread, nil, { raw in
-            Unmanaged<HashingThreads>.fromOpaque(raw!).takeRetainedValue().drain()
-            return nil
-        }, context)
+        let result = pthread_create(
+            &thread, nil,
+            { raw in
+                Unmanaged<HashingThreads>.fromOpaque(raw!).takeRetainedValue().drain()
+                return nil
+            }, context)
         #endif
         guard result == 0 else {
             Unmanaged<HashingThreads>.fromOpaque(context).release()

@@ -54,7 +54,7 @@ public final class SeededRandom: RandomSource {
             while out.count < count {
                 if position == buffer.count { refill() }
                 let take = min(count - out.count, buffer.count - position)
-                out += buffer[position ..< position + take]
+                out += buffer[position..<position + take]
                 position += take
             }
             return out
@@ -77,7 +77,9 @@ public final class SeededRandom: RandomSource {
     public init(seed: UInt64) {
         Sodium.ensureInitialized()
         var seedBytes = [UInt8]()
-        for shift in stride(from: 0, to: 64, by: 8) { seedBytes.append(UInt8(truncatingIfNeeded: seed >> UInt64(shift))) }
+        for shift in stride(from: 0, to: 64, by: 8) {
+            seedBytes.append(UInt8(truncatingIfNeeded: seed >> UInt64(shift)))
+        }
         var key = [UInt8](repeating: 0, count: 32)
         _ = crypto_generichash(&key, 32, seedBytes, UInt64(seedBytes.count), nil, 0)
         state = Mutex(State(key: key))
@@ -116,7 +118,7 @@ public enum SecurityCode {
         precondition(digits > 0, "a security code has at least one digit")
         var out = [UInt8]()
         out.reserveCapacity(digits)
-        for _ in 0 ..< digits { out.append(UInt8(ascii: "0") + UInt8(random.uniform(10))) }
+        for _ in 0..<digits { out.append(UInt8(ascii: "0") + UInt8(random.uniform(10))) }
         return String(decoding: out, as: UTF8.self)
     }
 }

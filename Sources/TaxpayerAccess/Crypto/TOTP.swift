@@ -26,7 +26,7 @@ public struct TOTP: Sendable {
 
     /// A generator for `secret`. `digits` must be 1…10 and `period` positive.
     public init(secret: [UInt8], algorithm: TOTPAlgorithm = .sha1, digits: Int = 6, period: Int = 30) {
-        precondition((1 ... 10).contains(digits), "TOTP digits must be 1…10")
+        precondition((1...10).contains(digits), "TOTP digits must be 1…10")
         precondition(period > 0, "TOTP period must be positive")
         self.secret = secret
         self.algorithm = algorithm
@@ -44,18 +44,20 @@ public struct TOTP: Sendable {
     /// The code of a time step: the HOTP value (RFC 4226 §5.3) of the step as counter, zero-padded to ``digits``.
     public func code(forStep step: UInt64) -> String {
         var counter = [UInt8](repeating: 0, count: 8)
-        for i in 0 ..< 8 { counter[i] = UInt8(truncatingIfNeeded: step >> UInt64(56 - 8 * i)) }
-        let mac: [UInt8] = switch algorithm {
-        case .sha1: HMAC.sha1(key: secret, message: counter)
-        case .sha256: HMAC.sha256(key: secret, message: counter)
-        case .sha512: HMAC.sha512(key: secret, message: counter)
-        }
+        for i in 0..<8 { counter[i] = UInt8(truncatingIfNeeded: step >> UInt64(56 - 8 * i)) }
+        let mac: [UInt8] =
+            switch algorithm {
+            case .sha1: HMAC.sha1(key: secret, message: counter)
+            case .sha256: HMAC.sha256(key: secret, message: counter)
+            case .sha512: HMAC.sha512(key: secret, message: counter)
+            }
         // Dynamic truncation.
         let offset = Int(mac[mac.count - 1] & 0x0f)
-        let binary = UInt64(mac[offset] & 0x7f) << 24 | UInt64(mac[offset + 1]) << 16
+        let binary =
+            UInt64(mac[offset] & 0x7f) << 24 | UInt64(mac[offset + 1]) << 16
             | UInt64(mac[offset + 2]) << 8 | UInt64(mac[offset + 3])
         var modulus: UInt64 = 1
-        for _ in 0 ..< digits { modulus *= 10 }
+        for _ in 0..<digits { modulus *= 10 }
         let value = String(binary % modulus)
         return String(repeating: "0", count: digits - value.count) + value
     }
@@ -76,7 +78,7 @@ public struct TOTP: Sendable {
         var found: UInt64?
         // Nearest first: current, -1, +1, -2, +2, …
         var candidates: [UInt64] = [current]
-        for distance in 0 ..< max(0, drift) {
+        for distance in 0..<max(0, drift) {
             let d = UInt64(distance + 1)
             if current >= d { candidates.append(current - d) }
             if current <= UInt64.max - d { candidates.append(current + d) }
@@ -108,8 +110,8 @@ public struct TOTP: Sendable {
         var out = [UInt8]()
         for byte in text.utf8 {
             switch byte {
-            case UInt8(ascii: "A") ... UInt8(ascii: "Z"), UInt8(ascii: "a") ... UInt8(ascii: "z"),
-                UInt8(ascii: "0") ... UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
                 UInt8(ascii: "~"):
                 out.append(byte)
             default:

@@ -53,7 +53,8 @@ public struct RoleAssignment: Hashable, Sendable, Codable {
 
     public init(
         logon: LogonID, taxpayer: TaxpayerID, role: Role, accountLevels: [AccountID: AccessLevel] = [:],
-        status: GrantStatus = .active, grantedAt: Date = Date(timeIntervalSince1970: 0), cancellation: Cancellation? = nil
+        status: GrantStatus = .active, grantedAt: Date = Date(timeIntervalSince1970: 0),
+        cancellation: Cancellation? = nil
     ) {
         self.logon = logon
         self.taxpayer = taxpayer
@@ -114,7 +115,9 @@ public struct SecurityGroup: Hashable, Sendable, Codable {
     }
 
     /// The id the Default group of a parent always has.
-    public static func defaultID(of parent: LogonID) -> SecurityGroupID { SecurityGroupID("\(parent.rawValue)#default") }
+    public static func defaultID(of parent: LogonID) -> SecurityGroupID {
+        SecurityGroupID("\(parent.rawValue)#default")
+    }
 }
 
 /// Which of a parent's groups a taxpayer sits in, when not Default (RULES S4).

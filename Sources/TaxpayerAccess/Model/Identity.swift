@@ -259,8 +259,9 @@ public struct OutboxMail: Hashable, Sendable, Codable {
         id: MailID, idempotencyKey: String? = nil, to: String, subject: String, body: String, sealedWith box: SecretBox,
         random: any RandomSource, createdAt: Date
     ) {
-        self.init(id: id, idempotencyKey: idempotencyKey, to: to, subject: subject,
-                  sealedBody: box.seal(Array(body.utf8), using: random), createdAt: createdAt)
+        self.init(
+            id: id, idempotencyKey: idempotencyKey, to: to, subject: subject,
+            sealedBody: box.seal(Array(body.utf8), using: random), createdAt: createdAt)
     }
 
     /// The plain-text body.

@@ -134,7 +134,9 @@ public struct TwoStepSettings: Hashable, Sendable, Codable {
     public var redacted: TwoStepSettings {
         TwoStepSettings(
             methods: methods.map {
-                if case .authenticator(_, let algorithm) = $0 { return .authenticator(sealedSecret: [], algorithm: algorithm) }
+                if case .authenticator(_, let algorithm) = $0 {
+                    return .authenticator(sealedSecret: [], algorithm: algorithm)
+                }
                 return $0
             }, lastTOTPStep: nil)
     }

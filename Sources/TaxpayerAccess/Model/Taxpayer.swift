@@ -81,7 +81,9 @@ public struct AccountType: RawRepresentable, Hashable, Comparable, Sendable, Cod
     /// Whether the name is a non-empty camelCase word: a lower-case ASCII letter, then ASCII letters and digits.
     public var isWellFormed: Bool {
         guard let first = rawValue.unicodeScalars.first, ("a"..."z").contains(first) else { return false }
-        return rawValue.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) }
+        return rawValue.unicodeScalars.allSatisfy {
+            ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0)
+        }
     }
 }
 

@@ -357,7 +357,8 @@ extension Policy {
     }
 
     private static func describe(_ range: ClosedRange<Int>) -> String {
-        range.lowerBound == range.upperBound ? "exactly \(range.lowerBound)" : "\(range.lowerBound) to \(range.upperBound)"
+        range.lowerBound == range.upperBound
+            ? "exactly \(range.lowerBound)" : "\(range.lowerBound) to \(range.upperBound)"
     }
 
     private static func describeField(_ field: String) -> String {

@@ -61,7 +61,9 @@ extension AccessStore {
         try await records(indexedBy: IndexKey("requestsOnTaxpayer", taxpayer.rawValue)).compactMap { $0.accessRequest }
     }
     public func accessRequests(of thirdParty: LogonID) async throws -> [Versioned<AccessRequest>] {
-        try await records(indexedBy: IndexKey("requestsOfThirdParty", thirdParty.rawValue)).compactMap { $0.accessRequest }
+        try await records(indexedBy: IndexKey("requestsOfThirdParty", thirdParty.rawValue)).compactMap {
+            $0.accessRequest
+        }
     }
     public func session(byTokenHash hash: TokenHash) async throws -> Versioned<Session>? {
         try await record(unique: UniqueKey("sessionToken", hash.hex)).flatMap { $0.session }
@@ -82,7 +84,9 @@ extension AccessStore {
         try await records(indexedBy: IndexKey("linksOf", logon.rawValue)).compactMap { $0.linkToken }
     }
     public func verificationCode(of logon: LogonID, purpose: CodePurpose) async throws -> Versioned<VerificationCode>? {
-        try await record(RecordKey(.verificationCode, "\(logon.rawValue)|\(purpose.rawValue)")).flatMap { $0.verificationCode }
+        try await record(RecordKey(.verificationCode, "\(logon.rawValue)|\(purpose.rawValue)")).flatMap {
+            $0.verificationCode
+        }
     }
     public func eMessages(of logon: LogonID) async throws -> [Versioned<EMessage>] {
         try await records(indexedBy: IndexKey("messagesOf", logon.rawValue)).compactMap { $0.eMessage }
@@ -125,17 +129,29 @@ extension Versioned where Value == Record {
     public var logon: Versioned<Logon>? { map { if case .logon(let r) = $0 { r } else { nil } } }
     public var role: Versioned<RoleAssignment>? { map { if case .role(let r) = $0 { r } else { nil } } }
     public var grant: Versioned<ThirdPartyGrant>? { map { if case .grant(let r) = $0 { r } else { nil } } }
-    public var securityGroup: Versioned<SecurityGroup>? { map { if case .securityGroup(let r) = $0 { r } else { nil } } }
-    public var groupAssignment: Versioned<GroupAssignment>? { map { if case .groupAssignment(let r) = $0 { r } else { nil } } }
+    public var securityGroup: Versioned<SecurityGroup>? {
+        map { if case .securityGroup(let r) = $0 { r } else { nil } }
+    }
+    public var groupAssignment: Versioned<GroupAssignment>? {
+        map { if case .groupAssignment(let r) = $0 { r } else { nil } }
+    }
     public var refinement: Versioned<Refinement>? { map { if case .refinement(let r) = $0 { r } else { nil } } }
-    public var accessRequest: Versioned<AccessRequest>? { map { if case .accessRequest(let r) = $0 { r } else { nil } } }
+    public var accessRequest: Versioned<AccessRequest>? {
+        map { if case .accessRequest(let r) = $0 { r } else { nil } }
+    }
     public var registration: Versioned<Registration>? { map { if case .registration(let r) = $0 { r } else { nil } } }
     public var session: Versioned<Session>? { map { if case .session(let r) = $0 { r } else { nil } } }
-    public var trustedDevice: Versioned<TrustedDevice>? { map { if case .trustedDevice(let r) = $0 { r } else { nil } } }
-    public var verificationCode: Versioned<VerificationCode>? { map { if case .verificationCode(let r) = $0 { r } else { nil } } }
+    public var trustedDevice: Versioned<TrustedDevice>? {
+        map { if case .trustedDevice(let r) = $0 { r } else { nil } }
+    }
+    public var verificationCode: Versioned<VerificationCode>? {
+        map { if case .verificationCode(let r) = $0 { r } else { nil } }
+    }
     public var linkToken: Versioned<LinkToken>? { map { if case .linkToken(let r) = $0 { r } else { nil } } }
     public var eMessage: Versioned<EMessage>? { map { if case .eMessage(let r) = $0 { r } else { nil } } }
     public var favourite: Versioned<ClientFavourite>? { map { if case .favourite(let r) = $0 { r } else { nil } } }
-    public var proofAttempts: Versioned<ProofAttempts>? { map { if case .proofAttempts(let r) = $0 { r } else { nil } } }
+    public var proofAttempts: Versioned<ProofAttempts>? {
+        map { if case .proofAttempts(let r) = $0 { r } else { nil } }
+    }
     public var mail: Versioned<OutboxMail>? { map { if case .mail(let r) = $0 { r } else { nil } } }
 }

@@ -44,7 +44,9 @@ public protocol AccessStore: Sendable {
 public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
     /// What went wrong.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
-        private enum Kind: Hashable, Sendable { case versionConflict, uniqueKeyTaken, unavailable, corrupt, schemaTooNew }
+        private enum Kind: Hashable, Sendable {
+            case versionConflict, uniqueKeyTaken, unavailable, corrupt, schemaTooNew
+        }
         private let kind: Kind
         private init(_ kind: Kind) { self.kind = kind }
         /// A write's expected version did not hold.

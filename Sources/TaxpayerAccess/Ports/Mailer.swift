@@ -15,8 +15,9 @@ public struct OutgoingMail: Hashable, Sendable, Codable {
     ///
     /// - Throws: ``AccessError`` when `box` cannot open the body.
     public init(_ mail: OutboxMail, openedWith box: SecretBox) throws(AccessError) {
-        self.init(idempotencyKey: mail.idempotencyKey, to: mail.to, subject: mail.subject,
-                  body: try mail.body(openedWith: box))
+        self.init(
+            idempotencyKey: mail.idempotencyKey, to: mail.to, subject: mail.subject,
+            body: try mail.body(openedWith: box))
     }
 }
 

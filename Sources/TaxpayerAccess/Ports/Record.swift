@@ -70,12 +70,17 @@ public enum Record: Hashable, Sendable, Codable {
         case .logon(let r):
             r.status == .deleted
                 ? [UniqueKey("username", Logon.normalizedKey(r.username))]
-                : [UniqueKey("username", Logon.normalizedKey(r.username)), UniqueKey("email", Logon.normalizedKey(r.email))]
+                : [
+                    UniqueKey("username", Logon.normalizedKey(r.username)),
+                    UniqueKey("email", Logon.normalizedKey(r.email)),
+                ]
         case .securityGroup(let r): [UniqueKey("groupName", "\(r.parent.rawValue)|\(r.name.lowercased())")]
         case .accessRequest(let r):
             r.status == .pending
-                ? [UniqueKey("requestConfirmation", r.confirmationNumber),
-                   UniqueKey("pendingRequest", "\(r.thirdParty.rawValue)|\(r.taxpayer.rawValue)")]
+                ? [
+                    UniqueKey("requestConfirmation", r.confirmationNumber),
+                    UniqueKey("pendingRequest", "\(r.thirdParty.rawValue)|\(r.taxpayer.rawValue)"),
+                ]
                 : [UniqueKey("requestConfirmation", r.confirmationNumber)]
         case .registration(let r): [UniqueKey("registrationConfirmation", r.confirmationNumber)]
         case .session(let r): [UniqueKey("sessionToken", r.tokenHash.hex)]
@@ -89,7 +94,8 @@ public enum Record: Hashable, Sendable, Codable {
     public var indexKeys: [IndexKey] {
         switch self {
         case .account(let r): [IndexKey("accountsOf", r.taxpayer.rawValue)]
-        case .role(let r): [IndexKey("rolesOnTaxpayer", r.taxpayer.rawValue), IndexKey("rolesOfLogon", r.logon.rawValue)]
+        case .role(let r):
+            [IndexKey("rolesOnTaxpayer", r.taxpayer.rawValue), IndexKey("rolesOfLogon", r.logon.rawValue)]
         case .grant(let r):
             [IndexKey("grantsOnTaxpayer", r.taxpayer.rawValue), IndexKey("grantsOfThirdParty", r.thirdParty.rawValue)]
         case .logon(let r):
@@ -98,7 +104,10 @@ public enum Record: Hashable, Sendable, Codable {
         case .groupAssignment(let r): [IndexKey("assignmentsOf", r.parent.rawValue)]
         case .refinement(let r): [IndexKey("refinementsOf", r.secondary.rawValue)]
         case .accessRequest(let r):
-            [IndexKey("requestsOnTaxpayer", r.taxpayer.rawValue), IndexKey("requestsOfThirdParty", r.thirdParty.rawValue)]
+            [
+                IndexKey("requestsOnTaxpayer", r.taxpayer.rawValue),
+                IndexKey("requestsOfThirdParty", r.thirdParty.rawValue),
+            ]
         case .registration(let r): [IndexKey("registrationsOf", r.logon.rawValue)]
         case .session(let r): [IndexKey("sessionsOf", r.logon.rawValue)]
         case .trustedDevice(let r): [IndexKey("devicesOf", r.logon.rawValue)]

@@ -1,4 +1,3 @@
-
 /// The permission resolver (DESIGN.md, the resolver): answers who may do what on which tax account from an
 /// in-memory index of the access records — RULES L1–L4, M, S4–S7, X7.
 ///

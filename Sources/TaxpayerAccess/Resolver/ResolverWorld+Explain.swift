@@ -70,11 +70,14 @@ extension ResolverWorld {
             let kind: Role = role.isMasterAdministrator ? .masterAdministrator : .taxAdministrator
             if !role.active {
                 let cancellation = cancellations[OverflowKey(kind: .role, pair: key)]
-                reasons.append(Self.cancelled(cancellation, what: "the \(kind.displayName) role\(whose) on \(taxpayer)"))
+                reasons.append(
+                    Self.cancelled(cancellation, what: "the \(kind.displayName) role\(whose) on \(taxpayer)"))
             } else if role.isMasterAdministrator {
-                granting.append("\(who) is a Master Administrator of \(taxpayer), which gives All Access on every account.")
+                granting.append(
+                    "\(who) is a Master Administrator of \(taxpayer), which gives All Access on every account.")
             } else if let level = level(in: role.levels, a, kind: .role, pair: key), level > .none {
-                granting.append("\(who) is a Tax Administrator of \(taxpayer) with \(level.displayName) on this account.")
+                granting.append(
+                    "\(who) is a Tax Administrator of \(taxpayer) with \(level.displayName) on this account.")
             } else {
                 reasons.append("\(who) is a Tax Administrator of \(taxpayer) but was given no access to this account.")
             }
@@ -84,9 +87,12 @@ extension ResolverWorld {
                 let cancellation = cancellations[OverflowKey(kind: .grant, pair: key)]
                 reasons.append(Self.cancelled(cancellation, what: "third-party access\(whose) to \(taxpayer)"))
             } else if let level = level(in: grant.levels, a, kind: .grant, pair: key), level > .none {
-                granting.append("\(taxpayer) gave \(who.lowercasedFirst) third-party access with \(level.displayName) on this account.")
+                granting.append(
+                    "\(taxpayer) gave \(who.lowercasedFirst) third-party access with \(level.displayName) on this account."
+                )
             } else {
-                reasons.append("The third-party access \(taxpayer) gave \(who.lowercasedFirst) does not include this account.")
+                reasons.append(
+                    "The third-party access \(taxpayer) gave \(who.lowercasedFirst) does not include this account.")
             }
         }
     }
@@ -105,7 +111,8 @@ extension ResolverWorld {
         let taxpayer = name(ofTaxpayer: t)
         if !isActive(secondary.parent) {
             let status = logons[Int(secondary.parent)].status.map { "\($0)" } ?? "unknown"
-            reasons.append("The parent logon \(parent) is not active (\(status)), so this logon has no access through it.")
+            reasons.append(
+                "The parent logon \(parent) is not active (\(status)), so this logon has no access through it.")
             return
         }
         if let types = typeSet(secondary, l), !applies(secondary, l, type: type) {
@@ -117,7 +124,9 @@ extension ResolverWorld {
         let target = taxpayerGroup(parent: secondary.parent, taxpayer: t)
         let groupName = target < 0 ? "Default" : groupNames[Int(target)]
         guard isMember(secondary, l, taxpayer: t) else {
-            reasons.append("\(taxpayer) sits in security group \"\(groupName)\" of the parent logon \(parent), which this logon is not in.")
+            reasons.append(
+                "\(taxpayer) sits in security group \"\(groupName)\" of the parent logon \(parent), which this logon is not in."
+            )
             return
         }
         let parentLevel = ownLevel(secondary.parent, t, a)
@@ -127,13 +136,16 @@ extension ResolverWorld {
             ownPaths(secondary.parent, t, a, owner: parent, granting: &parentGranting, reasons: &reasons)
             return
         }
-        let refined = refinements[Self.pair(l, t)].flatMap { level(in: $0, a, kind: .refinement, pair: Self.pair(l, t)) }
+        let refined = refinements[Self.pair(l, t)].flatMap {
+            level(in: $0, a, kind: .refinement, pair: Self.pair(l, t))
+        }
         let cap = refined ?? secondary.cap
         if cap == .none {
             reasons.append("The parent logon \(parent) took this account of \(taxpayer) away from this logon.")
             return
         }
-        let source = refined != nil
+        let source =
+            refined != nil
             ? "as the parent set for this client"
             : "as its access type, \(secondary.isMasterAdministrator ? "Master Administrator" : "Tax Administrator with \(secondary.cap.displayName)")"
         granting.append(

@@ -238,9 +238,11 @@ struct ResolverWorld: Sendable {
             let t = intern(role.taxpayer)
             removeExisting(.role, key: role.key, l, t)
             let pair = Self.pair(l, t)
-            roles.set(pair, PathEntry(
-                levels: internLevels(role.accountLevels, kind: .role, pair: pair), active: role.status == .active,
-                isMasterAdministrator: role.role == .masterAdministrator))
+            roles.set(
+                pair,
+                PathEntry(
+                    levels: internLevels(role.accountLevels, kind: .role, pair: pair), active: role.status == .active,
+                    isMasterAdministrator: role.role == .masterAdministrator))
             if role.status != .active, let cancellation = role.cancellation {
                 cancellations[OverflowKey(kind: .role, pair: pair)] = cancellation
             }
@@ -251,8 +253,10 @@ struct ResolverWorld: Sendable {
             let t = intern(grant.taxpayer)
             removeExisting(.grant, key: grant.key, l, t)
             let pair = Self.pair(l, t)
-            grants.set(pair, PathEntry(
-                levels: internLevels(grant.accounts, kind: .grant, pair: pair), active: grant.status == .active))
+            grants.set(
+                pair,
+                PathEntry(
+                    levels: internLevels(grant.accounts, kind: .grant, pair: pair), active: grant.status == .active))
             if grant.status != .active, let cancellation = grant.cancellation {
                 cancellations[OverflowKey(kind: .grant, pair: pair)] = cancellation
             }

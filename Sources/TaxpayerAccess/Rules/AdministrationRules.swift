@@ -24,7 +24,8 @@ public enum AdministrationRules {
         let level = level ?? .none
         if level == .none {
             guard role.value.accountLevels[account] != nil else {
-                throw AccessError.invalid("account", "The logon has no access to account \(account.rawValue) to remove.")
+                throw AccessError.invalid(
+                    "account", "The logon has no access to account \(account.rawValue) to remove.")
             }
         } else {
             _ = try state.activeAccount(account)
@@ -88,7 +89,8 @@ public enum AdministrationRules {
         // M2: the demotion relies on the other active MAs staying MAs. Writing their roles back unchanged at the
         // versions read makes two crossing demotions (each MA demoting the other at once) conflict, so the second
         // is decided again and refused, instead of both committing and leaving no active MA.
-        for other in state.roles where other.value.logon != target && other.value.status == .active
+        for other in state.roles
+        where other.value.logon != target && other.value.status == .active
             && other.value.role == .masterAdministrator && state.logons[other.value.logon]?.status == .active
         {
             decision.changes.update(.role(other.value), from: other.version)
@@ -140,13 +142,16 @@ public enum AdministrationRules {
             grantedAt: now)
         var changes = ChangeSet()
         changes.put(.role(role), from: existing?.version)
-        changes.audit(AuditEvent(
-            time: now, actor: .logon(actor.id), action: .roleGranted, subject: "role/\(role.key)",
-            before: existing.map { .role($0.value) }, after: .role(role)))
-        let notices = [AccessNotice.to(
-            target, subject: "You have been given access",
-            details: "A Master Administrator of \(state.taxpayer.legalName) gave you access:\n"
-                + AccessMail.describe(newLevels, accounts: state.accounts))].compactMap { $0 }
+        changes.audit(
+            AuditEvent(
+                time: now, actor: .logon(actor.id), action: .roleGranted, subject: "role/\(role.key)",
+                before: existing.map { .role($0.value) }, after: .role(role)))
+        let notices = [
+            AccessNotice.to(
+                target, subject: "You have been given access",
+                details: "A Master Administrator of \(state.taxpayer.legalName) gave you access:\n"
+                    + AccessMail.describe(newLevels, accounts: state.accounts))
+        ].compactMap { $0 }
         return AccessDecision(changes: changes, notices: notices)
     }
 
@@ -158,7 +163,8 @@ public enum AdministrationRules {
         let grant = state.grant(of: actor.id).flatMap { $0.value.status == .active ? $0 : nil }
         guard actor.status == .active, role != nil || grant != nil else {
             throw AccessError(
-                .notFound, actor.secondary == nil
+                .notFound,
+                actor.secondary == nil
                     ? "You have no access of your own to this taxpayer."
                     : "A secondary logon's access comes from its parent logon; ask your firm's administrator.")
         }
@@ -169,18 +175,20 @@ public enum AdministrationRules {
             updated.status = .cancelled
             updated.cancellation = cancellation
             changes.update(.role(updated), from: role.version)
-            changes.audit(AuditEvent(
-                time: now, actor: .logon(actor.id), action: .roleCancelled, subject: "role/\(updated.key)",
-                before: .role(role.value), after: .role(updated), note: "cancelled by the logon itself"))
+            changes.audit(
+                AuditEvent(
+                    time: now, actor: .logon(actor.id), action: .roleCancelled, subject: "role/\(updated.key)",
+                    before: .role(role.value), after: .role(updated), note: "cancelled by the logon itself"))
         }
         if let grant {
             var updated = grant.value
             updated.status = .cancelled
             updated.cancellation = cancellation
             changes.update(.grant(updated), from: grant.version)
-            changes.audit(AuditEvent(
-                time: now, actor: .logon(actor.id), action: .grantCancelled, subject: "grant/\(updated.key)",
-                before: .grant(grant.value), after: .grant(updated), note: "cancelled by the third party itself"))
+            changes.audit(
+                AuditEvent(
+                    time: now, actor: .logon(actor.id), action: .grantCancelled, subject: "grant/\(updated.key)",
+                    before: .grant(grant.value), after: .grant(updated), note: "cancelled by the third party itself"))
         }
         var notices = state.noticesToMasterAdministrators(
             subject: "A logon cancelled its access",
@@ -202,13 +210,16 @@ public enum AdministrationRules {
         var holders: [AccessHolder] = []
         for role in state.roles.map(\.value) where role.status == .active {
             guard let logon = state.logons[role.logon], logon.status == .active else { continue }
-            let levels: [AccountID: AccessLevel] = role.role == .masterAdministrator
+            let levels: [AccountID: AccessLevel] =
+                role.role == .masterAdministrator
                 ? Dictionary(uniqueKeysWithValues: active.map { ($0, .allAccess) })
                 : role.accountLevels.filter { active.contains($0.key) && $0.value > .none }
             guard !levels.isEmpty || role.role == .masterAdministrator else { continue }
-            holders.append(AccessHolder(
-                logon: logon.id, fullName: logon.fullName,
-                kind: role.role == .masterAdministrator ? .masterAdministrator : .taxAdministrator, accounts: levels))
+            holders.append(
+                AccessHolder(
+                    logon: logon.id, fullName: logon.fullName,
+                    kind: role.role == .masterAdministrator ? .masterAdministrator : .taxAdministrator, accounts: levels
+                ))
         }
         for grant in state.grants.map(\.value) where grant.status == .active {
             guard let logon = state.logons[grant.thirdParty], logon.status == .active else { continue }
@@ -245,9 +256,11 @@ public enum AdministrationRules {
     ) -> AccessDecision {
         var changes = ChangeSet()
         changes.update(.role(after), from: before.version)
-        changes.audit(AuditEvent(
-            time: now, actor: .logon(actor.id), action: action, subject: "role/\(after.key)", before: .role(before.value),
-            after: .role(after)))
+        changes.audit(
+            AuditEvent(
+                time: now, actor: .logon(actor.id), action: action, subject: "role/\(after.key)",
+                before: .role(before.value),
+                after: .role(after)))
         let notices = state.logons[after.logon].flatMap { AccessNotice.to($0, subject: subject, details: details) }
         return AccessDecision(changes: changes, notices: notices.map { [$0] } ?? [])
     }

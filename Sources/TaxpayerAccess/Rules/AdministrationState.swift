@@ -38,7 +38,9 @@ public struct TaxpayerAccessState: Sendable {
     }
 
     /// Notices to every active MA of the taxpayer.
-    public func noticesToMasterAdministrators(subject: String, details: String, except: LogonID? = nil) -> [AccessNotice] {
+    public func noticesToMasterAdministrators(subject: String, details: String, except: LogonID? = nil)
+        -> [AccessNotice]
+    {
         activeMasterAdministrators.filter { $0.id != except }
             .compactMap { AccessNotice.to($0, subject: subject, details: details) }
     }

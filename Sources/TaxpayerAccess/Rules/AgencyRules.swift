@@ -27,14 +27,17 @@ public enum AgencyRules {
         _ = try Policy.validateLegalName(taxpayer.legalName)
         guard !taxpayer.id.rawValue.isEmpty else { throw AccessError.invalid("taxpayer", "The taxpayer id is empty.") }
         if let holder = holderOfTaxID, holder.value.id != taxpayer.id {
-            throw AccessError(.conflict, "Another taxpayer (\(holder.value.id)) already has this ID type and number.",
-                              field: "idNumber")
+            throw AccessError(
+                .conflict, "Another taxpayer (\(holder.value.id)) already has this ID type and number.",
+                field: "idNumber")
         }
         var changes = ChangeSet()
         if current?.value != taxpayer {
             changes.put(.taxpayer(taxpayer), from: current?.version)
-            changes.audit(AuditEvent(time: now, actor: actor, action: .taxpayerLoaded, subject: "taxpayer/\(taxpayer.id)",
-                                     before: current.map { .taxpayer($0.value) }, after: .taxpayer(taxpayer)))
+            changes.audit(
+                AuditEvent(
+                    time: now, actor: actor, action: .taxpayerLoaded, subject: "taxpayer/\(taxpayer.id)",
+                    before: current.map { .taxpayer($0.value) }, after: .taxpayer(taxpayer)))
         }
         var seen = Set<AccountID>()
         for account in entry.accounts {
@@ -42,20 +45,24 @@ public enum AgencyRules {
                 throw AccessError.invalid("account", "Account \(account.id) is listed twice.")
             }
             guard account.taxpayer == taxpayer.id else {
-                throw AccessError.invalid("account", "Account \(account.id) does not belong to taxpayer \(taxpayer.id).")
+                throw AccessError.invalid(
+                    "account", "Account \(account.id) does not belong to taxpayer \(taxpayer.id).")
             }
             guard account.type.isWellFormed else {
                 throw AccessError.invalid("accountType", "Account type \"\(account.type)\" must be a camelCase name.")
             }
             let stored = currentAccounts[account.id]
             if let stored, stored.value.taxpayer != account.taxpayer {
-                throw AccessError(.conflict, "Account \(account.id) belongs to taxpayer \(stored.value.taxpayer) for ever.",
-                                  field: "account")
+                throw AccessError(
+                    .conflict, "Account \(account.id) belongs to taxpayer \(stored.value.taxpayer) for ever.",
+                    field: "account")
             }
             if stored?.value != account {
                 changes.put(.account(account), from: stored?.version)
-                changes.audit(AuditEvent(time: now, actor: actor, action: .taxpayerLoaded, subject: "account/\(account.id)",
-                                         before: stored.map { .account($0.value) }, after: .account(account)))
+                changes.audit(
+                    AuditEvent(
+                        time: now, actor: actor, action: .taxpayerLoaded, subject: "account/\(account.id)",
+                        before: stored.map { .account($0.value) }, after: .account(account)))
             }
         }
         return changes

@@ -58,7 +58,8 @@ public enum Authorization {
             parent.status == .active
         else {
             throw AccessError(
-                .notAuthorized, "Only the parent logon or a secondary logon with Master Administrator access can do this.")
+                .notAuthorized,
+                "Only the parent logon or a secondary logon with Master Administrator access can do this.")
         }
         return parent
     }

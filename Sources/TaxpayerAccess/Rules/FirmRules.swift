@@ -35,10 +35,12 @@ public enum FirmRules {
         var changes = ChangeSet()
         if !state.defaultGroupStored {
             changes.insert(.securityGroup(state.defaultGroup))
-            changes.audit(AuditEvent(
-                time: now, actor: .logon(actor.id), action: .groupChanged,
-                subject: "securityGroup/\(state.defaultGroupID.rawValue)", after: .securityGroup(state.defaultGroup),
-                note: "Default group created"))
+            changes.audit(
+                AuditEvent(
+                    time: now, actor: .logon(actor.id), action: .groupChanged,
+                    subject: "securityGroup/\(state.defaultGroupID.rawValue)",
+                    after: .securityGroup(state.defaultGroup),
+                    note: "Default group created"))
         }
         return changes
     }
@@ -49,7 +51,7 @@ public enum FirmRules {
             _ = try state.group(id, field: "groups")
             result.append(id)
         }
-        return result.isEmpty ? [state.defaultGroupID] : result   // S5
+        return result.isEmpty ? [state.defaultGroupID] : result  // S5
     }
 
     static func validatedAccessType(_ type: SecondaryAccessType) throws -> SecondaryAccessType {
@@ -78,14 +80,16 @@ public enum FirmRules {
             id: id, username: " pending \(id.rawValue)", email: email, fullName: name, status: .active,
             secondary: SecondaryProfile(
                 parent: state.parent.id, accessType: try validatedAccessType(input.accessType),
-                groups: try validatedGroups(state, input.groups), accountTypes: try validatedAccountTypes(input.accountTypes)),
+                groups: try validatedGroups(state, input.groups),
+                accountTypes: try validatedAccountTypes(input.accountTypes)),
             activated: false, createdAt: now)
         var changes = start(state, actor: actor, now: now)
         changes.insert(.logon(logon))
         changes.insert(.linkToken(link))
-        changes.audit(AuditEvent(
-            time: now, actor: .logon(actor.id), action: .secondaryChanged, subject: "logon/\(id.rawValue)",
-            after: .logon(logon), note: "secondary logon added"))
+        changes.audit(
+            AuditEvent(
+                time: now, actor: .logon(actor.id), action: .secondaryChanged, subject: "logon/\(id.rawValue)",
+                after: .logon(logon), note: "secondary logon added"))
         return (changes, logon)
     }
 
@@ -109,9 +113,10 @@ public enum FirmRules {
         let group = SecurityGroup(id: id, parent: state.parent.id, name: try validatedGroupName(name))
         var changes = start(state, actor: actor, now: now)
         changes.insert(.securityGroup(group))
-        changes.audit(AuditEvent(
-            time: now, actor: .logon(actor.id), action: .groupChanged, subject: "securityGroup/\(id.rawValue)",
-            after: .securityGroup(group), note: "group created"))
+        changes.audit(
+            AuditEvent(
+                time: now, actor: .logon(actor.id), action: .groupChanged, subject: "securityGroup/\(id.rawValue)",
+                after: .securityGroup(group), note: "group created"))
         return changes
     }
 
@@ -129,15 +134,18 @@ public enum FirmRules {
         renamed.name = try validatedGroupName(name)
         var changes = start(state, actor: actor, now: now)
         changes.update(.securityGroup(renamed), from: existing.version)
-        changes.audit(AuditEvent(
-            time: now, actor: .logon(actor.id), action: .groupChanged, subject: "securityGroup/\(group.rawValue)",
-            before: .securityGroup(existing.value), after: .securityGroup(renamed), note: "group renamed"))
+        changes.audit(
+            AuditEvent(
+                time: now, actor: .logon(actor.id), action: .groupChanged, subject: "securityGroup/\(group.rawValue)",
+                before: .securityGroup(existing.value), after: .securityGroup(renamed), note: "group renamed"))
         return changes
     }
 
     /// RULES S3–S5: deletes a custom group; its taxpayers go back to Default, and secondaries left with no group are
     /// put in Default.
-    public static func deleteGroup(_ state: FirmState, actor: Logon, group: SecurityGroupID, now: Date) throws -> ChangeSet {
+    public static func deleteGroup(_ state: FirmState, actor: Logon, group: SecurityGroupID, now: Date) throws
+        -> ChangeSet
+    {
         guard group != state.defaultGroupID else {
             throw AccessError(.conflict, "The Default group always exists and cannot be deleted.")
         }
@@ -146,15 +154,17 @@ public enum FirmRules {
         }
         var changes = start(state, actor: actor, now: now)
         changes.delete(RecordKey(.securityGroup, group.rawValue), from: existing.version)
-        changes.audit(AuditEvent(
-            time: now, actor: .logon(actor.id), action: .groupChanged, subject: "securityGroup/\(group.rawValue)",
-            before: .securityGroup(existing.value), note: "group deleted"))
+        changes.audit(
+            AuditEvent(
+                time: now, actor: .logon(actor.id), action: .groupChanged, subject: "securityGroup/\(group.rawValue)",
+                before: .securityGroup(existing.value), note: "group deleted"))
         for assignment in state.assignments where assignment.value.group == group {
             changes.delete(RecordKey(.groupAssignment, assignment.value.key), from: assignment.version)
-            changes.audit(AuditEvent(
-                time: now, actor: .logon(actor.id), action: .groupChanged,
-                subject: "groupAssignment/\(assignment.value.key)", before: .groupAssignment(assignment.value),
-                note: "taxpayer moved to the Default group"))
+            changes.audit(
+                AuditEvent(
+                    time: now, actor: .logon(actor.id), action: .groupChanged,
+                    subject: "groupAssignment/\(assignment.value.key)", before: .groupAssignment(assignment.value),
+                    note: "taxpayer moved to the Default group"))
         }
         for secondary in state.secondaries {
             guard var profile = secondary.value.secondary, profile.groups.contains(group) else { continue }
@@ -163,9 +173,11 @@ public enum FirmRules {
             var updated = secondary.value
             updated.secondary = profile
             changes.update(.logon(updated), from: secondary.version)
-            changes.audit(AuditEvent(
-                time: now, actor: .logon(actor.id), action: .secondaryChanged, subject: "logon/\(updated.id.rawValue)",
-                before: .logon(secondary.value), after: .logon(updated), note: "group deleted"))
+            changes.audit(
+                AuditEvent(
+                    time: now, actor: .logon(actor.id), action: .secondaryChanged,
+                    subject: "logon/\(updated.id.rawValue)",
+                    before: .logon(secondary.value), after: .logon(updated), note: "group deleted"))
         }
         return changes
     }
@@ -189,11 +201,12 @@ public enum FirmRules {
         } else {
             changes.put(.groupAssignment(assignment), from: existing?.version)
         }
-        changes.audit(AuditEvent(
-            time: now, actor: .logon(actor.id), action: .groupChanged, subject: "groupAssignment/\(assignment.key)",
-            before: existing.map { .groupAssignment($0.value) },
-            after: group == state.defaultGroupID ? nil : .groupAssignment(assignment),
-            note: group == state.defaultGroupID ? "taxpayer moved to the Default group" : "taxpayer assigned"))
+        changes.audit(
+            AuditEvent(
+                time: now, actor: .logon(actor.id), action: .groupChanged, subject: "groupAssignment/\(assignment.key)",
+                before: existing.map { .groupAssignment($0.value) },
+                after: group == state.defaultGroupID ? nil : .groupAssignment(assignment),
+                note: group == state.defaultGroupID ? "taxpayer moved to the Default group" : "taxpayer assigned"))
         return changes
     }
 
@@ -211,14 +224,17 @@ public enum FirmRules {
         guard updated != existing.value else { throw AccessError(.conflict, "Nothing to change.") }
         var changes = start(state, actor: actor, now: now)
         changes.update(.logon(updated), from: existing.version)
-        changes.audit(AuditEvent(
-            time: now, actor: .logon(actor.id), action: .secondaryChanged, subject: "logon/\(secondary.rawValue)",
-            before: .logon(existing.value), after: .logon(updated), note: note))
+        changes.audit(
+            AuditEvent(
+                time: now, actor: .logon(actor.id), action: .secondaryChanged, subject: "logon/\(secondary.rawValue)",
+                before: .logon(existing.value), after: .logon(updated), note: note))
         return changes
     }
 
     /// RULES S5: sets a secondary's groups; none means Default.
-    public static func setGroups(_ state: FirmState, actor: Logon, secondary: LogonID, groups: [SecurityGroupID], now: Date)
+    public static func setGroups(
+        _ state: FirmState, actor: Logon, secondary: LogonID, groups: [SecurityGroupID], now: Date
+    )
         throws -> ChangeSet
     {
         let groups = try validatedGroups(state, groups)
@@ -268,11 +284,14 @@ public enum FirmRules {
             state, actor: actor, secondary: secondary, now: now, note: "status \(status.rawValue)"
         ) { $0.status = status }
         guard status != .active else { return changes }
-        for session in ProfileRules.sessionsToEnd(sessions.filter { $0.value.logon == secondary }, keep: nil, now: now) {
+        for session in ProfileRules.sessionsToEnd(sessions.filter { $0.value.logon == secondary }, keep: nil, now: now)
+        {
             changes.update(.session(session.value), from: session.version)
-            changes.audit(AuditEvent(
-                time: now, actor: .logon(actor.id), action: .loggedOut, subject: "session/\(session.value.id)",
-                note: status == .deleted ? "ended by the cancellation of the logon" : "ended by the deactivation of the logon"))
+            changes.audit(
+                AuditEvent(
+                    time: now, actor: .logon(actor.id), action: .loggedOut, subject: "session/\(session.value.id)",
+                    note: status == .deleted
+                        ? "ended by the cancellation of the logon" : "ended by the deactivation of the logon"))
         }
         return changes
     }
@@ -303,10 +322,11 @@ public enum FirmRules {
             guard existing?.value != refinement else { throw AccessError(.conflict, "Nothing to change.") }
             changes.put(.refinement(refinement), from: existing?.version)
         }
-        changes.audit(AuditEvent(
-            time: now, actor: .logon(actor.id), action: .secondaryChanged, subject: "refinement/\(refinement.key)",
-            before: existing.map { .refinement($0.value) }, after: accounts.isEmpty ? nil : .refinement(refinement),
-            note: accounts.isEmpty ? "refinement removed" : "refinement set"))
+        changes.audit(
+            AuditEvent(
+                time: now, actor: .logon(actor.id), action: .secondaryChanged, subject: "refinement/\(refinement.key)",
+                before: existing.map { .refinement($0.value) }, after: accounts.isEmpty ? nil : .refinement(refinement),
+                note: accounts.isEmpty ? "refinement removed" : "refinement set"))
         return changes
     }
 }

@@ -120,7 +120,9 @@ public enum IdentityMail {
     public static func welcomeTaxAdministrator(
         taxpayerName: String, accountType: AccountType, level: AccessLevel, masterAdministrators: [String]
     ) -> Text {
-        let names = masterAdministrators.isEmpty ? "the taxpayer's Master Administrator" : masterAdministrators.joined(separator: ", ")
+        let names =
+            masterAdministrators.isEmpty
+            ? "the taxpayer's Master Administrator" : masterAdministrators.joined(separator: ", ")
         return Text(
             subject: "How to get more access",
             body: "\(taxpayerName) already has a Master Administrator, so your logon is a Tax Administrator with "

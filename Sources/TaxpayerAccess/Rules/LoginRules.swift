@@ -26,7 +26,8 @@ public enum LoginRules {
     /// by email.
     public static let invalidCredentials = AccessError(
         .invalidCredentials,
-        "The username or password is not correct, or the logon is locked for a while after too many failed attempts. Try again later, or reset your password.")
+        "The username or password is not correct, or the logon is locked for a while after too many failed attempts. Try again later, or reset your password."
+    )
 
     /// Whether a logon is locked at `now` (RULES A2).
     public static func isLocked(_ logon: Logon, now: Date) -> Bool {

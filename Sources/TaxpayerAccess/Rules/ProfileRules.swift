@@ -8,11 +8,14 @@ public import Foundation
 public enum ProfileRules {
     /// The answer to a new password that matches the current one or one of the last ones (RULES V2).
     public static func passwordReused(count: Int) -> AccessError {
-        AccessError(.passwordReused, "Choose a password you have not used before: it must differ from your last \(count) passwords.")
+        AccessError(
+            .passwordReused,
+            "Choose a password you have not used before: it must differ from your last \(count) passwords.")
     }
 
     /// The answer to a wrong current password on a profile change (RULES P1).
-    public static let wrongCurrentPassword = AccessError.invalid("currentPassword", "The current password is not correct.")
+    public static let wrongCurrentPassword = AccessError.invalid(
+        "currentPassword", "The current password is not correct.")
 
     /// The hashes a new password must differ from (RULES V2): the current one and the last `policy.passwordHistoryCount`.
     public static func hashesToAvoid(_ credentials: Credentials, policy: Policy) -> [String] {
@@ -21,7 +24,9 @@ public enum ProfileRules {
 
     /// The credentials after a new password (RULES V2): the old hash moves to the history, which keeps the policy's
     /// count.
-    public static func settingPassword(_ credentials: Credentials, newHash: String, now: Date, policy: Policy) -> Credentials {
+    public static func settingPassword(_ credentials: Credentials, newHash: String, now: Date, policy: Policy)
+        -> Credentials
+    {
         var updated = credentials
         if let old = credentials.passwordHash { updated.passwordHistory.insert(old, at: 0) }
         updated.passwordHistory = Array(updated.passwordHistory.prefix(policy.passwordHistoryCount))
@@ -31,7 +36,9 @@ public enum ProfileRules {
     }
 
     /// The session records to end (RULES A7): every live one of the logon but `keep`.
-    public static func sessionsToEnd(_ sessions: [Versioned<Session>], keep: SessionID?, now: Date) -> [Versioned<Session>] {
+    public static func sessionsToEnd(_ sessions: [Versioned<Session>], keep: SessionID?, now: Date) -> [Versioned<
+        Session
+    >] {
         sessions.filter { $0.value.endedAt == nil && $0.value.id != keep }.map {
             var s = $0.value
             s.endedAt = now
@@ -52,7 +59,8 @@ public enum ProfileRules {
     public static func cancelling(_ role: RoleAssignment, by logon: LogonID, now: Date) -> RoleAssignment {
         var cancelled = role
         cancelled.status = .cancelled
-        cancelled.cancellation = Cancellation(by: .logon(logon), at: now, capacity: "the logon itself (Delete My Profile)")
+        cancelled.cancellation = Cancellation(
+            by: .logon(logon), at: now, capacity: "the logon itself (Delete My Profile)")
         return cancelled
     }
 
@@ -60,7 +68,8 @@ public enum ProfileRules {
     public static func cancelling(_ grant: ThirdPartyGrant, by logon: LogonID, now: Date) -> ThirdPartyGrant {
         var cancelled = grant
         cancelled.status = .cancelled
-        cancelled.cancellation = Cancellation(by: .logon(logon), at: now, capacity: "the logon itself (Delete My Profile)")
+        cancelled.cancellation = Cancellation(
+            by: .logon(logon), at: now, capacity: "the logon itself (Delete My Profile)")
         return cancelled
     }
 
@@ -74,12 +83,16 @@ public enum ProfileRules {
     }
 
     /// The two-step methods after removing a kind (RULES A3): at least one must remain.
-    public static func removing(_ kind: TwoStepKind, from settings: TwoStepSettings) throws(AccessError) -> TwoStepSettings {
+    public static func removing(_ kind: TwoStepKind, from settings: TwoStepSettings) throws(AccessError)
+        -> TwoStepSettings
+    {
         guard settings.methods.contains(where: { $0.kind == kind }) else {
             throw AccessError(.notFound, "Two-step verification by \(kind.rawValue) is not set up.")
         }
         guard settings.methods.count > 1 else {
-            throw AccessError(.conflict, "A logon needs at least one two-step verification method. Add another before you remove this one.")
+            throw AccessError(
+                .conflict,
+                "A logon needs at least one two-step verification method. Add another before you remove this one.")
         }
         var updated = settings
         updated.methods.removeAll { $0.kind == kind }

@@ -20,7 +20,10 @@ public enum RecoveryRules {
             throw AccessError(.conflict, "This logon was deleted; its email cannot be changed.")
         }
         guard LoginRules.isLocked(logon, now: now) else {
-            throw AccessError(.conflict, "The agency changes the email only of a logon that is locked out; this one is not. The person can change it in the profile.")
+            throw AccessError(
+                .conflict,
+                "The agency changes the email only of a logon that is locked out; this one is not. The person can change it in the profile."
+            )
         }
     }
 
@@ -28,7 +31,8 @@ public enum RecoveryRules {
     /// next login still asks for a code.
     public static func afterReset(_ logon: Logon, newHash: String, now: Date, policy: Policy) -> Logon {
         var updated = LoginRules.afterSuccess(logon)
-        updated.credentials = ProfileRules.settingPassword(logon.credentials, newHash: newHash, now: now, policy: policy)
+        updated.credentials = ProfileRules.settingPassword(
+            logon.credentials, newHash: newHash, now: now, policy: policy)
         return updated
     }
 }

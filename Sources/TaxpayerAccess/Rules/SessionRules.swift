@@ -10,8 +10,12 @@ public enum SessionRules {
     /// or older than its absolute lifetime.
     public static func expiry(of session: Session, now: Date, policy: Policy) -> String? {
         if session.endedAt != nil { return "ended" }
-        if now.timeIntervalSince(session.lastActivityAt) >= policy.sessionIdleTimeout.timeInterval { return "idle timeout" }
-        if now.timeIntervalSince(session.createdAt) >= policy.sessionAbsoluteLifetime.timeInterval { return "absolute lifetime" }
+        if now.timeIntervalSince(session.lastActivityAt) >= policy.sessionIdleTimeout.timeInterval {
+            return "idle timeout"
+        }
+        if now.timeIntervalSince(session.createdAt) >= policy.sessionAbsoluteLifetime.timeInterval {
+            return "absolute lifetime"
+        }
         return nil
     }
 }

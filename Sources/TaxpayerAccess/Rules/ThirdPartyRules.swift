@@ -14,10 +14,12 @@ public enum ThirdPartyRules {
     /// - Throws: ``AccessError/Code/notEligible``.
     public static func checkEligibility(_ principal: Logon, ownTaxpayer: Taxpayer?) throws {
         guard principal.clientManagement else {
-            throw AccessError(.notEligible, "Third-party access needs client management (\"Manage My Clients\") turned on.")
+            throw AccessError(
+                .notEligible, "Third-party access needs client management (\"Manage My Clients\") turned on.")
         }
         guard let own = ownTaxpayer, own.taxID.type == .ssn || own.taxID.type == .fein else {
-            throw AccessError(.notEligible, "Third-party access needs a logon of a taxpayer identified by an SSN or a FEIN.")
+            throw AccessError(
+                .notEligible, "Third-party access needs a logon of a taxpayer identified by an SSN or a FEIN.")
         }
     }
 
@@ -56,7 +58,8 @@ public enum ThirdPartyRules {
         for old in existing where old.value.status == .pending && old.value.thirdParty == principal.id {
             if old.value.expiresAt > now {
                 throw AccessError(
-                    .conflict, "You already have a pending request for this taxpayer (\(old.value.confirmationNumber)).")
+                    .conflict, "You already have a pending request for this taxpayer (\(old.value.confirmationNumber))."
+                )
             }
             changes.append(expire(old, now: now))
         }
@@ -65,9 +68,10 @@ public enum ThirdPartyRules {
             accounts: accounts, channel: channel, createdAt: now,
             expiresAt: now.addingTimeInterval(policy.requestLifetime.timeInterval))
         changes.insert(.accessRequest(request))
-        changes.audit(AuditEvent(
-            time: now, actor: .logon(actor.id), action: .requestSubmitted, subject: "accessRequest/\(id.rawValue)",
-            after: .accessRequest(request), note: channel.rawValue))
+        changes.audit(
+            AuditEvent(
+                time: now, actor: .logon(actor.id), action: .requestSubmitted, subject: "accessRequest/\(id.rawValue)",
+                after: .accessRequest(request), note: channel.rawValue))
         var notices: [AccessNotice] = []
         let asked = AccessMail.describe(accounts, accounts: state.accounts)
         var printable: String?
@@ -78,12 +82,16 @@ public enum ThirdPartyRules {
                 details: "\(principal.fullName) asks for access to \(state.taxpayer.legalName) "
                     + "(request \(confirmationNumber)):\n\(asked)\nApprove it, with any level per account, or deny it.")
         case .printedForm:
-            printable = printableAuthorization(request, taxpayer: state.taxpayer, thirdParty: principal, accounts: state.accounts)
+            printable = printableAuthorization(
+                request, taxpayer: state.taxpayer, thirdParty: principal, accounts: state.accounts)
         }
-        notices += [AccessNotice.to(
-            actor, subject: "Your request was received",
-            details: "Your request \(confirmationNumber) for access to \(state.taxpayer.legalName) was received:\n\(asked)"
-        )].compactMap { $0 }
+        notices += [
+            AccessNotice.to(
+                actor, subject: "Your request was received",
+                details:
+                    "Your request \(confirmationNumber) for access to \(state.taxpayer.legalName) was received:\n\(asked)"
+            )
+        ].compactMap { $0 }
         let receipt = AccessRequestReceipt(
             request: id, confirmationNumber: confirmationNumber, expiresAt: request.expiresAt,
             printableAuthorization: printable)
@@ -142,9 +150,11 @@ public enum ThirdPartyRules {
         decided.decidedBy = decider.actor
         var changes = ChangeSet()
         changes.update(.accessRequest(decided), from: request.version)
-        changes.audit(AuditEvent(
-            time: now, actor: decider.actor, action: .requestDecided, subject: "accessRequest/\(decided.id.rawValue)",
-            before: .accessRequest(request.value), after: .accessRequest(decided), note: decided.status.rawValue))
+        changes.audit(
+            AuditEvent(
+                time: now, actor: decider.actor, action: .requestDecided,
+                subject: "accessRequest/\(decided.id.rawValue)",
+                before: .accessRequest(request.value), after: .accessRequest(decided), note: decided.status.rawValue))
         let name = state.taxpayer.legalName
         var notices: [AccessNotice] = []
         if approve {
@@ -172,43 +182,52 @@ public enum ThirdPartyRules {
                 // X7: a new client sits in the third party's Default group.
                 if let assignment {
                     changes.delete(RecordKey(.groupAssignment, assignment.value.key), from: assignment.version)
-                    changes.audit(AuditEvent(
-                        time: now, actor: decider.actor, action: .groupChanged,
-                        subject: "groupAssignment/\(assignment.value.key)", before: .groupAssignment(assignment.value),
-                        note: "new client placed in the Default group"))
+                    changes.audit(
+                        AuditEvent(
+                            time: now, actor: decider.actor, action: .groupChanged,
+                            subject: "groupAssignment/\(assignment.value.key)",
+                            before: .groupAssignment(assignment.value),
+                            note: "new client placed in the Default group"))
                 }
             }
             changes.put(.grant(grant), from: existing?.version)
-            changes.audit(AuditEvent(
-                time: now, actor: decider.actor, action: .grantChanged, subject: "grant/\(grant.key)",
-                before: existing.map { .grant($0.value) }, after: .grant(grant), note: "request approved"))
+            changes.audit(
+                AuditEvent(
+                    time: now, actor: decider.actor, action: .grantChanged, subject: "grant/\(grant.key)",
+                    before: existing.map { .grant($0.value) }, after: .grant(grant), note: "request approved"))
             if defaultGroup == nil {
                 let group = SecurityGroup(
                     id: SecurityGroup.defaultID(of: decided.thirdParty), parent: decided.thirdParty, name: "Default",
                     isDefault: true)
                 changes.insert(.securityGroup(group))
-                changes.audit(AuditEvent(
-                    time: now, actor: .system, action: .groupChanged, subject: "securityGroup/\(group.id.rawValue)",
-                    after: .securityGroup(group), note: "Default group created"))
+                changes.audit(
+                    AuditEvent(
+                        time: now, actor: .system, action: .groupChanged, subject: "securityGroup/\(group.id.rawValue)",
+                        after: .securityGroup(group), note: "Default group created"))
             }
             let granted = AccessMail.describe(given, accounts: state.accounts)
-            notices += [AccessNotice.to(
-                thirdParty, subject: "Your request was approved",
-                details: "Your request \(decided.confirmationNumber) for access to \(name) was approved:\n\(granted)")]
-                .compactMap { $0 }
+            notices += [
+                AccessNotice.to(
+                    thirdParty, subject: "Your request was approved",
+                    details:
+                        "Your request \(decided.confirmationNumber) for access to \(name) was approved:\n\(granted)")
+            ]
+            .compactMap { $0 }
             notices += state.noticesToMasterAdministrators(
                 subject: "A third-party request was approved",
                 details: "Request \(decided.confirmationNumber) of \(thirdParty.fullName) was approved:\n\(granted)")
         } else {
-            if let thirdParty, let notice = AccessNotice.to(
-                thirdParty, subject: "Your request was denied",
-                details: "Your request \(decided.confirmationNumber) for access to \(name) was denied.")
+            if let thirdParty,
+                let notice = AccessNotice.to(
+                    thirdParty, subject: "Your request was denied",
+                    details: "Your request \(decided.confirmationNumber) for access to \(name) was denied.")
             {
                 notices.append(notice)
             }
             notices += state.noticesToMasterAdministrators(
                 subject: "A third-party request was denied",
-                details: "Request \(decided.confirmationNumber) of \(thirdParty?.fullName ?? "a third party") was denied.")
+                details:
+                    "Request \(decided.confirmationNumber) of \(thirdParty?.fullName ?? "a third party") was denied.")
         }
         return AccessDecision(changes: changes, notices: notices)
     }
@@ -232,15 +251,18 @@ public enum ThirdPartyRules {
         guard updated != grant.value else { throw AccessError(.conflict, "The levels are already as asked.") }
         var changes = ChangeSet()
         changes.update(.grant(updated), from: grant.version)
-        changes.audit(AuditEvent(
-            time: now, actor: .logon(actor.id), action: .grantChanged, subject: "grant/\(updated.key)",
-            before: .grant(grant.value), after: .grant(updated)))
-        let notices = [state.logons[thirdParty].flatMap {
-            AccessNotice.to(
-                $0, subject: "Your access has changed",
-                details: "A Master Administrator of \(state.taxpayer.legalName) changed your access:\n"
-                    + AccessMail.describe(levels, accounts: state.accounts))
-        }].compactMap { $0 }
+        changes.audit(
+            AuditEvent(
+                time: now, actor: .logon(actor.id), action: .grantChanged, subject: "grant/\(updated.key)",
+                before: .grant(grant.value), after: .grant(updated)))
+        let notices = [
+            state.logons[thirdParty].flatMap {
+                AccessNotice.to(
+                    $0, subject: "Your access has changed",
+                    details: "A Master Administrator of \(state.taxpayer.legalName) changed your access:\n"
+                        + AccessMail.describe(levels, accounts: state.accounts))
+            }
+        ].compactMap { $0 }
         return AccessDecision(changes: changes, notices: notices)
     }
 
@@ -260,18 +282,22 @@ public enum ThirdPartyRules {
             capacity: byThirdParty ? "the third party itself" : AdministrationRules.capacityMA)
         var changes = ChangeSet()
         changes.update(.grant(updated), from: grant.version)
-        changes.audit(AuditEvent(
-            time: now, actor: .logon(actor.id), action: .grantCancelled, subject: "grant/\(updated.key)",
-            before: .grant(grant.value), after: .grant(updated),
-            note: byThirdParty ? "cancelled by the third party" : "cancelled by a Master Administrator"))
+        changes.audit(
+            AuditEvent(
+                time: now, actor: .logon(actor.id), action: .grantCancelled, subject: "grant/\(updated.key)",
+                before: .grant(grant.value), after: .grant(updated),
+                note: byThirdParty ? "cancelled by the third party" : "cancelled by a Master Administrator"))
         let name = state.taxpayer.legalName
-        var notices = [state.logons[thirdParty].flatMap {
-            AccessNotice.to(
-                $0, subject: "Third-party access cancelled",
-                details: byThirdParty
-                    ? "Your access to \(name) was cancelled at your firm's request."
-                    : "A Master Administrator of \(name) cancelled your access. To regain it, request access again.")
-        }].compactMap { $0 }
+        var notices = [
+            state.logons[thirdParty].flatMap {
+                AccessNotice.to(
+                    $0, subject: "Third-party access cancelled",
+                    details: byThirdParty
+                        ? "Your access to \(name) was cancelled at your firm's request."
+                        : "A Master Administrator of \(name) cancelled your access. To regain it, request access again."
+                )
+            }
+        ].compactMap { $0 }
         notices += state.noticesToMasterAdministrators(
             subject: "Third-party access cancelled",
             details: "The access of \(state.logons[thirdParty]?.fullName ?? "a third party") to \(name) was cancelled.")
@@ -284,9 +310,10 @@ public enum ThirdPartyRules {
         expired.status = .expired
         var changes = ChangeSet()
         changes.update(.accessRequest(expired), from: request.version)
-        changes.audit(AuditEvent(
-            time: now, actor: .system, action: .requestDecided, subject: "accessRequest/\(expired.id.rawValue)",
-            before: .accessRequest(request.value), after: .accessRequest(expired), note: "expired"))
+        changes.audit(
+            AuditEvent(
+                time: now, actor: .system, action: .requestDecided, subject: "accessRequest/\(expired.id.rawValue)",
+                before: .accessRequest(request.value), after: .accessRequest(expired), note: "expired"))
         return changes
     }
 

@@ -13,7 +13,8 @@ public struct AccessRequestReceipt: Hashable, Sendable {
     /// For the printed-form channel: the authorization to print, sign and send to the agency (RULES X4).
     public var printableAuthorization: String?
 
-    public init(request: AccessRequestID, confirmationNumber: String, expiresAt: Date, printableAuthorization: String?) {
+    public init(request: AccessRequestID, confirmationNumber: String, expiresAt: Date, printableAuthorization: String?)
+    {
         self.request = request
         self.confirmationNumber = confirmationNumber
         self.expiresAt = expiresAt

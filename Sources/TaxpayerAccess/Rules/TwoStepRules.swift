@@ -97,7 +97,8 @@ public enum TwoStepRules {
     /// mobile line.
     public static func allowed(_ method: TwoStepMethod, policy: Policy) throws(AccessError) {
         guard policy.allowedTwoStepKinds.contains(method.kind) else {
-            throw AccessError.invalid("method", "Security codes by \(method.kind.rawValue) are not offered. Choose another method.")
+            throw AccessError.invalid(
+                "method", "Security codes by \(method.kind.rawValue) are not offered. Choose another method.")
         }
         if case .text(let phone) = method, phone.type != .mobile {
             throw AccessError.invalid("phone", "Text messages can only go to a mobile number.")

@@ -23,8 +23,9 @@ public struct AgencyAdministration: Sendable {
             for account in entry.accounts {
                 if let stored = try await store.account(account.id) { accounts[account.id] = stored }
             }
-            let changes = try AgencyRules.load(entry, current: current, holderOfTaxID: holder, currentAccounts: accounts,
-                                               actor: .agency(operator: operatorName), now: context.clock.now())
+            let changes = try AgencyRules.load(
+                entry, current: current, holderOfTaxID: holder, currentAccounts: accounts,
+                actor: .agency(operator: operatorName), now: context.clock.now())
             return (changes, ())
         }
     }

@@ -106,9 +106,12 @@ public struct Authentication: Sendable {
         }
         let rehash = context.hasher.needsRehash(encoded) ? try await context.hasher.hash(password) : nil
         var device: Versioned<TrustedDevice>?
-        if let deviceToken { device = try await context.store.trustedDevice(byTokenHash: SecretToken.hash(deviceToken)) }
+        if let deviceToken {
+            device = try await context.store.trustedDevice(byTokenHash: SecretToken.hash(deviceToken))
+        }
         // Sent after the commit; a text message is no part of the transaction.
-        let (result, text) = try await context.commitRetrying { () async throws -> (ChangeSet, (LoginResult, (String, PhoneNumber)?)) in
+        let (result, text) = try await context.commitRetrying {
+            () async throws -> (ChangeSet, (LoginResult, (String, PhoneNumber)?)) in
             let now = context.clock.now()
             guard let current = try await context.store.logon(found.value.id), current.value.status == .active else {
                 throw LoginRules.invalidCredentials
@@ -117,8 +120,10 @@ public struct Authentication: Sendable {
             var changes = ChangeSet()
             if let rehash, logon.credentials.passwordHash == encoded {
                 logon.credentials.passwordHash = rehash
-                changes.audit(AuditEvent(time: now, actor: .logon(logon.id), action: .passwordRehashed,
-                                         subject: "logon/\(logon.id)", note: "hash upgraded to the current parameters"))
+                changes.audit(
+                    AuditEvent(
+                        time: now, actor: .logon(logon.id), action: .passwordRehashed,
+                        subject: "logon/\(logon.id)", note: "hash upgraded to the current parameters"))
             }
             if logon != current.value {
                 changes.update(.logon(logon), from: current.version)
@@ -130,8 +135,9 @@ public struct Authentication: Sendable {
             let trusted = LoginRules.deviceTrusted(device?.value, logon: logon.id, now: now)
             let stage = LoginRules.initialStage(logon, deviceTrusted: trusted)
             let (token, hash) = SecretToken.generate(using: context.random)
-            let session = Session(id: context.newID("S"), tokenHash: hash, logon: logon.id, stage: stage,
-                                  createdAt: now, lastActivityAt: now)
+            let session = Session(
+                id: context.newID("S"), tokenHash: hash, logon: logon.id, stage: stage,
+                createdAt: now, lastActivityAt: now)
             changes.insert(.session(session))
             var result = LoginResult(
                 sessionToken: token, stage: stage, codeMethod: nil, codeSentTo: nil,
@@ -141,17 +147,24 @@ public struct Authentication: Sendable {
             var text: (String, PhoneNumber)?
             switch stage {
             case .authenticated:
-                changes.audit(AuditEvent(time: now, actor: .logon(logon.id), action: .loginSucceeded,
-                                         subject: "session/\(session.id)", note: "trusted device"))
+                changes.audit(
+                    AuditEvent(
+                        time: now, actor: .logon(logon.id), action: .loginSucceeded,
+                        subject: "session/\(session.id)", note: "trusted device"))
             case .awaitingTwoStepSetup:
-                changes.audit(AuditEvent(time: now, actor: .logon(logon.id), action: .passwordAccepted,
-                                         subject: "session/\(session.id)", note: "two-step set-up required (R12)"))
+                changes.audit(
+                    AuditEvent(
+                        time: now, actor: .logon(logon.id), action: .passwordAccepted,
+                        subject: "session/\(session.id)", note: "two-step set-up required (R12)"))
             case .awaitingCode:
-                changes.audit(AuditEvent(time: now, actor: .logon(logon.id), action: .passwordAccepted,
-                                         subject: "session/\(session.id)", note: "security code awaited"))
+                changes.audit(
+                    AuditEvent(
+                        time: now, actor: .logon(logon.id), action: .passwordAccepted,
+                        subject: "session/\(session.id)", note: "security code awaited"))
                 let method = logon.twoStep.methods[0]
-                text = try await issueCode(for: logon, purpose: .login, method: method, freshLogin: true,
-                                           now: now, into: &changes)
+                text = try await issueCode(
+                    for: logon, purpose: .login, method: method, freshLogin: true,
+                    now: now, into: &changes)
                 result.codeMethod = method.kind
                 result.codeSentTo = TwoStepRules.maskedDestination(of: method, email: logon.email)
             }
@@ -172,9 +185,12 @@ public struct Authentication: Sendable {
     @discardableResult
     public func sendCode(session token: String, method kind: TwoStepKind? = nil) async throws -> String {
         let actor = try await context.authenticate(token, allowing: [.awaitingCode])
-        let (destination, text) = try await context.commitRetrying { () async throws -> (ChangeSet, (String, (String, PhoneNumber)?)) in
+        let (destination, text) = try await context.commitRetrying {
+            () async throws -> (ChangeSet, (String, (String, PhoneNumber)?)) in
             let now = context.clock.now()
-            guard let logon = try await context.store.logon(actor.id)?.value else { throw LoginRules.invalidCredentials }
+            guard let logon = try await context.store.logon(actor.id)?.value else {
+                throw LoginRules.invalidCredentials
+            }
             let current = try await context.store.verificationCode(of: logon.id, purpose: .login)?.value
             let wanted = kind ?? current?.method ?? logon.twoStep.methods.first?.kind
             guard let method = logon.twoStep.methods.first(where: { $0.kind == wanted }) else {
@@ -185,8 +201,9 @@ public struct Authentication: Sendable {
             }
             var changes = ChangeSet()
             let fresh = (current?.issuedAt ?? now) < actor.session.createdAt
-            let text = try await issueCode(for: logon, purpose: .login, method: method, freshLogin: fresh, now: now,
-                                           into: &changes)
+            let text = try await issueCode(
+                for: logon, purpose: .login, method: method, freshLogin: fresh, now: now,
+                into: &changes)
             return (changes, (TwoStepRules.maskedDestination(of: method, email: logon.email), text))
         }
         if let (message, phone) = text { try await context.texts.send(message, to: phone) }
@@ -225,23 +242,32 @@ public struct Authentication: Sendable {
             changes.update(.session(signedIn), from: session.version)
             if let totpStep {
                 // A8: a step used once is refused afterwards.
-                guard current.value.twoStep.lastTOTPStep.map({ totpStep > $0 }) ?? true else { throw TwoStepRules.invalidCode }
+                guard current.value.twoStep.lastTOTPStep.map({ totpStep > $0 }) ?? true else {
+                    throw TwoStepRules.invalidCode
+                }
                 var updated = current.value
                 updated.twoStep.lastTOTPStep = totpStep
                 changes.update(.logon(updated), from: current.version)
             }
-            changes.audit(AuditEvent(time: now, actor: actor.actor, action: .codeAccepted, subject: "session/\(session.value.id)",
-                                     note: "by \(used.method.rawValue)"))
-            changes.audit(AuditEvent(time: now, actor: actor.actor, action: .loginSucceeded, subject: "session/\(session.value.id)",
-                                     note: "two-step verified by \(used.method.rawValue)"))
+            changes.audit(
+                AuditEvent(
+                    time: now, actor: actor.actor, action: .codeAccepted, subject: "session/\(session.value.id)",
+                    note: "by \(used.method.rawValue)"))
+            changes.audit(
+                AuditEvent(
+                    time: now, actor: actor.actor, action: .loginSucceeded, subject: "session/\(session.value.id)",
+                    note: "two-step verified by \(used.method.rawValue)"))
             var deviceToken: String?
             if trustDevice, let lifetime = policy.trustedDeviceLifetime {
                 let (token, hash) = SecretToken.generate(using: context.random)
-                let device = TrustedDevice(id: context.newID("D"), tokenHash: hash, logon: actor.id, createdAt: now,
-                                           expiresAt: now.addingTimeInterval(lifetime.timeInterval))
+                let device = TrustedDevice(
+                    id: context.newID("D"), tokenHash: hash, logon: actor.id, createdAt: now,
+                    expiresAt: now.addingTimeInterval(lifetime.timeInterval))
                 changes.insert(.trustedDevice(device))
-                changes.audit(AuditEvent(time: now, actor: actor.actor, action: .deviceTrusted,
-                                         subject: "trustedDevice/\(device.id)", after: .trustedDevice(device)))
+                changes.audit(
+                    AuditEvent(
+                        time: now, actor: actor.actor, action: .deviceTrusted,
+                        subject: "trustedDevice/\(device.id)", after: .trustedDevice(device)))
                 try context.send(IdentityMail.deviceTrusted, to: current.value.email, in: &changes)
                 deviceToken = token
             }
@@ -277,8 +303,10 @@ public struct Authentication: Sendable {
             ended.endedAt = now
             var changes = ChangeSet()
             changes.update(.session(ended), from: session.version)
-            changes.audit(AuditEvent(time: now, actor: .logon(ended.logon), action: .loggedOut, subject: "session/\(ended.id)",
-                                     note: "logout"))
+            changes.audit(
+                AuditEvent(
+                    time: now, actor: .logon(ended.logon), action: .loggedOut, subject: "session/\(ended.id)",
+                    note: "logout"))
             return (changes, ())
         }
     }
@@ -306,18 +334,22 @@ public struct Authentication: Sendable {
         try TwoStepRules.allowed(method, policy: policy)
         let text = try await context.commitRetrying { () async throws -> (ChangeSet, (String, PhoneNumber)?) in
             let now = context.clock.now()
-            guard let logon = try await context.store.logon(actor.id)?.value else { throw LoginRules.invalidCredentials }
+            guard let logon = try await context.store.logon(actor.id)?.value else {
+                throw LoginRules.invalidCredentials
+            }
             let current = try await context.store.verificationCode(of: logon.id, purpose: .setup)?.value
             let fresh = (current?.issuedAt ?? now) < actor.session.createdAt
             var changes = ChangeSet()
-            let text = try await issueCode(for: logon, purpose: .setup, method: method, freshLogin: fresh, now: now,
-                                           into: &changes)
+            let text = try await issueCode(
+                for: logon, purpose: .setup, method: method, freshLogin: fresh, now: now,
+                into: &changes)
             return (changes, text)
         }
         if let (message, phone) = text { try await context.texts.send(message, to: phone) }
         return SetupChallenge(
             kind: method.kind,
-            codeSentTo: method.kind == .authenticator ? nil : TwoStepRules.maskedDestination(of: method, email: actor.logon.email),
+            codeSentTo: method.kind == .authenticator
+                ? nil : TwoStepRules.maskedDestination(of: method, email: actor.logon.email),
             secret: secretText, provisioningURI: uri)
     }
 
@@ -349,17 +381,21 @@ public struct Authentication: Sendable {
             var changes = ChangeSet()
             changes.update(.verificationCode(used), from: fresh.version)
             changes.update(.logon(logon), from: current.version)
-            changes.audit(AuditEvent(time: now, actor: actor.actor, action: .twoStepChanged, subject: "logon/\(logon.id)",
-                                     before: .logon(current.value), after: .logon(logon),
-                                     note: "\(pending.kind.rawValue) set up"))
+            changes.audit(
+                AuditEvent(
+                    time: now, actor: actor.actor, action: .twoStepChanged, subject: "logon/\(logon.id)",
+                    before: .logon(current.value), after: .logon(logon),
+                    note: "\(pending.kind.rawValue) set up"))
             try context.send(IdentityMail.twoStepChanged, to: logon.email, in: &changes)
             if session.value.stage == .awaitingTwoStepSetup {
                 var signedIn = session.value
                 signedIn.stage = .authenticated
                 signedIn.lastActivityAt = now
                 changes.update(.session(signedIn), from: session.version)
-                changes.audit(AuditEvent(time: now, actor: actor.actor, action: .loginSucceeded,
-                                         subject: "session/\(session.value.id)", note: "two-step verification set up (R12)"))
+                changes.audit(
+                    AuditEvent(
+                        time: now, actor: actor.actor, action: .loginSucceeded,
+                        subject: "session/\(session.value.id)", note: "two-step verification set up (R12)"))
             }
             return (changes, ())
         }
@@ -379,11 +415,16 @@ public struct Authentication: Sendable {
         let codeHash = sends ? try await context.hasher.hash(code) : ""
         let record = try TwoStepRules.issuing(
             replacing: current?.value, logon: logon.id, purpose: purpose, method: method.kind, codeHash: codeHash,
-            sends: sends, freshLogin: freshLogin, pendingMethod: purpose == .setup ? method : nil, now: now, policy: policy)
+            sends: sends, freshLogin: freshLogin, pendingMethod: purpose == .setup ? method : nil, now: now,
+            policy: policy)
         changes.put(.verificationCode(record), from: current?.version)
         guard sends else { return nil }
-        changes.audit(AuditEvent(time: now, actor: .logon(logon.id), action: .codeSent, subject: "logon/\(logon.id)",
-                                 note: "\(purpose.rawValue) code by \(method.kind.rawValue) to \(TwoStepRules.maskedDestination(of: method, email: logon.email))"))
+        changes.audit(
+            AuditEvent(
+                time: now, actor: .logon(logon.id), action: .codeSent, subject: "logon/\(logon.id)",
+                note:
+                    "\(purpose.rawValue) code by \(method.kind.rawValue) to \(TwoStepRules.maskedDestination(of: method, email: logon.email))"
+            ))
         let minutes = max(1, Int(policy.codeLifetime.timeInterval / 60))
         switch method {
         case .email:
@@ -422,24 +463,32 @@ public struct Authentication: Sendable {
     private func recordWrongCode(_ record: Versioned<VerificationCode>, session: Session, now: Date) async throws {
         try await context.commitRetrying { () async throws -> (ChangeSet, Void) in
             var changes = ChangeSet()
-            changes.audit(AuditEvent(time: now, actor: .logon(record.value.logon), action: .codeFailed,
-                                     subject: "logon/\(record.value.logon)",
-                                     note: "wrong \(record.value.purpose.rawValue) code \(record.value.failedAttempts) of \(context.policy.codeMaxFailedAttempts)"))
+            changes.audit(
+                AuditEvent(
+                    time: now, actor: .logon(record.value.logon), action: .codeFailed,
+                    subject: "logon/\(record.value.logon)",
+                    note:
+                        "wrong \(record.value.purpose.rawValue) code \(record.value.failedAttempts) of \(context.policy.codeMaxFailedAttempts)"
+                ))
             if TwoStepRules.wrongTryKills(chargedAttempts: record.value.failedAttempts, policy: context.policy) {
                 // A4: the code dies; the session ends; the failure counts toward the lockout (A2).
-                if let fresh = try await context.store.verificationCode(of: record.value.logon, purpose: record.value.purpose),
+                if let fresh = try await context.store.verificationCode(
+                    of: record.value.logon, purpose: record.value.purpose),
                     fresh.value.issuedAt == record.value.issuedAt, !fresh.value.consumed
                 {
                     var dead = fresh.value
                     dead.consumed = true
                     changes.update(.verificationCode(dead), from: fresh.version)
                 }
-                if let live = try await context.store.session(byTokenHash: session.tokenHash), live.value.endedAt == nil {
+                if let live = try await context.store.session(byTokenHash: session.tokenHash), live.value.endedAt == nil
+                {
                     var ended = live.value
                     ended.endedAt = now
                     changes.update(.session(ended), from: live.version)
-                    changes.audit(AuditEvent(time: now, actor: .logon(ended.logon), action: .loggedOut,
-                                             subject: "session/\(ended.id)", note: "too many wrong codes"))
+                    changes.audit(
+                        AuditEvent(
+                            time: now, actor: .logon(ended.logon), action: .loggedOut,
+                            subject: "session/\(ended.id)", note: "too many wrong codes"))
                 }
                 if let logon = try await context.store.logon(record.value.logon) {
                     let (after, locked) = LoginRules.afterFailure(logon.value, now: now, policy: context.policy)
@@ -454,8 +503,9 @@ public struct Authentication: Sendable {
     private func matchTOTP(_ code: String, methods: [TwoStepMethod], after: UInt64?, now: Date) -> UInt64? {
         for case .authenticator(let sealed, let algorithm) in methods {
             guard let secret = try? SecretBox(key: context.secretKey).open(sealed) else { continue }
-            let totp = TOTP(secret: secret, algorithm: algorithm, digits: context.policy.totpDigits,
-                            period: context.policy.totpStep)
+            let totp = TOTP(
+                secret: secret, algorithm: algorithm, digits: context.policy.totpDigits,
+                period: context.policy.totpStep)
             return totp.match(code, at: now, drift: context.policy.totpAllowedDrift, after: after)
         }
         return nil
@@ -500,15 +550,19 @@ public struct Authentication: Sendable {
     private func recordWrongPassword(_ charged: Logon) async throws {
         let now = context.clock.now()
         var changes = ChangeSet()
-        changes.audit(AuditEvent(time: now, actor: .anonymous, action: .loginFailed, subject: "logon/\(charged.id)",
-                                 note: "wrong password"))
+        changes.audit(
+            AuditEvent(
+                time: now, actor: .anonymous, action: .loginFailed, subject: "logon/\(charged.id)",
+                note: "wrong password"))
         if LoginRules.chargeLocked(charged) { try lockOutEvents(charged, now: now, into: &changes) }
         try await context.store.commit(changes)
     }
 
     private func lockOutEvents(_ logon: Logon, now: Date, into changes: inout ChangeSet) throws(AccessError) {
-        changes.audit(AuditEvent(time: now, actor: .system, action: .lockedOut, subject: "logon/\(logon.id)",
-                                 after: .logon(logon), note: "locked after \(context.policy.lockoutThreshold) failures"))
+        changes.audit(
+            AuditEvent(
+                time: now, actor: .system, action: .lockedOut, subject: "logon/\(logon.id)",
+                after: .logon(logon), note: "locked after \(context.policy.lockoutThreshold) failures"))
         try context.send(IdentityMail.lockedOut, to: logon.email, in: &changes)
     }
 
@@ -536,7 +590,9 @@ public struct Authentication: Sendable {
 
     private func failedLoginAudit(subject: String, note: String) -> ChangeSet {
         var changes = ChangeSet()
-        changes.audit(AuditEvent(time: context.clock.now(), actor: .anonymous, action: .loginFailed, subject: subject, note: note))
+        changes.audit(
+            AuditEvent(time: context.clock.now(), actor: .anonymous, action: .loginFailed, subject: subject, note: note)
+        )
         return changes
     }
 

@@ -40,13 +40,17 @@ extension ServiceContext {
     ) async throws {
         for session in ProfileRules.sessionsToEnd(try await store.sessions(of: logon), keep: keep, now: now) {
             changes.update(.session(session.value), from: session.version)
-            changes.audit(AuditEvent(time: now, actor: actor, action: .loggedOut, subject: "session/\(session.value.id)",
-                                     note: "ended by a password change"))
+            changes.audit(
+                AuditEvent(
+                    time: now, actor: actor, action: .loggedOut, subject: "session/\(session.value.id)",
+                    note: "ended by a password change"))
         }
         for device in ProfileRules.devicesToRevoke(try await store.trustedDevices(of: logon), now: now) {
             changes.update(.trustedDevice(device.value), from: device.version)
-            changes.audit(AuditEvent(time: now, actor: actor, action: .profileChanged,
-                                     subject: "trustedDevice/\(device.value.id)", note: "trust revoked by a password change"))
+            changes.audit(
+                AuditEvent(
+                    time: now, actor: actor, action: .profileChanged,
+                    subject: "trustedDevice/\(device.value.id)", note: "trust revoked by a password change"))
         }
     }
 

@@ -30,7 +30,8 @@ public struct Correspondence: Sendable {
             }
             var notices: [AccessNotice] = []
             for grant in try await context.store.grants(on: taxpayer.id).map(\.value)
-            where grant.status == .active && (grant.accounts[account.id] ?? .none) > .none && account.status == .active {
+            where grant.status == .active && (grant.accounts[account.id] ?? .none) > .none && account.status == .active
+            {
                 guard let logon = try await context.store.logon(grant.thirdParty)?.value,
                     let notice = AccessNotice.to(
                         logon, subject: "New correspondence for a client",
@@ -40,10 +41,11 @@ public struct Correspondence: Sendable {
                 notices.append(notice)
             }
             var changes = ChangeSet()
-            changes.audit(AuditEvent(
-                time: context.clock.now(), actor: .agency(operator: `operator`),
-                action: AuditAction("correspondence.mailed"), subject: "account/\(account.id.rawValue)",
-                note: "\(notices.count) third part\(notices.count == 1 ? "y" : "ies") told"))
+            changes.audit(
+                AuditEvent(
+                    time: context.clock.now(), actor: .agency(operator: `operator`),
+                    action: AuditAction("correspondence.mailed"), subject: "account/\(account.id.rawValue)",
+                    note: "\(notices.count) third part\(notices.count == 1 ? "y" : "ies") told"))
             return (AccessDecision(changes: changes, notices: notices), notices.map(\.recipient))
         }
     }

@@ -74,10 +74,12 @@ public struct FirmAdministration: Sendable {
             let link = LinkToken(
                 id: context.newID("K"), tokenHash: hash, purpose: .secondaryCompletion, logon: id, issuedAt: now,
                 expiresAt: now.addingTimeInterval(context.policy.secondaryLinkLifetime.timeInterval))
-            var (changes, logon) = try FirmRules.addSecondary(state, actor: actor, input: input, id: id, link: link, now: now)
-            changes.send(try context.mail(
-                to: logon.email, subject: "Complete your logon",
-                body: AccessMail.secondaryCompletionBody(portalURL: context.portalURL, token: secret)))
+            var (changes, logon) = try FirmRules.addSecondary(
+                state, actor: actor, input: input, id: id, link: link, now: now)
+            changes.send(
+                try context.mail(
+                    to: logon.email, subject: "Complete your logon",
+                    body: AccessMail.secondaryCompletionBody(portalURL: context.portalURL, token: secret)))
             return (changes, id)
         }
     }
@@ -89,7 +91,8 @@ public struct FirmAdministration: Sendable {
     ///   ``AccessError/Code/invalidInput`` for a bad username or password; ``AccessError/Code/usernameTaken``.
     @discardableResult
     public func completeSecondary(linkToken: String, username: String, password: String) async throws -> LogonID {
-        let invalid = AccessError(.invalidLink, "This link is not valid any more. Ask your firm's administrator for a new one.")
+        let invalid = AccessError(
+            .invalidLink, "This link is not valid any more. Ask your firm's administrator for a new one.")
         try context.policy.validateUsername(username)
         try context.policy.validatePassword(password, username: username)
         let passwordHash = try await context.hasher.hash(password)
@@ -111,9 +114,11 @@ public struct FirmAdministration: Sendable {
                 var changes = ChangeSet()
                 changes.update(.linkToken(used), from: link.version)
                 changes.update(.logon(completed), from: logon.version)
-                changes.audit(AuditEvent(
-                    time: now, actor: .logon(completed.id), action: .logonActivated, subject: "logon/\(completed.id.rawValue)",
-                    before: .logon(logon.value), after: .logon(completed), note: "secondary logon completed"))
+                changes.audit(
+                    AuditEvent(
+                        time: now, actor: .logon(completed.id), action: .logonActivated,
+                        subject: "logon/\(completed.id.rawValue)",
+                        before: .logon(logon.value), after: .logon(completed), note: "secondary logon completed"))
                 return (changes, completed.id)
             }
         } catch let error as StoreError where error.code == .uniqueKeyTaken && error.uniqueKeyName == "username" {
@@ -162,31 +167,41 @@ public struct FirmAdministration: Sendable {
     public func assignTaxpayer(_ token: String, taxpayer: TaxpayerID, to group: SecurityGroupID) async throws {
         try await commit(token) { actor, state in
             let reachable = try await reaches(state.parent, taxpayer)
-            return (try FirmRules.assignTaxpayer(
-                state, actor: actor, taxpayer: taxpayer, reachable: reachable, group: group, now: context.clock.now()), ())
+            return (
+                try FirmRules.assignTaxpayer(
+                    state, actor: actor, taxpayer: taxpayer, reachable: reachable, group: group,
+                    now: context.clock.now()), ()
+            )
         }
     }
 
     /// RULES S5: sets a secondary logon's groups; an empty list means Default.
     public func setGroups(_ token: String, secondary: LogonID, groups: [SecurityGroupID]) async throws {
         try await commit(token) { actor, state in
-            (try FirmRules.setGroups(state, actor: actor, secondary: secondary, groups: groups, now: context.clock.now()), ())
+            (
+                try FirmRules.setGroups(
+                    state, actor: actor, secondary: secondary, groups: groups, now: context.clock.now()), ()
+            )
         }
     }
 
     /// RULES S2, S6: sets a secondary logon's access type (MA, or TA with a level).
     public func setAccessType(_ token: String, secondary: LogonID, to accessType: SecondaryAccessType) async throws {
         try await commit(token) { actor, state in
-            (try FirmRules.setAccessType(
-                state, actor: actor, secondary: secondary, accessType: accessType, now: context.clock.now()), ())
+            (
+                try FirmRules.setAccessType(
+                    state, actor: actor, secondary: secondary, accessType: accessType, now: context.clock.now()), ()
+            )
         }
     }
 
     /// RULES S2, S6: sets the account types a secondary logon applies to; `nil` for all.
     public func setAccountTypes(_ token: String, secondary: LogonID, to accountTypes: Set<AccountType>?) async throws {
         try await commit(token) { actor, state in
-            (try FirmRules.setAccountTypes(
-                state, actor: actor, secondary: secondary, accountTypes: accountTypes, now: context.clock.now()), ())
+            (
+                try FirmRules.setAccountTypes(
+                    state, actor: actor, secondary: secondary, accountTypes: accountTypes, now: context.clock.now()), ()
+            )
         }
     }
 
@@ -197,10 +212,13 @@ public struct FirmAdministration: Sendable {
     ) async throws {
         try await commit(token) { actor, state in
             let reachable = try await reaches(state.parent, taxpayer)
-            return (try FirmRules.setRefinement(
-                state, actor: actor, secondary: secondary, taxpayer: taxpayer, reachable: reachable,
-                taxpayerAccounts: try await context.store.accounts(of: taxpayer).map(\.value), accounts: accounts,
-                existing: try await context.store.refinement(of: secondary, on: taxpayer), now: context.clock.now()), ())
+            return (
+                try FirmRules.setRefinement(
+                    state, actor: actor, secondary: secondary, taxpayer: taxpayer, reachable: reachable,
+                    taxpayerAccounts: try await context.store.accounts(of: taxpayer).map(\.value), accounts: accounts,
+                    existing: try await context.store.refinement(of: secondary, on: taxpayer), now: context.clock.now()),
+                ()
+            )
         }
     }
 
@@ -223,8 +241,11 @@ public struct FirmAdministration: Sendable {
         try await commit(token) { actor, state in
             // S8: the secondary's sessions, ended in the same commit when it is deactivated or cancelled.
             let sessions = try await context.store.sessions(of: secondary)
-            return (try FirmRules.setStatus(
-                state, actor: actor, secondary: secondary, to: status, sessions: sessions, now: context.clock.now()), ())
+            return (
+                try FirmRules.setStatus(
+                    state, actor: actor, secondary: secondary, to: status, sessions: sessions, now: context.clock.now()),
+                ()
+            )
         }
     }
 }

@@ -49,7 +49,9 @@ public struct Profile: Sendable {
     /// device is revoked (A6, A7).
     ///
     /// - Throws: `.invalidInput` (`currentPassword`, `password`), `.passwordReused`.
-    public func changePassword(session token: String, currentPassword: String, newPassword: String, confirmation: String) async throws {
+    public func changePassword(
+        session token: String, currentPassword: String, newPassword: String, confirmation: String
+    ) async throws {
         let actor = try await context.authenticate(token)
         let policy = context.policy
         try await context.requireCurrentPassword(currentPassword, of: actor.logon)
@@ -60,9 +62,11 @@ public struct Profile: Sendable {
         }
         let newHash = try await context.hasher.hash(newPassword)
         try await change(actor, action: .passwordChanged, mail: IdentityMail.passwordChanged) { logon, changes, now in
-            logon.credentials = ProfileRules.settingPassword(logon.credentials, newHash: newHash, now: now, policy: policy)
-            try await context.endSessionsAndRevokeDevices(of: logon.id, keep: actor.session.id, actor: actor.actor,
-                                                          now: now, into: &changes)
+            logon.credentials = ProfileRules.settingPassword(
+                logon.credentials, newHash: newHash, now: now, policy: policy)
+            try await context.endSessionsAndRevokeDevices(
+                of: logon.id, keep: actor.session.id, actor: actor.actor,
+                now: now, into: &changes)
         }
     }
 
@@ -70,7 +74,9 @@ public struct Profile: Sendable {
     /// live logon. Both addresses are told.
     ///
     /// - Throws: `.invalidInput` (`currentPassword`, `email`, `emailAgain`), `.emailTaken`.
-    public func changeEmail(session token: String, currentPassword: String, newEmail: String, confirmation: String) async throws {
+    public func changeEmail(session token: String, currentPassword: String, newEmail: String, confirmation: String)
+        async throws
+    {
         let actor = try await context.authenticate(token)
         let address = try Policy.validateEmail(newEmail)
         guard Logon.normalizedKey(address) == Logon.normalizedKey(String(confirmation.identityTrimmed)) else {
@@ -95,7 +101,9 @@ public struct Profile: Sendable {
         let actor = try await context.authenticate(token)
         let phone = try Policy.validatePhone(countryCode: countryCode, type: type, number: number)
         try await context.requireCurrentPassword(currentPassword, of: actor.logon)
-        try await change(actor, action: .profileChanged, mail: IdentityMail.profileChanged) { logon, _, _ in logon.phone = phone }
+        try await change(actor, action: .profileChanged, mail: IdentityMail.profileChanged) { logon, _, _ in
+            logon.phone = phone
+        }
     }
 
     /// Changes the 4-digit PIN (RULES P1, R4); it is stored only as a slow hash.
@@ -104,7 +112,9 @@ public struct Profile: Sendable {
         try Policy.validatePIN(newPIN)
         try Policy.validateConfirmation(newPIN, confirmation, field: "pin")
         let hash = try await context.hasher.hash(newPIN)
-        try await change(actor, action: .profileChanged, mail: IdentityMail.profileChanged) { logon, _, _ in logon.credentials.pinHash = hash }
+        try await change(actor, action: .profileChanged, mail: IdentityMail.profileChanged) { logon, _, _ in
+            logon.credentials.pinHash = hash
+        }
     }
 
     /// Changes the security question and answer (RULES P1, R7); the answer is stored only as a slow hash of its
@@ -160,14 +170,18 @@ public struct Profile: Sendable {
             for role in try await context.store.roles(of: actor.id) where role.value.status == .active {
                 let cancelled = ProfileRules.cancelling(role.value, by: actor.id, now: now)
                 changes.update(.role(cancelled), from: role.version)
-                changes.audit(AuditEvent(time: now, actor: actor.actor, action: .roleCancelled, subject: "role/\(cancelled.key)",
-                                         before: .role(role.value), after: .role(cancelled), note: "Delete My Profile (P2)"))
+                changes.audit(
+                    AuditEvent(
+                        time: now, actor: actor.actor, action: .roleCancelled, subject: "role/\(cancelled.key)",
+                        before: .role(role.value), after: .role(cancelled), note: "Delete My Profile (P2)"))
             }
             for grant in try await context.store.grants(of: actor.id) where grant.value.status == .active {
                 let cancelled = ProfileRules.cancelling(grant.value, by: actor.id, now: now)
                 changes.update(.grant(cancelled), from: grant.version)
-                changes.audit(AuditEvent(time: now, actor: actor.actor, action: .grantCancelled, subject: "grant/\(cancelled.key)",
-                                         before: .grant(grant.value), after: .grant(cancelled), note: "Delete My Profile (P2)"))
+                changes.audit(
+                    AuditEvent(
+                        time: now, actor: actor.actor, action: .grantCancelled, subject: "grant/\(cancelled.key)",
+                        before: .grant(grant.value), after: .grant(cancelled), note: "Delete My Profile (P2)"))
             }
             for request in try await context.store.accessRequests(of: actor.id) where request.value.status == .pending {
                 var withdrawn = request.value
@@ -176,13 +190,16 @@ public struct Profile: Sendable {
                 withdrawn.decidedBy = actor.actor
                 changes.update(.accessRequest(withdrawn), from: request.version)
             }
-            try await context.endSessionsAndRevokeDevices(of: actor.id, keep: nil, actor: actor.actor, now: now, into: &changes)
+            try await context.endSessionsAndRevokeDevices(
+                of: actor.id, keep: nil, actor: actor.actor, now: now, into: &changes)
             var deleted = current.value
             deleted.status = .deleted
             // P2: a secondary logon's group memberships end with it: a deleted logon is reached by no path (L4).
             changes.update(.logon(deleted), from: current.version)
-            changes.audit(AuditEvent(time: now, actor: actor.actor, action: .profileDeleted, subject: "logon/\(deleted.id)",
-                                     before: .logon(current.value), after: .logon(deleted)))
+            changes.audit(
+                AuditEvent(
+                    time: now, actor: actor.actor, action: .profileDeleted, subject: "logon/\(deleted.id)",
+                    before: .logon(current.value), after: .logon(deleted)))
             try context.send(IdentityMail.profileDeleted, to: current.value.email, in: &changes)
             return (changes, ())
         }
@@ -222,7 +239,9 @@ public struct Profile: Sendable {
 
     private func directRights(of logon: LogonID) async throws -> [TaxpayerRights] {
         var result: [TaxpayerRights] = []
-        func rights(_ taxpayer: TaxpayerID, _ relationship: Relationship, level: (AccountID) -> AccessLevel) async throws {
+        func rights(_ taxpayer: TaxpayerID, _ relationship: Relationship, level: (AccountID) -> AccessLevel)
+            async throws
+        {
             guard let t = try await context.store.taxpayer(taxpayer)?.value else { return }
             let accounts = try await context.store.accounts(of: taxpayer).map(\.value)
                 .filter { $0.status == .active }
@@ -231,8 +250,10 @@ public struct Profile: Sendable {
                     return l == .none ? nil : AccountRight(account: a.id, type: a.type, level: l)
                 }
                 .sorted { $0.account < $1.account }
-            result.append(TaxpayerRights(taxpayer: taxpayer, legalName: t.legalName, maskedID: t.taxID.masked,
-                                         relationship: relationship, accounts: accounts))
+            result.append(
+                TaxpayerRights(
+                    taxpayer: taxpayer, legalName: t.legalName, maskedID: t.taxID.masked,
+                    relationship: relationship, accounts: accounts))
         }
         for role in try await context.store.roles(of: logon).map(\.value) where role.status == .active {
             if role.role == .masterAdministrator {
@@ -261,8 +282,10 @@ public struct Profile: Sendable {
             var changes = ChangeSet()
             try await apply(&logon, &changes, now)
             changes.update(.logon(logon), from: current.version)
-            changes.audit(AuditEvent(time: now, actor: actor.actor, action: action, subject: "logon/\(logon.id)",
-                                     before: .logon(current.value), after: .logon(logon)))
+            changes.audit(
+                AuditEvent(
+                    time: now, actor: actor.actor, action: action, subject: "logon/\(logon.id)",
+                    before: .logon(current.value), after: .logon(logon)))
             try context.send(mail, to: logon.email, in: &changes)
             return (changes, ())
         }

@@ -30,8 +30,10 @@ public struct Recovery: Sendable {
             var changes = ChangeSet()
             if let logon = try await context.store.logon(byEmail: address)?.value, logon.status != .deleted {
                 try context.send(IdentityMail.forgotUsername(logon.username), to: logon.email, in: &changes)
-                changes.audit(AuditEvent(time: now, actor: .anonymous, action: .recoveryRequested,
-                                         subject: "logon/\(logon.id)", note: "username reminder sent"))
+                changes.audit(
+                    AuditEvent(
+                        time: now, actor: .anonymous, action: .recoveryRequested,
+                        subject: "logon/\(logon.id)", note: "username reminder sent"))
             }
             return (changes, ())
         }
@@ -56,13 +58,17 @@ public struct Recovery: Sendable {
                 spent.usedAt = now
                 changes.update(.linkToken(spent), from: old.version)
             }
-            let (link, token) = context.newLink(.passwordReset, for: logon.id, lifetime: policy.resetLinkLifetime, now: now)
+            let (link, token) = context.newLink(
+                .passwordReset, for: logon.id, lifetime: policy.resetLinkLifetime, now: now)
             changes.insert(.linkToken(link))
             let minutes = max(1, Int(policy.resetLinkLifetime.timeInterval / 60))
-            try context.send(IdentityMail.passwordReset(link: context.link("reset-password", token: token), validMinutes: minutes),
-                         to: logon.email, in: &changes)
-            changes.audit(AuditEvent(time: now, actor: .anonymous, action: .recoveryRequested, subject: "logon/\(logon.id)",
-                                     note: "password reset link sent"))
+            try context.send(
+                IdentityMail.passwordReset(link: context.link("reset-password", token: token), validMinutes: minutes),
+                to: logon.email, in: &changes)
+            changes.audit(
+                AuditEvent(
+                    time: now, actor: .anonymous, action: .recoveryRequested, subject: "logon/\(logon.id)",
+                    note: "password reset link sent"))
             return (changes, ())
         }
         return RecoveryRules.requestAccepted
@@ -82,7 +88,9 @@ public struct Recovery: Sendable {
     /// device (A6, A7); two-step verification stays, so the next login still asks for a code.
     ///
     /// - Throws: `.invalidLink`, `.invalidInput` (field `securityAnswer`, `password`), `.passwordReused`.
-    public func resetPassword(token: String, securityAnswer: String?, newPassword: String, confirmation: String) async throws {
+    public func resetPassword(token: String, securityAnswer: String?, newPassword: String, confirmation: String)
+        async throws
+    {
         let policy = context.policy
         let (link, logon) = try await usableLink(token)
         if policy.resetAsksSecurityQuestion, let encoded = logon.value.credentials.securityAnswerHash {
@@ -114,12 +122,17 @@ public struct Recovery: Sendable {
             changes.update(.linkToken(spent), from: freshLink.version)
             changes.update(.logon(updated), from: current.version)
             let actor = Actor.logon(updated.id)
-            try await context.endSessionsAndRevokeDevices(of: updated.id, keep: nil, actor: actor, now: now, into: &changes)
-            changes.audit(AuditEvent(time: now, actor: actor, action: .passwordReset, subject: "logon/\(updated.id)",
-                                     before: .logon(current.value), after: .logon(updated), note: "reset by emailed link"))
+            try await context.endSessionsAndRevokeDevices(
+                of: updated.id, keep: nil, actor: actor, now: now, into: &changes)
+            changes.audit(
+                AuditEvent(
+                    time: now, actor: actor, action: .passwordReset, subject: "logon/\(updated.id)",
+                    before: .logon(current.value), after: .logon(updated), note: "reset by emailed link"))
             if current.value.lockedUntil != nil {
-                changes.audit(AuditEvent(time: now, actor: actor, action: .unlocked, subject: "logon/\(updated.id)",
-                                         note: "unlocked by a password reset (A2)"))
+                changes.audit(
+                    AuditEvent(
+                        time: now, actor: actor, action: .unlocked, subject: "logon/\(updated.id)",
+                        note: "unlocked by a password reset (A2)"))
             }
             try context.send(IdentityMail.passwordChanged, to: updated.email, in: &changes)
             return (changes, ())
@@ -146,9 +159,11 @@ public struct Recovery: Sendable {
                 updated.email = address
                 var changes = ChangeSet()
                 changes.update(.logon(updated), from: current.version)
-                changes.audit(AuditEvent(time: now, actor: .agency(operator: `operator`), action: .emailChangedByAgency,
-                                         subject: "logon/\(updated.id)", before: .logon(current.value), after: .logon(updated),
-                                         note: "email of a locked-out logon changed by the agency (V3)"))
+                changes.audit(
+                    AuditEvent(
+                        time: now, actor: .agency(operator: `operator`), action: .emailChangedByAgency,
+                        subject: "logon/\(updated.id)", before: .logon(current.value), after: .logon(updated),
+                        note: "email of a locked-out logon changed by the agency (V3)"))
                 try context.send(IdentityMail.emailChanged, to: current.value.email, in: &changes)
                 try context.send(IdentityMail.emailChanged, to: address, in: &changes)
                 return (changes, ())
@@ -170,14 +185,17 @@ public struct Recovery: Sendable {
     private func spend(_ link: Versioned<LinkToken>, note: String) async throws {
         try await context.commitRetrying { () async throws -> (ChangeSet, Void) in
             let now = context.clock.now()
-            guard let fresh = try await context.store.linkToken(byTokenHash: link.value.tokenHash), fresh.value.usedAt == nil
+            guard let fresh = try await context.store.linkToken(byTokenHash: link.value.tokenHash),
+                fresh.value.usedAt == nil
             else { return (ChangeSet(), ()) }
             var spent = fresh.value
             spent.usedAt = now
             var changes = ChangeSet()
             changes.update(.linkToken(spent), from: fresh.version)
-            changes.audit(AuditEvent(time: now, actor: .anonymous, action: .codeFailed, subject: "logon/\(spent.logon)",
-                                     note: note))
+            changes.audit(
+                AuditEvent(
+                    time: now, actor: .anonymous, action: .codeFailed, subject: "logon/\(spent.logon)",
+                    note: note))
             return (changes, ())
         }
     }

@@ -174,20 +174,25 @@ public struct RegistrationService: Sendable {
                     var registration = Registration(
                         id: registrationID, confirmationNumber: context.confirmationNumber(), logon: logonID,
                         taxpayer: taxpayer, provedAccount: proved, submittedAt: now)
-                    changes.audit(AuditEvent(
-                        time: now, actor: .anonymous, action: .registrationSubmitted,
-                        subject: "registration/\(registrationID)", after: .registration(registration),
-                        note: "identity proved for \(taxID.masked)"))
-                    try context.send(IdentityMail.receipt(confirmationNumber: registration.confirmationNumber),
-                                 to: email, in: &changes)
+                    changes.audit(
+                        AuditEvent(
+                            time: now, actor: .anonymous, action: .registrationSubmitted,
+                            subject: "registration/\(registrationID)", after: .registration(registration),
+                            note: "identity proved for \(taxID.masked)"))
+                    try context.send(
+                        IdentityMail.receipt(confirmationNumber: registration.confirmationNumber),
+                        to: email, in: &changes)
                     if policy.automaticApproval {
                         try await approve(&registration, logon: &logon, by: .system, now: now, into: &changes)
                     }
                     changes.insert(.logon(logon))
                     changes.insert(.registration(registration))
-                    return (changes, Receipt(
-                        registration: registrationID, confirmationNumber: registration.confirmationNumber,
-                        submittedAt: now, approved: registration.status == .approved))
+                    return (
+                        changes,
+                        Receipt(
+                            registration: registrationID, confirmationNumber: registration.confirmationNumber,
+                            submittedAt: now, approved: registration.status == .approved)
+                    )
                 }
             } catch let error as StoreError where error.code == .uniqueKeyTaken {
                 if let refusal = context.refusal(for: error) { throw refusal }
@@ -218,15 +223,20 @@ public struct RegistrationService: Sendable {
             registration.status = .rejected
             registration.decidedAt = now
             logon.status = .deleted
-            changes.audit(AuditEvent(time: now, actor: actor, action: .registrationRejected,
-                                     subject: "registration/\(registration.id)", after: .registration(registration)))
-            try context.send(IdentityMail.rejection(confirmationNumber: registration.confirmationNumber), to: logon.email, in: &changes)
+            changes.audit(
+                AuditEvent(
+                    time: now, actor: actor, action: .registrationRejected,
+                    subject: "registration/\(registration.id)", after: .registration(registration)))
+            try context.send(
+                IdentityMail.rejection(confirmationNumber: registration.confirmationNumber), to: logon.email,
+                in: &changes)
         }
     }
 
     /// The request with a confirmation number, for the agency's review.
     public func registration(confirmationNumber: String) async throws -> Registration? {
-        try await context.store.record(unique: UniqueKey("registrationConfirmation", confirmationNumber))?.registration?.value
+        try await context.store.record(unique: UniqueKey("registrationConfirmation", confirmationNumber))?.registration?
+            .value
     }
 
     /// Activates a logon from the link of its approval email (RULES R12): the link works once and expires. The
@@ -247,8 +257,10 @@ public struct RegistrationService: Sendable {
             var changes = ChangeSet()
             changes.update(.linkToken(used), from: link.version)
             changes.update(.logon(activated), from: logon.version)
-            changes.audit(AuditEvent(time: now, actor: .logon(activated.id), action: .logonActivated,
-                                     subject: "logon/\(activated.id)", before: .logon(logon.value), after: .logon(activated)))
+            changes.audit(
+                AuditEvent(
+                    time: now, actor: .logon(activated.id), action: .logonActivated,
+                    subject: "logon/\(activated.id)", before: .logon(logon.value), after: .logon(activated)))
             return (changes, ())
         }
     }
@@ -280,7 +292,8 @@ public struct RegistrationService: Sendable {
     /// Approval (RULES R10–R12): copies the taxpayer's newer accounts from the directory, gives the role, writes the
     /// e-message, and emails the single-use activation link.
     private func approve(
-        _ registration: inout Registration, logon: inout Logon, by actor: Actor, now: Date, into changes: inout ChangeSet
+        _ registration: inout Registration, logon: inout Logon, by actor: Actor, now: Date,
+        into changes: inout ChangeSet
     ) async throws {
         let policy = context.policy
         // R11: read the taxpayer before its roles; the approval writes it back at this version, so an approval that
@@ -289,8 +302,10 @@ public struct RegistrationService: Sendable {
         if let stored, let entry = try await context.directory.entry(for: stored.value.taxID) {
             _ = try await copyFromDirectory(entry, into: &changes, now: now)
         }
-        let taxpayerName = stored?.value.legalName
-            ?? changes.writes.lazy.compactMap { if case .taxpayer(let t) = $0.record { t.legalName } else { nil } }.first
+        let taxpayerName =
+            stored?.value.legalName
+            ?? changes.writes.lazy.compactMap { if case .taxpayer(let t) = $0.record { t.legalName } else { nil } }
+            .first
             ?? "the taxpayer"
         var masterAdministrators: [String] = []
         for role in try await context.store.roles(on: registration.taxpayer)
@@ -303,8 +318,10 @@ public struct RegistrationService: Sendable {
             logon: logon.id, taxpayer: registration.taxpayer, read: stored, provedAccount: registration.provedAccount,
             taxpayerHasActiveMA: !masterAdministrators.isEmpty, policy: policy, now: now)
         changes.append(approval)
-        changes.audit(AuditEvent(time: now, actor: actor, action: .roleGranted, subject: "role/\(role.key)",
-                                 after: .role(role), note: "Create My Logon (R11)"))
+        changes.audit(
+            AuditEvent(
+                time: now, actor: actor, action: .roleGranted, subject: "role/\(role.key)",
+                after: .role(role), note: "Create My Logon (R11)"))
         let message: IdentityMail.Text
         if role.role == .masterAdministrator {
             message = IdentityMail.welcomeMasterAdministrator(taxpayerName: taxpayerName)
@@ -315,29 +332,37 @@ public struct RegistrationService: Sendable {
                 masterAdministrators: masterAdministrators.sorted())
         }
         changes.insert(.eMessage(context.eMessage(to: logon.id, subject: message.subject, body: message.body)))
-        let (link, token) = context.newLink(.activation, for: logon.id, lifetime: policy.activationLinkLifetime, now: now)
+        let (link, token) = context.newLink(
+            .activation, for: logon.id, lifetime: policy.activationLinkLifetime, now: now)
         changes.insert(.linkToken(link))
         let days = Int(policy.activationLinkLifetime.timeInterval / 86400)
-        try context.send(IdentityMail.approval(link: context.link("activate", token: token), validDays: max(1, days)),
-                     to: logon.email, in: &changes)
+        try context.send(
+            IdentityMail.approval(link: context.link("activate", token: token), validDays: max(1, days)),
+            to: logon.email, in: &changes)
         registration.status = .approved
         registration.decidedAt = now
         logon.status = .active
-        changes.audit(AuditEvent(time: now, actor: actor, action: .registrationApproved,
-                                 subject: "registration/\(registration.id)", after: .registration(registration)))
+        changes.audit(
+            AuditEvent(
+                time: now, actor: actor, action: .registrationApproved,
+                subject: "registration/\(registration.id)", after: .registration(registration)))
     }
 
     private func accountType(of account: AccountID, in changes: ChangeSet) async throws -> AccountType {
         if let stored = try await context.store.account(account) { return stored.value.type }
-        return changes.writes.lazy.compactMap { if case .account(let a) = $0.record, a.id == account { a.type } else { nil } }
-            .first ?? AccountType("tax")
+        return changes.writes.lazy.compactMap {
+            if case .account(let a) = $0.record, a.id == account { a.type } else { nil }
+        }
+        .first ?? AccountType("tax")
     }
 
     /// Copies the taxpayer and its accounts into the store where absent (RULES T3); returns the taxpayer's id.
     /// Copies what the store lacks of a directory entry into `changes` (RULES T3): the taxpayer, and accounts not stored
     /// yet. Records `changes` already writes are not written twice (a submission approved at once copies in both
     /// steps).
-    private func copyFromDirectory(_ entry: DirectoryEntry, into changes: inout ChangeSet, now: Date) async throws -> TaxpayerID {
+    private func copyFromDirectory(_ entry: DirectoryEntry, into changes: inout ChangeSet, now: Date) async throws
+        -> TaxpayerID
+    {
         let taxpayerID: TaxpayerID
         let written = Set(changes.writes.map(\.record.key))
         if let stored = try await context.store.taxpayer(byTaxID: entry.taxpayer.taxID) {
@@ -347,9 +372,11 @@ public struct RegistrationService: Sendable {
         } else {
             taxpayerID = entry.taxpayer.id
             changes.insert(.taxpayer(entry.taxpayer))
-            changes.audit(AuditEvent(time: now, actor: .system, action: .taxpayerLoaded,
-                                     subject: "taxpayer/\(taxpayerID)", after: .taxpayer(entry.taxpayer),
-                                     note: "copied from the directory (T3)"))
+            changes.audit(
+                AuditEvent(
+                    time: now, actor: .system, action: .taxpayerLoaded,
+                    subject: "taxpayer/\(taxpayerID)", after: .taxpayer(entry.taxpayer),
+                    note: "copied from the directory (T3)"))
         }
         for account in entry.accounts where !written.contains(RecordKey(.account, account.id.rawValue)) {
             guard try await context.store.account(account.id) == nil else { continue }
@@ -364,11 +391,14 @@ public struct RegistrationService: Sendable {
         try await context.commitRetrying { () async throws -> (ChangeSet, Void) in
             let now = context.clock.now()
             let current = try await context.store.proofAttempts(for: taxID)
-            let updated = RegistrationRules.recordingFailure(current?.value, taxID: taxID, now: now, policy: context.policy)
+            let updated = RegistrationRules.recordingFailure(
+                current?.value, taxID: taxID, now: now, policy: context.policy)
             var changes = ChangeSet()
             changes.put(.proofAttempts(updated), from: current?.version)
-            changes.audit(AuditEvent(time: now, actor: .anonymous, action: .proofFailed, subject: "proof/\(taxID.masked)",
-                                     note: "failed identity proof \(updated.failures.count) of \(context.policy.maxFailedProofs)"))
+            changes.audit(
+                AuditEvent(
+                    time: now, actor: .anonymous, action: .proofFailed, subject: "proof/\(taxID.masked)",
+                    note: "failed identity proof \(updated.failures.count) of \(context.policy.maxFailedProofs)"))
             return (changes, ())
         }
     }
@@ -384,8 +414,11 @@ public struct RegistrationService: Sendable {
             guard c.value >= 0 else { throw AccessError.invalid("proof", "Enter the amount without a minus sign.") }
         case .letterID(let id):
             let t = id.identityTrimmed
-            guard !t.isEmpty else { throw AccessError.invalid("letterID", "Enter the letter ID printed on your letter.") }
-            guard t.count <= 40, t.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == " ") }) else {
+            guard !t.isEmpty else {
+                throw AccessError.invalid("letterID", "Enter the letter ID printed on your letter.")
+            }
+            guard t.count <= 40, t.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == " ") })
+            else {
                 throw AccessError.invalid("letterID", "A letter ID has only letters, digits and dashes.")
             }
         }

@@ -5,7 +5,9 @@ extension ServiceContext {
     /// list rights (P3, W2) use it, so the paths are decided in one place — the resolver — and never re-derived.
     ///
     /// - Returns: per taxpayer, the accounts with a level above none.
-    func effectiveLevels(of logon: Logon, on taxpayers: Set<TaxpayerID>) async throws -> [TaxpayerID: [AccountID: AccessLevel]] {
+    func effectiveLevels(of logon: Logon, on taxpayers: Set<TaxpayerID>) async throws -> [TaxpayerID: [AccountID:
+        AccessLevel]]
+    {
         var records: [Record] = [.logon(logon)]
         var holders = [logon.id]
         if let parentID = logon.secondary?.parent {

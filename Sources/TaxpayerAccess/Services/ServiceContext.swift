@@ -44,10 +44,12 @@ public struct ServiceContext: Sendable {
 
     /// A new random identifier with a prefix: `L` + 16 hex digits for a logon, and so on.
     public func newID<Tag>(_ prefix: String, as: Identifier<Tag>.Type = Identifier<Tag>.self) -> Identifier<Tag> {
-        Identifier<Tag>(prefix + random.bytes(8).map { byte in
-            let hex = Array("0123456789abcdef")
-            return String([hex[Int(byte >> 4)], hex[Int(byte & 0x0f)]])
-        }.joined())
+        Identifier<Tag>(
+            prefix
+                + random.bytes(8).map { byte in
+                    let hex = Array("0123456789abcdef")
+                    return String([hex[Int(byte >> 4)], hex[Int(byte & 0x0f)]])
+                }.joined())
     }
 
     /// An outbox mail stamped now, its body sealed with ``secretKey`` (RULES N1: the body says only that there is
@@ -55,8 +57,9 @@ public struct ServiceContext: Sendable {
     ///
     /// - Throws: ``AccessError`` when ``secretKey`` is not 32 bytes.
     public func mail(to address: String, subject: String, body: String) throws(AccessError) -> OutboxMail {
-        OutboxMail(id: newID("M"), to: address, subject: subject, body: body, sealedWith: try mailBox(),
-                   random: random, createdAt: clock.now())
+        OutboxMail(
+            id: newID("M"), to: address, subject: subject, body: body, sealedWith: try mailBox(),
+            random: random, createdAt: clock.now())
     }
 
     /// The box outbox bodies are sealed with: ``secretKey``.
@@ -114,8 +117,10 @@ public struct ServiceContext: Sendable {
             if s.endedAt == nil {
                 var changes = ChangeSet()
                 changes.update(.session(ended), from: session.version)
-                changes.audit(AuditEvent(time: now, actor: .logon(s.logon), action: .loggedOut,
-                                         subject: "session/\(s.id)", note: decision))
+                changes.audit(
+                    AuditEvent(
+                        time: now, actor: .logon(s.logon), action: .loggedOut,
+                        subject: "session/\(s.id)", note: decision))
                 _ = try? await store.commit(changes)
             }
             throw AccessError(.sessionExpired, "Your session has ended. Please log in again.")
@@ -124,9 +129,11 @@ public struct ServiceContext: Sendable {
             throw AccessError(.sessionExpired, "Your session has ended. Please log in again.")
         }
         guard stages.contains(s.stage) else {
-            throw AccessError(.stepRequired, s.stage == .awaitingTwoStepSetup
-                ? "Set up two-step verification before you continue."
-                : "Enter your security code before you continue.")
+            throw AccessError(
+                .stepRequired,
+                s.stage == .awaitingTwoStepSetup
+                    ? "Set up two-step verification before you continue."
+                    : "Enter your security code before you continue.")
         }
         var touched = s
         touched.lastActivityAt = now

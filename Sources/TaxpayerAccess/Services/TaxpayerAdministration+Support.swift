@@ -41,7 +41,8 @@ extension ServiceContext {
     /// details for every notice.
     func deliver(_ notices: [AccessNotice], into changes: inout ChangeSet) throws(AccessError) {
         for notice in notices {
-            changes.send(try mail(to: notice.address, subject: AccessMail.subject, body: AccessMail.body(portalURL: portalURL)))
+            changes.send(
+                try mail(to: notice.address, subject: AccessMail.subject, body: AccessMail.body(portalURL: portalURL)))
             changes.insert(.eMessage(eMessage(to: notice.recipient, subject: notice.subject, body: notice.details)))
         }
     }

@@ -22,7 +22,8 @@ public struct ThirdPartyAccess: Sendable {
 
     /// The logon a third-party action is done for (the actor, or the parent of a secondary MA) and its own taxpayer.
     private func principal(of actor: Logon) async throws -> (Logon, Taxpayer?) {
-        let principal = try Authorization.thirdPartyPrincipal(actor: actor, parent: try await context.parentOrSelf(of: actor))
+        let principal = try Authorization.thirdPartyPrincipal(
+            actor: actor, parent: try await context.parentOrSelf(of: actor))
         let own = try await principal.ownTaxpayer.asyncMap { try await context.store.taxpayer($0)?.value } ?? nil
         return (principal, own)
     }
@@ -41,7 +42,8 @@ public struct ThirdPartyAccess: Sendable {
         let actor = try await context.authenticate(token).logon
         let (principal, own) = try await principal(of: actor)
         try ThirdPartyRules.checkEligibility(principal, ownTaxpayer: own)
-        let digits = try ThirdPartyRules.validateRequestInput(idNumber: idNumber, legalName: legalName, accounts: accounts)
+        let digits = try ThirdPartyRules.validateRequestInput(
+            idNumber: idNumber, legalName: legalName, accounts: accounts)
         for attempt in 1... {
             do {
                 return try await context.commitDecision {
@@ -49,7 +51,8 @@ public struct ThirdPartyAccess: Sendable {
                     var existing: [Versioned<AccessRequest>] = []
                     // X2: a wrong name is treated as an unknown taxpayer before anything else is read, so both do the
                     // same work and get the same answer.
-                    if let taxpayer = try await context.store.taxpayer(byTaxID: TaxIdentifier(type: idType, number: digits)),
+                    if let taxpayer = try await context.store.taxpayer(
+                        byTaxID: TaxIdentifier(type: idType, number: digits)),
                         Policy.matchesLegalName(legalName, taxpayer.value.legalName)
                     {
                         state = try await context.accessState(of: taxpayer.value.id, actor: actor)
@@ -79,7 +82,8 @@ public struct ThirdPartyAccess: Sendable {
             let taxpayer = try await context.store.taxpayer(request.taxpayer)?.value
         else { throw AccessError(.notFound, "There is no such request of yours.") }
         let accounts = try await context.store.accounts(of: taxpayer.id).map(\.value)
-        return ThirdPartyRules.printableAuthorization(request, taxpayer: taxpayer, thirdParty: principal, accounts: accounts)
+        return ThirdPartyRules.printableAuthorization(
+            request, taxpayer: taxpayer, thirdParty: principal, accounts: accounts)
     }
 
     /// RULES X3, X10: the pending requests waiting for the caller as a Master Administrator, over every taxpayer it
@@ -90,7 +94,8 @@ public struct ThirdPartyAccess: Sendable {
         var live: [AccessRequest] = []
         for role in try await context.store.roles(of: actor.id).map(\.value)
         where role.status == .active && role.role == .masterAdministrator {
-            for request in try await context.store.accessRequests(on: role.taxpayer) where request.value.status == .pending {
+            for request in try await context.store.accessRequests(on: role.taxpayer)
+            where request.value.status == .pending {
                 if request.value.expiresAt > now {
                     live.append(request.value)
                 } else {
@@ -113,15 +118,17 @@ public struct ThirdPartyAccess: Sendable {
     /// whatever was asked; `.none` gives nothing on that account.
     public func approve(_ token: String, request: AccessRequestID, levels: [AccountID: AccessLevel]) async throws {
         let actor = try await context.authenticate(token).logon
-        try await decide(.masterAdministrator(actor), actor: actor, request: { try await context.store.accessRequest(request) },
-                         approve: true, levels: levels)
+        try await decide(
+            .masterAdministrator(actor), actor: actor, request: { try await context.store.accessRequest(request) },
+            approve: true, levels: levels)
     }
 
     /// RULES X5, X6: an MA of the taxpayer denies a request.
     public func deny(_ token: String, request: AccessRequestID) async throws {
         let actor = try await context.authenticate(token).logon
-        try await decide(.masterAdministrator(actor), actor: actor, request: { try await context.store.accessRequest(request) },
-                         approve: false, levels: [:])
+        try await decide(
+            .masterAdministrator(actor), actor: actor, request: { try await context.store.accessRequest(request) },
+            approve: false, levels: [:])
     }
 
     /// RULES X4: the agency records the taxpayer's signed decision on a printed-form request.
@@ -133,9 +140,12 @@ public struct ThirdPartyAccess: Sendable {
     public func recordPrintedDecision(
         confirmationNumber: String, approve: Bool, levels: [AccountID: AccessLevel] = [:], by operator: String
     ) async throws {
-        try await decide(.agency(operator: `operator`), actor: nil, request: {
-            try await context.store.record(unique: UniqueKey("requestConfirmation", confirmationNumber))?.accessRequest
-        }, approve: approve, levels: levels)
+        try await decide(
+            .agency(operator: `operator`), actor: nil,
+            request: {
+                try await context.store.record(unique: UniqueKey("requestConfirmation", confirmationNumber))?
+                    .accessRequest
+            }, approve: approve, levels: levels)
     }
 
     private func decide(
@@ -155,7 +165,8 @@ public struct ThirdPartyAccess: Sendable {
             return try ThirdPartyRules.decide(
                 state, by: decider, request: request, approve: approve, levels: levels, thirdParty: thirdParty,
                 defaultGroup: try await context.store.securityGroup(SecurityGroup.defaultID(of: r.thirdParty)),
-                assignment: try await context.store.record(RecordKey(.groupAssignment, "\(r.thirdParty.rawValue)|\(r.taxpayer.rawValue)"))?.groupAssignment,
+                assignment: try await context.store.record(
+                    RecordKey(.groupAssignment, "\(r.thirdParty.rawValue)|\(r.taxpayer.rawValue)"))?.groupAssignment,
                 now: context.clock.now())
         }
     }
@@ -220,8 +231,9 @@ public struct ThirdPartyAccess: Sendable {
         let favourites = Set(try await context.store.favourites(of: actor.id).map(\.value.taxpayer))
         // The candidates: the firm's own business and every client with a live grant; the levels come from the
         // resolver (L4, S6), so a secondary sees exactly what its group, account types and caps give it.
-        var candidates = Set(try await context.store.grants(of: principal.id).map(\.value)
-            .filter { $0.status == .active }.map(\.taxpayer))
+        var candidates = Set(
+            try await context.store.grants(of: principal.id).map(\.value)
+                .filter { $0.status == .active }.map(\.taxpayer))
         if let own = principal.ownTaxpayer { candidates.insert(own) }
         let levels = try await context.effectiveLevels(of: actor, on: candidates)
         var entries: [ClientEntry] = []
@@ -230,9 +242,10 @@ public struct ThirdPartyAccess: Sendable {
             let own = taxpayerID == principal.ownTaxpayer
             let accounts = levels[taxpayerID] ?? [:]
             guard !accounts.isEmpty || (own && actor.secondary == nil) else { continue }
-            entries.append(ClientEntry(
-                taxpayer: taxpayer.id, legalName: taxpayer.legalName, maskedTaxID: taxpayer.taxID.masked,
-                isOwnBusiness: own, isFavourite: favourites.contains(taxpayer.id), accounts: accounts))
+            entries.append(
+                ClientEntry(
+                    taxpayer: taxpayer.id, legalName: taxpayer.legalName, maskedTaxID: taxpayer.taxID.masked,
+                    isOwnBusiness: own, isFavourite: favourites.contains(taxpayer.id), accounts: accounts))
         }
         return entries.sorted { ($0.isOwnBusiness ? 0 : 1, $0.taxpayer) < ($1.isOwnBusiness ? 0 : 1, $1.taxpayer) }
     }
@@ -251,10 +264,11 @@ public struct ThirdPartyAccess: Sendable {
         case (false, let e?): changes.delete(RecordKey(.favourite, record.key), from: e.version)
         default: return
         }
-        changes.audit(AuditEvent(
-            time: context.clock.now(), actor: .logon(actor.id), action: .recordWritten,
-            subject: "favourite/\(record.key)", before: favourite ? nil : .favourite(record),
-            after: favourite ? .favourite(record) : nil))
+        changes.audit(
+            AuditEvent(
+                time: context.clock.now(), actor: .logon(actor.id), action: .recordWritten,
+                subject: "favourite/\(record.key)", before: favourite ? nil : .favourite(record),
+                after: favourite ? .favourite(record) : nil))
         try await context.store.commit(changes)
     }
 }

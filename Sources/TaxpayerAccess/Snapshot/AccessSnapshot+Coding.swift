@@ -1,7 +1,8 @@
 /// The JSON form of SNAPSHOT.md, strictly: unknown keys and bad values are refused with their path.
 extension AccessSnapshot {
     private static let keys: Set<String> = [
-        "format", "taxpayers", "logons", "roles", "thirdPartyGrants", "securityGroups", "groupAssignments", "refinements",
+        "format", "taxpayers", "logons", "roles", "thirdPartyGrants", "securityGroups", "groupAssignments",
+        "refinements",
     ]
 
     public init(from decoder: any Decoder) throws {
@@ -36,7 +37,8 @@ extension AccessSnapshot {
 
 extension AccessSnapshot.TaxpayerEntry {
     public init(from decoder: any Decoder) throws {
-        try SnapshotCoding.refuseUnknownKeys(decoder, allowed: ["id", "idType", "idNumber", "legalName", "kind", "accounts"])
+        try SnapshotCoding.refuseUnknownKeys(
+            decoder, allowed: ["id", "idType", "idNumber", "legalName", "kind", "accounts"])
         let c = try decoder.container(keyedBy: SnapshotKey.self)
         self.init(
             id: try c.decode(TaxpayerID.self, forKey: SnapshotKey("id")),
@@ -71,8 +73,10 @@ extension AccessSnapshot.AccountEntry {
             id: try c.decode(AccountID.self, forKey: SnapshotKey("id")),
             type: try c.decode(AccountType.self, forKey: SnapshotKey("type")),
             status: AccountStatus(
-                rawValue: try SnapshotCoding.decodeEnum(SnapshotAccountStatus.self, from: c, "status", name: "account status")
-                    .rawValue) ?? .closed)
+                rawValue: try SnapshotCoding.decodeEnum(
+                    SnapshotAccountStatus.self, from: c, "status", name: "account status"
+                )
+                .rawValue) ?? .closed)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -126,7 +130,8 @@ extension AccessSnapshot.SecondaryEntry {
         switch (role, level) {
         case (.taxAdministrator, nil):
             throw SnapshotError(
-                path: SnapshotCoding.path(c.codingPath + [SnapshotKey("level")]), message: "required for taxAdministrator")
+                path: SnapshotCoding.path(c.codingPath + [SnapshotKey("level")]),
+                message: "required for taxAdministrator")
         case (.masterAdministrator, .some):
             throw SnapshotError(
                 path: SnapshotCoding.path(c.codingPath + [SnapshotKey("level")]),
@@ -159,14 +164,16 @@ extension AccessSnapshot.RoleEntry {
         try SnapshotCoding.refuseUnknownKeys(decoder, allowed: ["logon", "taxpayer", "role", "accounts"])
         let c = try decoder.container(keyedBy: SnapshotKey.self)
         let role = try SnapshotCoding.decodeEnum(Role.self, from: c, "role", name: "role")
-        let hasAccounts = c.contains(SnapshotKey("accounts")) && (try? c.decodeNil(forKey: SnapshotKey("accounts"))) == false
+        let hasAccounts =
+            c.contains(SnapshotKey("accounts")) && (try? c.decodeNil(forKey: SnapshotKey("accounts"))) == false
         let path = SnapshotCoding.path(c.codingPath + [SnapshotKey("accounts")])
         var accounts: [AccountID: AccessLevel]?
         switch (role, hasAccounts) {
         case (.taxAdministrator, false):
             throw SnapshotError(path: path, message: "required for taxAdministrator (its level per account)")
         case (.masterAdministrator, true):
-            throw SnapshotError(path: path, message: "not allowed for masterAdministrator (All Access on every account)")
+            throw SnapshotError(
+                path: path, message: "not allowed for masterAdministrator (All Access on every account)")
         case (.taxAdministrator, true):
             accounts = try SnapshotCoding.decodeLevels(from: c, "accounts")
         case (.masterAdministrator, false):

@@ -11,18 +11,24 @@ extension AccessSnapshot {
     public func records() -> [Record] {
         var result: [Record] = []
         for taxpayer in taxpayers {
-            result.append(.taxpayer(Taxpayer(
-                id: taxpayer.id, taxID: TaxIdentifier(type: taxpayer.idType, number: taxpayer.idNumber),
-                legalName: taxpayer.legalName, kind: taxpayer.kind)))
+            result.append(
+                .taxpayer(
+                    Taxpayer(
+                        id: taxpayer.id, taxID: TaxIdentifier(type: taxpayer.idType, number: taxpayer.idNumber),
+                        legalName: taxpayer.legalName, kind: taxpayer.kind)))
             for account in taxpayer.accounts {
-                result.append(.account(TaxAccount(id: account.id, taxpayer: taxpayer.id, type: account.type, status: account.status)))
+                result.append(
+                    .account(
+                        TaxAccount(id: account.id, taxpayer: taxpayer.id, type: account.type, status: account.status)))
             }
         }
         // The format carries no "own taxpayer" (the one a logon proved when it registered, RULES R11, X1). A logon
         // that is Master Administrator of exactly one taxpayer is taken to own it, as a firm's parent logon does
         // (RULES S1); otherwise it owns none, and cannot act as a third party until the agency says which it is.
         var masterOf: [LogonID: [TaxpayerID]] = [:]
-        for role in roles where role.role == .masterAdministrator { masterOf[role.logon, default: []].append(role.taxpayer) }
+        for role in roles where role.role == .masterAdministrator {
+            masterOf[role.logon, default: []].append(role.taxpayer)
+        }
         var parents: [LogonID] = []
         for logon in logons {
             let profile = logon.secondary.map { secondary in
@@ -33,34 +39,50 @@ extension AccessSnapshot {
                     groups: secondary.groups, accountTypes: secondary.accountTypes.map(Set.init))
             }
             if let parent = profile?.parent { parents.append(parent) }
-            result.append(.logon(Logon(
-                id: logon.id, username: logon.username, email: logon.email, fullName: "", status: logon.status,
-                clientManagement: logon.clientManagement,
-                ownTaxpayer: profile == nil && masterOf[logon.id]?.count == 1 ? masterOf[logon.id]?.first : nil,
-                secondary: profile, activated: logon.status == .active)))
+            result.append(
+                .logon(
+                    Logon(
+                        id: logon.id, username: logon.username, email: logon.email, fullName: "", status: logon.status,
+                        clientManagement: logon.clientManagement,
+                        ownTaxpayer: profile == nil && masterOf[logon.id]?.count == 1 ? masterOf[logon.id]?.first : nil,
+                        secondary: profile, activated: logon.status == .active)))
         }
         for role in roles {
-            result.append(.role(RoleAssignment(
-                logon: role.logon, taxpayer: role.taxpayer, role: role.role, accountLevels: role.accounts ?? [:])))
+            result.append(
+                .role(
+                    RoleAssignment(
+                        logon: role.logon, taxpayer: role.taxpayer, role: role.role, accountLevels: role.accounts ?? [:]
+                    )))
         }
         for grant in thirdPartyGrants {
-            result.append(.grant(ThirdPartyGrant(taxpayer: grant.taxpayer, thirdParty: grant.thirdParty, accounts: grant.accounts)))
+            result.append(
+                .grant(
+                    ThirdPartyGrant(taxpayer: grant.taxpayer, thirdParty: grant.thirdParty, accounts: grant.accounts)))
         }
         var hasDefault: Set<LogonID> = []
         for group in securityGroups {
             parents.append(group.parent)
             if group.isDefault { hasDefault.insert(group.parent) }
-            result.append(.securityGroup(SecurityGroup(id: group.id, parent: group.parent, name: group.name, isDefault: group.isDefault)))
+            result.append(
+                .securityGroup(
+                    SecurityGroup(id: group.id, parent: group.parent, name: group.name, isDefault: group.isDefault)))
         }
         for parent in parents where hasDefault.insert(parent).inserted {
-            result.append(.securityGroup(SecurityGroup(
-                id: SecurityGroup.defaultID(of: parent), parent: parent, name: "Default", isDefault: true)))
+            result.append(
+                .securityGroup(
+                    SecurityGroup(
+                        id: SecurityGroup.defaultID(of: parent), parent: parent, name: "Default", isDefault: true)))
         }
         for assignment in groupAssignments {
-            result.append(.groupAssignment(GroupAssignment(parent: assignment.parent, taxpayer: assignment.taxpayer, group: assignment.group)))
+            result.append(
+                .groupAssignment(
+                    GroupAssignment(parent: assignment.parent, taxpayer: assignment.taxpayer, group: assignment.group)))
         }
         for refinement in refinements {
-            result.append(.refinement(Refinement(secondary: refinement.secondary, taxpayer: refinement.taxpayer, accounts: refinement.accounts)))
+            result.append(
+                .refinement(
+                    Refinement(
+                        secondary: refinement.secondary, taxpayer: refinement.taxpayer, accounts: refinement.accounts)))
         }
         return result
     }
@@ -86,9 +108,10 @@ extension AccessSnapshot {
         var changes = ChangeSet()
         for record in records() {
             changes.insert(record)
-            changes.audit(AuditEvent(
-                time: time, actor: actor, action: .recordWritten, subject: record.key.description, after: record,
-                note: "snapshot import"))
+            changes.audit(
+                AuditEvent(
+                    time: time, actor: actor, action: .recordWritten, subject: record.key.description, after: record,
+                    note: "snapshot import"))
         }
         return try await store.commit(changes)
     }
@@ -111,11 +134,14 @@ extension AccessSnapshot {
         var taxpayerIDs: Set<TaxpayerID> = []
         for case .taxpayer(let taxpayer) in try await all(.taxpayer) {
             taxpayerIDs.insert(taxpayer.id)
-            snapshot.taxpayers.append(TaxpayerEntry(
-                id: taxpayer.id, idType: taxpayer.taxID.type, idNumber: taxpayer.taxID.number,
-                legalName: taxpayer.legalName, kind: taxpayer.kind, accounts: accountsOf[taxpayer.id] ?? []))
+            snapshot.taxpayers.append(
+                TaxpayerEntry(
+                    id: taxpayer.id, idType: taxpayer.taxID.type, idNumber: taxpayer.taxID.number,
+                    legalName: taxpayer.legalName, kind: taxpayer.kind, accounts: accountsOf[taxpayer.id] ?? []))
         }
-        func levels(_ levels: [AccountID: AccessLevel], of taxpayer: TaxpayerID, allowNone: Bool) -> [AccountID: AccessLevel] {
+        func levels(_ levels: [AccountID: AccessLevel], of taxpayer: TaxpayerID, allowNone: Bool) -> [AccountID:
+            AccessLevel]
+        {
             levels.filter { accountOwner[$0.key] == taxpayer && (allowNone || $0.value > .none) }
         }
 
@@ -132,7 +158,8 @@ extension AccessSnapshot {
         }
         let groupByID = Dictionary(groups.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         for group in groups {
-            snapshot.securityGroups.append(GroupEntry(id: group.id, parent: group.parent, name: group.name, isDefault: group.isDefault))
+            snapshot.securityGroups.append(
+                GroupEntry(id: group.id, parent: group.parent, name: group.name, isDefault: group.isDefault))
         }
         for logon in logons {
             var secondary: AccessSnapshot.SecondaryEntry?
@@ -149,35 +176,41 @@ extension AccessSnapshot {
                     groups: profile.groups.filter { groupByID[$0]?.parent == profile.parent },
                     accountTypes: profile.accountTypes.map { $0.sorted() })
             }
-            snapshot.logons.append(LogonEntry(
-                id: logon.id, username: logon.username, email: logon.email, status: logon.status,
-                clientManagement: logon.clientManagement, secondary: secondary))
+            snapshot.logons.append(
+                LogonEntry(
+                    id: logon.id, username: logon.username, email: logon.email, status: logon.status,
+                    clientManagement: logon.clientManagement, secondary: secondary))
         }
         let exported = Set(snapshot.logons.map(\.id))
         let secondaries = Set(snapshot.logons.filter { $0.secondary != nil }.map(\.id))
 
         for case .role(let role) in try await all(.role)
         where role.status == .active && exported.contains(role.logon) && taxpayerIDs.contains(role.taxpayer) {
-            snapshot.roles.append(RoleEntry(
-                logon: role.logon, taxpayer: role.taxpayer, role: role.role,
-                accounts: role.role == .taxAdministrator ? levels(role.accountLevels, of: role.taxpayer, allowNone: false) : nil))
+            snapshot.roles.append(
+                RoleEntry(
+                    logon: role.logon, taxpayer: role.taxpayer, role: role.role,
+                    accounts: role.role == .taxAdministrator
+                        ? levels(role.accountLevels, of: role.taxpayer, allowNone: false) : nil))
         }
         for case .grant(let grant) in try await all(.grant)
         where grant.status == .active && exported.contains(grant.thirdParty) && taxpayerIDs.contains(grant.taxpayer) {
-            snapshot.thirdPartyGrants.append(GrantEntry(
-                taxpayer: grant.taxpayer, thirdParty: grant.thirdParty,
-                accounts: levels(grant.accounts, of: grant.taxpayer, allowNone: false)))
+            snapshot.thirdPartyGrants.append(
+                GrantEntry(
+                    taxpayer: grant.taxpayer, thirdParty: grant.thirdParty,
+                    accounts: levels(grant.accounts, of: grant.taxpayer, allowNone: false)))
         }
         for case .groupAssignment(let assignment) in try await all(.groupAssignment)
         where groupByID[assignment.group]?.parent == assignment.parent && taxpayerIDs.contains(assignment.taxpayer) {
-            snapshot.groupAssignments.append(AssignmentEntry(
-                parent: assignment.parent, taxpayer: assignment.taxpayer, group: assignment.group))
+            snapshot.groupAssignments.append(
+                AssignmentEntry(
+                    parent: assignment.parent, taxpayer: assignment.taxpayer, group: assignment.group))
         }
         for case .refinement(let refinement) in try await all(.refinement)
         where secondaries.contains(refinement.secondary) && taxpayerIDs.contains(refinement.taxpayer) {
-            snapshot.refinements.append(RefinementEntry(
-                secondary: refinement.secondary, taxpayer: refinement.taxpayer,
-                accounts: levels(refinement.accounts, of: refinement.taxpayer, allowNone: true)))
+            snapshot.refinements.append(
+                RefinementEntry(
+                    secondary: refinement.secondary, taxpayer: refinement.taxpayer,
+                    accounts: levels(refinement.accounts, of: refinement.taxpayer, allowNone: true)))
         }
         return snapshot.normalized()
     }

@@ -26,7 +26,8 @@ extension AccessSnapshot {
                     throw fail("\(path).accounts[\(j)].id", "duplicate account \"\(account.id)\"")
                 }
                 guard account.type.isWellFormed else {
-                    throw fail("\(path).accounts[\(j)].type", "account type \"\(account.type)\" is not a camelCase name")
+                    throw fail(
+                        "\(path).accounts[\(j)].type", "account type \"\(account.type)\" is not a camelCase name")
                 }
                 accountOwner[account.id] = taxpayer.id
             }
@@ -40,7 +41,9 @@ extension AccessSnapshot {
         var groupNames: Set<String> = []
         for (i, group) in securityGroups.enumerated() {
             let path = "$.securityGroups[\(i)]"
-            guard groupByID[group.id] == nil else { throw fail("\(path).id", "duplicate security group \"\(group.id)\"") }
+            guard groupByID[group.id] == nil else {
+                throw fail("\(path).id", "duplicate security group \"\(group.id)\"")
+            }
             guard let parent = logonByID[group.parent] else {
                 throw fail("\(path).parent", "unknown logon \"\(group.parent)\"")
             }
@@ -49,7 +52,8 @@ extension AccessSnapshot {
             }
             guard !group.name.isEmpty else { throw fail("\(path).name", "empty name") }
             guard groupNames.insert("\(group.parent.rawValue)|\(group.name.lowercased())").inserted else {
-                throw fail("\(path).name", "logon \"\(group.parent)\" already has a group named \"\(group.name)\" (RULES S3)")
+                throw fail(
+                    "\(path).name", "logon \"\(group.parent)\" already has a group named \"\(group.name)\" (RULES S3)")
             }
             if group.isDefault {
                 guard defaultOf.insert(group.parent).inserted else {
@@ -65,7 +69,9 @@ extension AccessSnapshot {
         var emails: Set<String> = []
         for (i, logon) in logons.enumerated() {
             let path = "$.logons[\(i)]"
-            guard seenLogons.insert(logon.id).inserted else { throw fail("\(path).id", "duplicate logon \"\(logon.id)\"") }
+            guard seenLogons.insert(logon.id).inserted else {
+                throw fail("\(path).id", "duplicate logon \"\(logon.id)\"")
+            }
             guard usernames.insert(Logon.normalizedKey(logon.username)).inserted else {
                 throw fail("\(path).username", "duplicate username \"\(logon.username)\" (RULES R5)")
             }
@@ -91,7 +97,8 @@ extension AccessSnapshot {
                 guard entry.parent == secondary.parent else {
                     throw fail(
                         "\(path).secondary.groups[\(j)]",
-                        "security group \"\(group)\" belongs to logon \"\(entry.parent)\", not to the parent \"\(secondary.parent)\"")
+                        "security group \"\(group)\" belongs to logon \"\(entry.parent)\", not to the parent \"\(secondary.parent)\""
+                    )
                 }
             }
             for (j, type) in (secondary.accountTypes ?? []).enumerated() where !type.isWellFormed {
@@ -107,7 +114,9 @@ extension AccessSnapshot {
                     throw fail("\(path).\(account)", "unknown account \"\(account)\"")
                 }
                 guard owner == taxpayer else {
-                    throw fail("\(path).\(account)", "account \"\(account)\" belongs to taxpayer \"\(owner)\", not \"\(taxpayer)\"")
+                    throw fail(
+                        "\(path).\(account)",
+                        "account \"\(account)\" belongs to taxpayer \"\(owner)\", not \"\(taxpayer)\"")
                 }
                 guard allowNone || level != .none else {
                     throw fail("\(path).\(account)", "level \"none\" is allowed only in refinements")
@@ -124,7 +133,8 @@ extension AccessSnapshot {
                 throw fail("\(path).taxpayer", "unknown taxpayer \"\(role.taxpayer)\"")
             }
             guard rolePairs.insert("\(role.logon.rawValue)|\(role.taxpayer.rawValue)").inserted else {
-                throw fail("\(path).taxpayer", "logon \"\(role.logon)\" already has a role on taxpayer \"\(role.taxpayer)\"")
+                throw fail(
+                    "\(path).taxpayer", "logon \"\(role.logon)\" already has a role on taxpayer \"\(role.taxpayer)\"")
             }
             try checkLevels(role.accounts ?? [:], of: role.taxpayer, at: "\(path).accounts", allowNone: false)
         }
@@ -140,7 +150,9 @@ extension AccessSnapshot {
                 throw fail("\(path).thirdParty", "unknown logon \"\(grant.thirdParty)\"")
             }
             guard grantPairs.insert("\(grant.thirdParty.rawValue)|\(grant.taxpayer.rawValue)").inserted else {
-                throw fail("\(path).thirdParty", "logon \"\(grant.thirdParty)\" already has a grant on taxpayer \"\(grant.taxpayer)\"")
+                throw fail(
+                    "\(path).thirdParty",
+                    "logon \"\(grant.thirdParty)\" already has a grant on taxpayer \"\(grant.taxpayer)\"")
             }
             try checkLevels(grant.accounts, of: grant.taxpayer, at: "\(path).accounts", allowNone: false)
         }
@@ -159,13 +171,17 @@ extension AccessSnapshot {
                 throw fail("\(path).group", "unknown security group \"\(assignment.group)\"")
             }
             guard group.parent == assignment.parent else {
-                throw fail("\(path).group", "security group \"\(assignment.group)\" belongs to logon \"\(group.parent)\", not \"\(assignment.parent)\"")
+                throw fail(
+                    "\(path).group",
+                    "security group \"\(assignment.group)\" belongs to logon \"\(group.parent)\", not \"\(assignment.parent)\""
+                )
             }
             let key = "\(assignment.parent.rawValue)|\(assignment.taxpayer.rawValue)"
             if let earlier = placed[key] {
                 throw fail(
                     "\(path).taxpayer",
-                    "taxpayer \"\(assignment.taxpayer)\" is already in group \"\(earlier)\" of logon \"\(assignment.parent)\" (RULES S4)")
+                    "taxpayer \"\(assignment.taxpayer)\" is already in group \"\(earlier)\" of logon \"\(assignment.parent)\" (RULES S4)"
+                )
             }
             placed[key] = assignment.group
         }
@@ -183,8 +199,12 @@ extension AccessSnapshot {
             guard taxpayerIDs.contains(refinement.taxpayer) else {
                 throw fail("\(path).taxpayer", "unknown taxpayer \"\(refinement.taxpayer)\"")
             }
-            guard refinementPairs.insert("\(refinement.secondary.rawValue)|\(refinement.taxpayer.rawValue)").inserted else {
-                throw fail("\(path).taxpayer", "logon \"\(refinement.secondary)\" already has a refinement for taxpayer \"\(refinement.taxpayer)\"")
+            guard refinementPairs.insert("\(refinement.secondary.rawValue)|\(refinement.taxpayer.rawValue)").inserted
+            else {
+                throw fail(
+                    "\(path).taxpayer",
+                    "logon \"\(refinement.secondary)\" already has a refinement for taxpayer \"\(refinement.taxpayer)\""
+                )
             }
             try checkLevels(refinement.accounts, of: refinement.taxpayer, at: "\(path).accounts", allowNone: true)
         }

@@ -180,7 +180,8 @@ public struct AccessSnapshot: Hashable, Sendable, Codable {
     /// Makes a document; nothing is validated until ``validate()``.
     public init(
         taxpayers: [TaxpayerEntry] = [], logons: [LogonEntry] = [], roles: [RoleEntry] = [],
-        thirdPartyGrants: [GrantEntry] = [], securityGroups: [GroupEntry] = [], groupAssignments: [AssignmentEntry] = [],
+        thirdPartyGrants: [GrantEntry] = [], securityGroups: [GroupEntry] = [],
+        groupAssignments: [AssignmentEntry] = [],
         refinements: [RefinementEntry] = []
     ) {
         self.taxpayers = taxpayers
@@ -255,7 +256,8 @@ extension SnapshotError {
         case .typeMismatch(let type, let context):
             self.init(path: SnapshotCoding.path(context.codingPath), message: "expected \(Self.describe(type))")
         case .valueNotFound(let type, let context):
-            self.init(path: SnapshotCoding.path(context.codingPath), message: "expected \(Self.describe(type)), found null")
+            self.init(
+                path: SnapshotCoding.path(context.codingPath), message: "expected \(Self.describe(type)), found null")
         case .dataCorrupted(let context):
             if context.codingPath.isEmpty {
                 self.init(path: "$", message: "not valid JSON")

@@ -66,7 +66,9 @@ enum SnapshotCoding {
     }
 
     /// Decodes an access level by its JSON name.
-    static func decodeLevel(from container: KeyedDecodingContainer<SnapshotKey>, _ key: SnapshotKey) throws -> AccessLevel {
+    static func decodeLevel(from container: KeyedDecodingContainer<SnapshotKey>, _ key: SnapshotKey) throws
+        -> AccessLevel
+    {
         let text = try container.decode(String.self, forKey: key)
         guard let level = AccessLevel(name: text) else {
             throw SnapshotError(

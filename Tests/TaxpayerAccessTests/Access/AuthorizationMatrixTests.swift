@@ -24,7 +24,8 @@ struct AuthorizationMatrixTests {
     typealias C = Cast
 
     static let actors: [LogonID] = [
-        C.ownMA, C.ownTA, C.parent, C.secondaryMA, C.secondaryTA, C.otherSecondary, C.stranger, C.deactivated, C.deleted,
+        C.ownMA, C.ownTA, C.parent, C.secondaryMA, C.secondaryTA, C.otherSecondary, C.stranger, C.deactivated,
+        C.deleted,
     ]
 
     static let clientMA: Set<LogonID> = [C.ownMA]
@@ -48,7 +49,8 @@ struct AuthorizationMatrixTests {
     static let actions: [MatrixAction] = [
         // Taxpayer administration: a direct MA of the taxpayer only (L3, S1).
         MatrixAction(name: "setAccountLevel", rules: "M2", allowed: clientMA) { cast, token in
-            try await cast.admin.setAccountLevel(token, taxpayer: C.client, logon: C.ownTA, account: C.clientIncome, level: .viewOnly)
+            try await cast.admin.setAccountLevel(
+                token, taxpayer: C.client, logon: C.ownTA, account: C.clientIncome, level: .viewOnly)
             return true
         },
         MatrixAction(name: "promote", rules: "M2", allowed: clientMA) { cast, token in
@@ -66,7 +68,8 @@ struct AuthorizationMatrixTests {
             return true
         },
         MatrixAction(name: "grantTaxAdministrator", rules: "M3", allowed: clientMA) { cast, token in
-            try await cast.admin.grantTaxAdministrator(token, taxpayer: C.client, logon: C.stranger, levels: [C.clientAccount: .viewOnly])
+            try await cast.admin.grantTaxAdministrator(
+                token, taxpayer: C.client, logon: C.stranger, levels: [C.clientAccount: .viewOnly])
             return true
         },
         MatrixAction(name: "cancelOwnAccess", rules: "M4", allowed: [C.ownMA, C.ownTA, C.parent]) { cast, token in
@@ -91,7 +94,8 @@ struct AuthorizationMatrixTests {
             return !(try await cast.thirdParty.pendingRequests(token)).isEmpty
         },
         MatrixAction(name: "changeThirdParty", rules: "X8", allowed: clientMA) { cast, token in
-            try await cast.thirdParty.changeAccess(token, taxpayer: C.client, thirdParty: C.parent, levels: [C.clientAccount: .allAccess])
+            try await cast.thirdParty.changeAccess(
+                token, taxpayer: C.client, thirdParty: C.parent, levels: [C.clientAccount: .allAccess])
             return true
         },
         MatrixAction(name: "cancelThirdParty", rules: "X8", allowed: clientMA) { cast, token in
@@ -117,10 +121,12 @@ struct AuthorizationMatrixTests {
             _ = try await pendingRequest(cast)
             return try await cast.thirdParty.myRequests(token).contains { $0.id == "R1" }
         },
-        MatrixAction(name: "clients", rules: "W2 S6", allowed: [C.parent, C.secondaryMA, C.secondaryTA]) { cast, token in
+        MatrixAction(name: "clients", rules: "W2 S6", allowed: [C.parent, C.secondaryMA, C.secondaryTA]) {
+            cast, token in
             try await cast.thirdParty.clients(token).contains { $0.taxpayer == C.client && !$0.isOwnBusiness }
         },
-        MatrixAction(name: "setFavourite", rules: "W2", allowed: [C.parent, C.secondaryMA, C.secondaryTA]) { cast, token in
+        MatrixAction(name: "setFavourite", rules: "W2", allowed: [C.parent, C.secondaryMA, C.secondaryTA]) {
+            cast, token in
             try await cast.thirdParty.setFavourite(token, taxpayer: C.client, favourite: true)
             return try await cast.thirdParty.clients(token).contains {
                 $0.taxpayer == C.client && !$0.isOwnBusiness && $0.isFavourite
@@ -129,11 +135,14 @@ struct AuthorizationMatrixTests {
         // Firm administration: the parent or a secondary MA (S1).
         MatrixAction(name: "addSecondary", rules: "S2", allowed: firmAdmins) { cast, token in
             let id = try await FirmAdministration(context: cast.world.context).addSecondary(
-                token, NewSecondary(fullName: "New Person", email: "new@acme.example", accessType: .masterAdministrator))
+                token, NewSecondary(fullName: "New Person", email: "new@acme.example", accessType: .masterAdministrator)
+            )
             return try await cast.world.store.logon(id)?.value.secondary?.parent == C.parent
         },
         MatrixAction(name: "secondaries", rules: "S2 S9", allowed: firmAdmins) { cast, token in
-            try await FirmAdministration(context: cast.world.context).secondaries(token).contains { $0.id == C.secondaryTA }
+            try await FirmAdministration(context: cast.world.context).secondaries(token).contains {
+                $0.id == C.secondaryTA
+            }
         },
         MatrixAction(name: "groups", rules: "S3", allowed: firmAdmins) { cast, token in
             try await FirmAdministration(context: cast.world.context).groups(token).contains { $0.parent == C.parent }
@@ -154,12 +163,14 @@ struct AuthorizationMatrixTests {
         },
         MatrixAction(name: "assignTaxpayer", rules: "S4", allowed: firmAdmins) { cast, token in
             try await withGroup(cast)
-            try await FirmAdministration(context: cast.world.context).assignTaxpayer(token, taxpayer: C.client, to: group)
+            try await FirmAdministration(context: cast.world.context).assignTaxpayer(
+                token, taxpayer: C.client, to: group)
             return true
         },
         MatrixAction(name: "setGroups", rules: "S5", allowed: firmAdmins) { cast, token in
             try await withGroup(cast)
-            try await FirmAdministration(context: cast.world.context).setGroups(token, secondary: C.secondaryTA, groups: [group])
+            try await FirmAdministration(context: cast.world.context).setGroups(
+                token, secondary: C.secondaryTA, groups: [group])
             return true
         },
         MatrixAction(name: "setAccessType", rules: "S2 S6", allowed: firmAdmins) { cast, token in
@@ -174,7 +185,8 @@ struct AuthorizationMatrixTests {
         },
         MatrixAction(name: "setRefinement", rules: "S6", allowed: firmAdmins) { cast, token in
             try await FirmAdministration(context: cast.world.context)
-                .setRefinement(token, secondary: C.secondaryTA, taxpayer: C.client, accounts: [C.clientAccount: .viewOnly])
+                .setRefinement(
+                    token, secondary: C.secondaryTA, taxpayer: C.client, accounts: [C.clientAccount: .viewOnly])
             return true
         },
         MatrixAction(name: "deactivate", rules: "S8", allowed: firmAdmins) { cast, token in
@@ -182,8 +194,9 @@ struct AuthorizationMatrixTests {
             return true
         },
         MatrixAction(name: "reactivate", rules: "S8", allowed: firmAdmins) { cast, token in
-            try await cast.world.logon(C.secondaryTA, name: "Acme Clerk", status: .deactivated,
-                                       secondary: SecondaryProfile(parent: C.parent, accessType: .taxAdministrator(.fileAndPay)))
+            try await cast.world.logon(
+                C.secondaryTA, name: "Acme Clerk", status: .deactivated,
+                secondary: SecondaryProfile(parent: C.parent, accessType: .taxAdministrator(.fileAndPay)))
             try await FirmAdministration(context: cast.world.context).reactivate(token, secondary: C.secondaryTA)
             return true
         },
@@ -205,11 +218,15 @@ struct AuthorizationMatrixTests {
             refusal = error
         }
         if action.allowed.contains(actor) {
-            #expect(refusal == nil && reachedTarget, "\(actor) should be allowed \(action): \(refusal.map { "\($0)" } ?? "no effect")")
+            #expect(
+                refusal == nil && reachedTarget,
+                "\(actor) should be allowed \(action): \(refusal.map { "\($0)" } ?? "no effect")")
         } else {
             #expect(!reachedTarget || refusal != nil, "unexpected allow: \(actor) did \(action)")
             if actor == C.deactivated || actor == C.deleted {
-                #expect(refusal?.code == .sessionExpired, "L4: an inactive logon's session is refused: \(String(describing: refusal))")
+                #expect(
+                    refusal?.code == .sessionExpired,
+                    "L4: an inactive logon's session is refused: \(String(describing: refusal))")
             }
         }
     }

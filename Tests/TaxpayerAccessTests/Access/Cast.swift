@@ -10,9 +10,9 @@ import TaxpayerAccessTesting
 struct Cast {
     let world: FixtureWorld
     static let client: TaxpayerID = "TC"
-    static let clientAccount: AccountID = "AC1"      // withholding
-    static let clientIncome: AccountID = "AC2"       // personalIncome
-    static let prospect: TaxpayerID = "TP"           // a taxpayer nobody from a firm reaches yet
+    static let clientAccount: AccountID = "AC1"  // withholding
+    static let clientIncome: AccountID = "AC2"  // personalIncome
+    static let prospect: TaxpayerID = "TP"  // a taxpayer nobody from a firm reaches yet
     static let prospectAccount: AccountID = "AP1"
     static let firm: TaxpayerID = "TF"
     static let firmAccount: AccountID = "AF1"
@@ -35,12 +35,15 @@ struct Cast {
 
     static func make() async throws -> Cast {
         let w = FixtureWorld()
-        try await w.taxpayer(client, number: "123456789", name: "Pat Client",
-                             accounts: [(clientAccount, .withholding), (clientIncome, .personalIncome)])
-        try await w.taxpayer(prospect, number: "987654321", name: "Chris O'Brien-Smith",
-                             accounts: [(prospectAccount, .salesAndUse)])
-        try await w.taxpayer(firm, idType: .fein, number: "041234567", name: "Acme Payroll LLC", kind: .business,
-                             accounts: [(firmAccount, .withholding)])
+        try await w.taxpayer(
+            client, number: "123456789", name: "Pat Client",
+            accounts: [(clientAccount, .withholding), (clientIncome, .personalIncome)])
+        try await w.taxpayer(
+            prospect, number: "987654321", name: "Chris O'Brien-Smith",
+            accounts: [(prospectAccount, .salesAndUse)])
+        try await w.taxpayer(
+            firm, idType: .fein, number: "041234567", name: "Acme Payroll LLC", kind: .business,
+            accounts: [(firmAccount, .withholding)])
         try await w.taxpayer(otherFirm, idType: .fein, number: "049999999", name: "Other Books Inc", kind: .business)
         try await w.taxpayer("TX", idType: .itin, number: "912706789", name: "Sam Stranger")
 
@@ -54,20 +57,24 @@ struct Cast {
         try await w.logon(parent, name: "Acme Owner", clientManagement: true, ownTaxpayer: firm)
         try await w.role(parent, on: firm, .masterAdministrator)
         try await w.grant(parent, on: client, [clientAccount: .fileAndPay])
-        try await w.logon(secondaryMA, name: "Acme Manager",
-                          secondary: SecondaryProfile(parent: parent, accessType: .masterAdministrator))
-        try await w.logon(secondaryTA, name: "Acme Clerk",
-                          secondary: SecondaryProfile(parent: parent, accessType: .taxAdministrator(.fileAndPay)))
+        try await w.logon(
+            secondaryMA, name: "Acme Manager",
+            secondary: SecondaryProfile(parent: parent, accessType: .masterAdministrator))
+        try await w.logon(
+            secondaryTA, name: "Acme Clerk",
+            secondary: SecondaryProfile(parent: parent, accessType: .taxAdministrator(.fileAndPay)))
 
         try await w.logon(otherParent, name: "Other Owner", clientManagement: true, ownTaxpayer: otherFirm)
         try await w.role(otherParent, on: otherFirm, .masterAdministrator)
-        try await w.logon(otherSecondary, name: "Other Manager",
-                          secondary: SecondaryProfile(parent: otherParent, accessType: .masterAdministrator))
+        try await w.logon(
+            otherSecondary, name: "Other Manager",
+            secondary: SecondaryProfile(parent: otherParent, accessType: .masterAdministrator))
 
         try await w.logon(stranger, name: "Sam Stranger", ownTaxpayer: "TX")
-        try await w.logon(deactivated, name: "Dee Activated", status: .deactivated, clientManagement: true,
-                          ownTaxpayer: firm,
-                          secondary: nil)
+        try await w.logon(
+            deactivated, name: "Dee Activated", status: .deactivated, clientManagement: true,
+            ownTaxpayer: firm,
+            secondary: nil)
         try await w.role(deactivated, on: client, .masterAdministrator)
         try await w.role(deactivated, on: firm, .masterAdministrator)
         try await w.logon(deleted, name: "Del Eted", status: .deleted, clientManagement: true, ownTaxpayer: firm)
@@ -84,8 +91,10 @@ struct Cast {
 
     /// RULES N1: no mail in the outbox carries an ID number, a legal name or a person's name.
     func expectMailCarriesNothingPersonal() async throws {
-        let forbidden = ["123456789", "987654321", "041234567", "6789", "Pat Client", "Chris", "Acme", "Terry",
-                         "Other", "AC1", "AC2", "AP1", "File and Pay", "View Only", "All Access"]
+        let forbidden = [
+            "123456789", "987654321", "041234567", "6789", "Pat Client", "Chris", "Acme", "Terry",
+            "Other", "AC1", "AC2", "AP1", "File and Pay", "View Only", "All Access",
+        ]
         for mail in try await world.outbox() where !mail.body.contains("token=") {
             for word in forbidden {
                 #expect(!mail.body.contains(word), "N1: an email body names \(word)")

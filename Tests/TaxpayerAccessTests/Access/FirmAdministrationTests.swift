@@ -17,13 +17,15 @@ struct FirmAdministrationTests {
     func addAndComplete() async throws {
         let cast = try await Cast.make()
         let token = try await cast.token(C.parent)
-        let id = try await firm(cast).addSecondary(token, NewSecondary(
-            fullName: "Kim Clerk", email: "Kim@Acme.example", accessType: .taxAdministrator(.viewOnly)))
+        let id = try await firm(cast).addSecondary(
+            token,
+            NewSecondary(
+                fullName: "Kim Clerk", email: "Kim@Acme.example", accessType: .taxAdministrator(.viewOnly)))
         let logon = try #require(try await cast.world.store.logon(id)).value
         #expect(logon.status == .active && !logon.activated)
         #expect(logon.secondary?.groups == [SecurityGroup.defaultID(of: C.parent)])
-        #expect(logon.accessTypeLabel == "Parent Web Logon")   // S9
-        #expect(try await level(cast, id, C.clientAccount) == .viewOnly)   // before completion
+        #expect(logon.accessTypeLabel == "Parent Web Logon")  // S9
+        #expect(try await level(cast, id, C.clientAccount) == .viewOnly)  // before completion
         let mail = try #require(try await cast.world.mails(to: "kim@acme.example").first)
         let link = try #require(FixtureWorld.linkToken(in: mail))
         // Only the hash is stored.
@@ -50,24 +52,34 @@ struct FirmAdministrationTests {
         let token = try await cast.token(C.parent)
         let f = firm(cast)
         await expectRefusal(.emailTaken) {
-            try await f.addSecondary(token, NewSecondary(fullName: "Kim", email: "CM@example.test", accessType: .masterAdministrator))
+            try await f.addSecondary(
+                token, NewSecondary(fullName: "Kim", email: "CM@example.test", accessType: .masterAdministrator))
         }
         await expectRefusal(.invalidInput, field: "email") {
-            try await f.addSecondary(token, NewSecondary(fullName: "Kim", email: "not-an-email", accessType: .masterAdministrator))
+            try await f.addSecondary(
+                token, NewSecondary(fullName: "Kim", email: "not-an-email", accessType: .masterAdministrator))
         }
         await expectRefusal(.invalidInput, field: "fullName") {
-            try await f.addSecondary(token, NewSecondary(fullName: " ", email: "k@a.example", accessType: .masterAdministrator))
+            try await f.addSecondary(
+                token, NewSecondary(fullName: " ", email: "k@a.example", accessType: .masterAdministrator))
         }
         await expectRefusal(.invalidInput, field: "accessType") {
-            try await f.addSecondary(token, NewSecondary(fullName: "Kim", email: "k@a.example", accessType: .taxAdministrator(.none)))
+            try await f.addSecondary(
+                token, NewSecondary(fullName: "Kim", email: "k@a.example", accessType: .taxAdministrator(.none)))
         }
         await expectRefusal(.invalidInput, field: "groups") {
-            try await f.addSecondary(token, NewSecondary(fullName: "Kim", email: "k@a.example", accessType: .masterAdministrator,
-                                                         groups: [SecurityGroup.defaultID(of: C.otherParent)]))
+            try await f.addSecondary(
+                token,
+                NewSecondary(
+                    fullName: "Kim", email: "k@a.example", accessType: .masterAdministrator,
+                    groups: [SecurityGroup.defaultID(of: C.otherParent)]))
         }
         await expectRefusal(.invalidInput, field: "accountTypes") {
-            try await f.addSecondary(token, NewSecondary(fullName: "Kim", email: "k@a.example", accessType: .masterAdministrator,
-                                                         accountTypes: []))
+            try await f.addSecondary(
+                token,
+                NewSecondary(
+                    fullName: "Kim", email: "k@a.example", accessType: .masterAdministrator,
+                    accountTypes: []))
         }
         await expectRefusal(.invalidLink) {
             try await f.completeSecondary(linkToken: "forged", username: "kim.clerk", password: "Secret123x")
@@ -78,10 +90,11 @@ struct FirmAdministrationTests {
     func groups() async throws {
         let cast = try await Cast.make()
         let f = firm(cast)
-        let token = try await cast.token(C.secondaryMA)   // S1: a secondary MA administers the firm
+        let token = try await cast.token(C.secondaryMA)  // S1: a secondary MA administers the firm
         #expect(try await f.groups(token).map(\.name) == ["Default"])
         let payroll = try await f.createGroup(token, name: "  Payroll   clients ")
-        #expect(try await cast.world.store.securityGroup(SecurityGroup.defaultID(of: C.parent)) != nil)  // created on first action
+        // The Default group is created on the parent's first firm action.
+        #expect(try await cast.world.store.securityGroup(SecurityGroup.defaultID(of: C.parent)) != nil)
         #expect(try await f.groups(token).map(\.name) == ["Default", "Payroll clients"])
         await expectRefusal(.conflict) { try await f.createGroup(token, name: "PAYROLL CLIENTS") }
         await expectRefusal(.conflict) { try await f.createGroup(token, name: "default") }
@@ -90,7 +103,9 @@ struct FirmAdministrationTests {
         try await f.createGroup(try await cast.token(C.otherParent), name: "Payroll clients")
         try await f.renameGroup(token, group: payroll, to: "Payroll")
         #expect(try await cast.world.store.securityGroup(payroll)?.value.name == "Payroll")
-        await expectRefusal(.conflict) { try await f.renameGroup(token, group: SecurityGroup.defaultID(of: C.parent), to: "X") }
+        await expectRefusal(.conflict) {
+            try await f.renameGroup(token, group: SecurityGroup.defaultID(of: C.parent), to: "X")
+        }
         await expectRefusal(.conflict) { try await f.deleteGroup(token, group: SecurityGroup.defaultID(of: C.parent)) }
         await expectRefusal(.notFound) { try await f.deleteGroup(token, group: "G-nope") }
         try await f.deleteGroup(token, group: payroll)
@@ -106,7 +121,9 @@ struct FirmAdministrationTests {
         try await f.assignTaxpayer(token, taxpayer: C.client, to: payroll)
         await expectRefusal(.conflict) { try await f.assignTaxpayer(token, taxpayer: C.client, to: payroll) }
         await expectRefusal(.notFound) { try await f.assignTaxpayer(token, taxpayer: C.prospect, to: payroll) }
-        await expectRefusal(.invalidInput, field: "group") { try await f.assignTaxpayer(token, taxpayer: C.client, to: "G-nope") }
+        await expectRefusal(.invalidInput, field: "group") {
+            try await f.assignTaxpayer(token, taxpayer: C.client, to: "G-nope")
+        }
         // The secondary TA is in Default only: it no longer reaches the client, still the firm (S6).
         #expect(try await level(cast, C.secondaryTA, C.clientAccount) == .none)
         #expect(try await level(cast, C.secondaryTA, C.firmAccount) == .fileAndPay)
@@ -114,10 +131,12 @@ struct FirmAdministrationTests {
         #expect(try await level(cast, C.secondaryTA, C.clientAccount) == .fileAndPay)
         #expect(try await level(cast, C.secondaryTA, C.firmAccount) == .none)
         // S6: refinement caps one account for this client.
-        try await f.setRefinement(token, secondary: C.secondaryTA, taxpayer: C.client, accounts: [C.clientAccount: .viewOnly])
+        try await f.setRefinement(
+            token, secondary: C.secondaryTA, taxpayer: C.client, accounts: [C.clientAccount: .viewOnly])
         #expect(try await level(cast, C.secondaryTA, C.clientAccount) == .viewOnly)
         await expectRefusal(.invalidInput, field: "accounts") {
-            try await f.setRefinement(token, secondary: C.secondaryTA, taxpayer: C.client, accounts: [C.firmAccount: .viewOnly])
+            try await f.setRefinement(
+                token, secondary: C.secondaryTA, taxpayer: C.client, accounts: [C.firmAccount: .viewOnly])
         }
         try await f.setRefinement(token, secondary: C.secondaryTA, taxpayer: C.client, accounts: [:])
         #expect(try await level(cast, C.secondaryTA, C.clientAccount) == .fileAndPay)
@@ -128,7 +147,10 @@ struct FirmAdministrationTests {
         // S4, S5: deleting the group sends the client and the secondary back to Default.
         try await f.deleteGroup(token, group: payroll)
         #expect(try await cast.world.store.groupAssignments(of: C.parent).isEmpty)
-        #expect(try await cast.world.store.logon(C.secondaryTA)?.value.secondary?.groups == [SecurityGroup.defaultID(of: C.parent)])
+        #expect(
+            try await cast.world.store.logon(C.secondaryTA)?.value.secondary?.groups == [
+                SecurityGroup.defaultID(of: C.parent)
+            ])
         #expect(try await level(cast, C.secondaryTA, C.clientAccount) == .fileAndPay)
         // S5: an empty list means Default.
         try await f.setAccessType(token, secondary: C.secondaryTA, to: .taxAdministrator(.viewOnly))
@@ -155,7 +177,9 @@ struct FirmAdministrationTests {
         let clerk = try await cast.token(C.secondaryTA)
         try await f.deactivate(token, secondary: C.secondaryTA)
         #expect(try await level(cast, C.secondaryTA, C.clientAccount) == .none)
-        await expectRefusal(.sessionExpired) { _ = try await ThirdPartyAccess(context: cast.world.context).clients(clerk) }
+        await expectRefusal(.sessionExpired) {
+            _ = try await ThirdPartyAccess(context: cast.world.context).clients(clerk)
+        }
         await expectRefusal(.conflict) { try await f.deactivate(token, secondary: C.secondaryTA) }
         try await f.reactivate(token, secondary: C.secondaryTA)
         #expect(try await level(cast, C.secondaryTA, C.clientAccount) == .fileAndPay)
@@ -166,7 +190,11 @@ struct FirmAdministrationTests {
         await expectRefusal(.notFound) { try await f.deactivate(token, secondary: C.ownTA) }
         let event = try #require(try await cast.world.audit().last { $0.action == .secondaryChanged })
         #expect(event.actor == .logon(C.parent))
-        if case .logon(let after) = event.after { #expect(after.status == .deleted) } else { Issue.record("U1: no after record") }
+        if case .logon(let after) = event.after {
+            #expect(after.status == .deleted)
+        } else {
+            Issue.record("U1: no after record")
+        }
     }
 
     @Test("S9: the agency reads a secondary as Parent Web Logon, an additional logon as Web Logon")
@@ -176,6 +204,6 @@ struct FirmAdministrationTests {
         #expect(try await cast.world.store.logon(C.ownTA)?.value.accessTypeLabel == "Web Logon")
         let listed = try await firm(cast).secondaries(try await cast.token(C.parent))
         #expect(listed.map(\.id) == [C.secondaryMA, C.secondaryTA])
-        #expect(listed.allSatisfy { $0.credentials.passwordHash == nil })   // no secrets
+        #expect(listed.allSatisfy { $0.credentials.passwordHash == nil })  // no secrets
     }
 }

@@ -12,14 +12,19 @@ struct TaxpayerAdministrationTests {
     func setLevel() async throws {
         let cast = try await Cast.make()
         let ma = try await cast.token(C.ownMA)
-        try await cast.admin.setAccountLevel(ma, taxpayer: C.client, logon: C.ownTA, account: C.clientIncome, level: .viewOnly)
+        try await cast.admin.setAccountLevel(
+            ma, taxpayer: C.client, logon: C.ownTA, account: C.clientIncome, level: .viewOnly)
         let role = try #require(try await cast.world.store.role(of: C.ownTA, on: C.client)).value
         #expect(role.accountLevels == [C.clientAccount: .fileAndPay, C.clientIncome: .viewOnly])
         let event = try #require(try await cast.world.audit().last { $0.action == .roleChanged })
         #expect(event.actor == .logon(C.ownMA))
-        #expect(event.before == .role(RoleAssignment(logon: C.ownTA, taxpayer: C.client, role: .taxAdministrator,
-                                                     accountLevels: [C.clientAccount: .fileAndPay],
-                                                     grantedAt: role.grantedAt)))
+        #expect(
+            event.before
+                == .role(
+                    RoleAssignment(
+                        logon: C.ownTA, taxpayer: C.client, role: .taxAdministrator,
+                        accountLevels: [C.clientAccount: .fileAndPay],
+                        grantedAt: role.grantedAt)))
         #expect(event.after == .role(role))
         #expect(try await cast.world.mails(to: cast.email(C.ownTA)).count == 1)
         let message = try #require(try await cast.world.eMessages(of: C.ownTA).first)
@@ -31,17 +36,21 @@ struct TaxpayerAdministrationTests {
     func removeAccount() async throws {
         let cast = try await Cast.make()
         let ma = try await cast.token(C.ownMA)
-        try await cast.admin.setAccountLevel(ma, taxpayer: C.client, logon: C.ownTA, account: C.clientAccount, level: nil)
+        try await cast.admin.setAccountLevel(
+            ma, taxpayer: C.client, logon: C.ownTA, account: C.clientAccount, level: nil)
         #expect(try await cast.world.store.role(of: C.ownTA, on: C.client)?.value.accountLevels == [:])
         await expectRefusal(.invalidInput, field: "account") {
-            try await cast.admin.setAccountLevel(ma, taxpayer: C.client, logon: C.ownTA, account: C.clientIncome, level: AccessLevel.none)
+            try await cast.admin.setAccountLevel(
+                ma, taxpayer: C.client, logon: C.ownTA, account: C.clientIncome, level: AccessLevel.none)
         }
     }
 
-    @Test("M2: bad input gets specific refusals", arguments: [
-        (AccountID("AP1"), AccessLevel.viewOnly, AccessError.Code.invalidInput),   // another taxpayer's account
-        (AccountID("AC1"), AccessLevel.fileAndPay, AccessError.Code.conflict),     // no change
-    ])
+    @Test(
+        "M2: bad input gets specific refusals",
+        arguments: [
+            (AccountID("AP1"), AccessLevel.viewOnly, AccessError.Code.invalidInput),  // another taxpayer's account
+            (AccountID("AC1"), AccessLevel.fileAndPay, AccessError.Code.conflict),  // no change
+        ])
     func setLevelRefusals(account: AccountID, level: AccessLevel, code: AccessError.Code) async throws {
         let cast = try await Cast.make()
         let ma = try await cast.token(C.ownMA)
@@ -56,7 +65,8 @@ struct TaxpayerAdministrationTests {
         try await cast.world.account("AC3", of: C.client, type: .meals, status: .closed)
         let ma = try await cast.token(C.ownMA)
         await expectRefusal(.invalidInput, field: "account") {
-            try await cast.admin.setAccountLevel(ma, taxpayer: C.client, logon: C.ownTA, account: "AC3", level: .viewOnly)
+            try await cast.admin.setAccountLevel(
+                ma, taxpayer: C.client, logon: C.ownTA, account: "AC3", level: .viewOnly)
         }
     }
 
@@ -91,18 +101,21 @@ struct TaxpayerAdministrationTests {
         #expect(role.cancellation?.by == .logon(C.ownMA))
         #expect(role.cancellation?.capacity == "the taxpayer's Master Administrator")
         await expectRefusal(.notFound) {
-            try await cast.admin.setAccountLevel(ma, taxpayer: C.client, logon: C.ownTA, account: C.clientAccount, level: .viewOnly)
+            try await cast.admin.setAccountLevel(
+                ma, taxpayer: C.client, logon: C.ownTA, account: C.clientAccount, level: .viewOnly)
         }
         await expectRefusal(.notFound) { try await cast.admin.promote(ma, taxpayer: C.client, logon: C.ownTA) }
         await expectRefusal(.notFound) { try await cast.admin.cancelAccess(ma, taxpayer: C.client, logon: C.ownTA) }
         // A new grant.
-        try await cast.admin.grantTaxAdministrator(ma, taxpayer: C.client, logon: C.ownTA, levels: [C.clientIncome: .viewOnly])
+        try await cast.admin.grantTaxAdministrator(
+            ma, taxpayer: C.client, logon: C.ownTA, levels: [C.clientIncome: .viewOnly])
         let restored = try #require(try await cast.world.store.role(of: C.ownTA, on: C.client)).value
         #expect(restored.status == .active)
         #expect(restored.accountLevels == [C.clientIncome: .viewOnly])
         #expect(restored.cancellation == nil)
         await expectRefusal(.conflict) {
-            try await cast.admin.grantTaxAdministrator(ma, taxpayer: C.client, logon: C.ownTA, levels: [C.clientIncome: .viewOnly])
+            try await cast.admin.grantTaxAdministrator(
+                ma, taxpayer: C.client, logon: C.ownTA, levels: [C.clientIncome: .viewOnly])
         }
     }
 
@@ -112,19 +125,23 @@ struct TaxpayerAdministrationTests {
         let ma = try await cast.token(C.ownMA)
         await expectRefusal(.conflict) { try await cast.admin.cancelAccess(ma, taxpayer: C.client, logon: C.ownMA) }
         await expectRefusal(.invalidInput, field: "logon") {
-            try await cast.admin.grantTaxAdministrator(ma, taxpayer: C.client, logon: C.secondaryTA, levels: [C.clientAccount: .viewOnly])
+            try await cast.admin.grantTaxAdministrator(
+                ma, taxpayer: C.client, logon: C.secondaryTA, levels: [C.clientAccount: .viewOnly])
         }
         await expectRefusal(.invalidInput, field: "logon") {
-            try await cast.admin.grantTaxAdministrator(ma, taxpayer: C.client, logon: C.deactivated, levels: [C.clientAccount: .viewOnly])
+            try await cast.admin.grantTaxAdministrator(
+                ma, taxpayer: C.client, logon: C.deactivated, levels: [C.clientAccount: .viewOnly])
         }
         await expectRefusal(.invalidInput, field: "levels") {
             try await cast.admin.grantTaxAdministrator(ma, taxpayer: C.client, logon: C.stranger, levels: [:])
         }
         await expectRefusal(.invalidInput, field: "levels") {
-            try await cast.admin.grantTaxAdministrator(ma, taxpayer: C.client, logon: C.stranger, levels: [C.prospectAccount: .viewOnly])
+            try await cast.admin.grantTaxAdministrator(
+                ma, taxpayer: C.client, logon: C.stranger, levels: [C.prospectAccount: .viewOnly])
         }
         await expectRefusal(.notFound) {
-            try await cast.admin.grantTaxAdministrator(ma, taxpayer: C.client, logon: "NOBODY", levels: [C.clientAccount: .viewOnly])
+            try await cast.admin.grantTaxAdministrator(
+                ma, taxpayer: C.client, logon: "NOBODY", levels: [C.clientAccount: .viewOnly])
         }
     }
 
@@ -152,15 +169,20 @@ struct TaxpayerAdministrationTests {
     @Test("W1, M1, L3: an MA lists live logons with levels per account; MA only")
     func whoHasAccess() async throws {
         let cast = try await Cast.make()
-        try await cast.world.account("AC4", of: C.client, type: .meals)   // opened later: the MA has it too (L3)
+        try await cast.world.account("AC4", of: C.client, type: .meals)  // opened later: the MA has it too (L3)
         let holders = try await cast.admin.whoHasAccess(try await cast.token(C.ownMA), taxpayer: C.client)
-        #expect(holders == [
-            AccessHolder(logon: C.ownMA, fullName: "Pat Client", kind: .masterAdministrator,
-                         accounts: [C.clientAccount: .allAccess, C.clientIncome: .allAccess, "AC4": .allAccess]),
-            AccessHolder(logon: C.ownTA, fullName: "Terry Clerk", kind: .taxAdministrator,
-                         accounts: [C.clientAccount: .fileAndPay]),
-            AccessHolder(logon: C.parent, fullName: "Acme Owner", kind: .thirdParty, accounts: [C.clientAccount: .fileAndPay]),
-        ])
+        #expect(
+            holders == [
+                AccessHolder(
+                    logon: C.ownMA, fullName: "Pat Client", kind: .masterAdministrator,
+                    accounts: [C.clientAccount: .allAccess, C.clientIncome: .allAccess, "AC4": .allAccess]),
+                AccessHolder(
+                    logon: C.ownTA, fullName: "Terry Clerk", kind: .taxAdministrator,
+                    accounts: [C.clientAccount: .fileAndPay]),
+                AccessHolder(
+                    logon: C.parent, fullName: "Acme Owner", kind: .thirdParty, accounts: [C.clientAccount: .fileAndPay]
+                ),
+            ])
         await expectRefusal(.notAuthorized) {
             _ = try await cast.admin.whoHasAccess(try await cast.token(C.ownTA), taxpayer: C.client)
         }

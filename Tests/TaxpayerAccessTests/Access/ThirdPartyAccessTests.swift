@@ -9,8 +9,10 @@ struct ThirdPartyAccessTests {
     typealias C = Cast
 
     /// The parent asks for File and Pay on the prospect's account.
-    func request(_ cast: Cast, channel: ApprovalChannel = .online, name: String = "Chris O'Brien-Smith",
-                 by logon: LogonID = C.parent) async throws -> AccessRequestReceipt {
+    func request(
+        _ cast: Cast, channel: ApprovalChannel = .online, name: String = "Chris O'Brien-Smith",
+        by logon: LogonID = C.parent
+    ) async throws -> AccessRequestReceipt {
         try await cast.thirdParty.requestAccess(
             try await cast.token(logon), idType: .ssn, idNumber: "987654321", legalName: name,
             accounts: [C.prospectAccount: .fileAndPay], channel: channel)
@@ -19,7 +21,7 @@ struct ThirdPartyAccessTests {
     @Test("X1: a third party needs client management and its own SSN or FEIN, never ITIN")
     func eligibility() async throws {
         let cast = try await Cast.make()
-        await expectRefusal(.notEligible) { _ = try await request(cast, by: C.ownMA) }   // no client management
+        await expectRefusal(.notEligible) { _ = try await request(cast, by: C.ownMA) }  // no client management
         try await cast.world.logon("ITIN1", clientManagement: true, ownTaxpayer: "TX")
         await expectRefusal(.notEligible) { _ = try await request(cast, by: "ITIN1") }
         await expectRefusal(.notAuthorized) { _ = try await request(cast, by: C.secondaryTA) }
@@ -28,9 +30,11 @@ struct ThirdPartyAccessTests {
         #expect(try await cast.world.store.accessRequest(receipt.request)?.value.thirdParty == C.parent)
     }
 
-    @Test("X2: the name matches ignoring case, punctuation and repeated spaces", arguments: [
-        "Chris O'Brien-Smith", "CHRIS  OBRIENSMITH", "chris o'brien-smith.", "  Chris   O'Brien-Smith ",
-    ])
+    @Test(
+        "X2: the name matches ignoring case, punctuation and repeated spaces",
+        arguments: [
+            "Chris O'Brien-Smith", "CHRIS  OBRIENSMITH", "chris o'brien-smith.", "  Chris   O'Brien-Smith ",
+        ])
     func nameMatches(name: String) async throws {
         let cast = try await Cast.make()
         let receipt = try await request(cast, name: name.replacingOccurrences(of: "OBRIENSMITH", with: "O.BRIEN-SMITH"))
@@ -45,13 +49,15 @@ struct ThirdPartyAccessTests {
         for (number, name) in [("987654321", "Chris Brown"), ("555555555", "Chris O'Brien-Smith")] {
             do {
                 _ = try await cast.thirdParty.requestAccess(
-                    token, idType: .ssn, idNumber: number, legalName: name, accounts: ["AP1": .viewOnly], channel: .online)
+                    token, idType: .ssn, idNumber: number, legalName: name, accounts: ["AP1": .viewOnly],
+                    channel: .online)
             } catch let error as AccessError { errors.append(error) }
         }
         // Same ID number under another ID type is unknown too.
         do {
             _ = try await cast.thirdParty.requestAccess(
-                token, idType: .fein, idNumber: "987654321", legalName: "Chris O'Brien-Smith", accounts: ["AP1": .viewOnly],
+                token, idType: .fein, idNumber: "987654321", legalName: "Chris O'Brien-Smith",
+                accounts: ["AP1": .viewOnly],
                 channel: .online)
         } catch let error as AccessError { errors.append(error) }
         #expect(errors.count == 3)
@@ -59,14 +65,16 @@ struct ThirdPartyAccessTests {
         #expect(try await cast.world.store.records(ofKind: .accessRequest).isEmpty)
     }
 
-    @Test("X2: bad input gets specific refusals", arguments: [
-        ("12345", "Chris O'Brien-Smith", ["AP1": AccessLevel.viewOnly], "idNumber"),
-        ("98765432x", "Chris O'Brien-Smith", ["AP1": .viewOnly], "idNumber"),
-        ("987654321", "  ", ["AP1": .viewOnly], "legalName"),
-        ("987654321", "Chris O'Brien-Smith", [:], "accounts"),
-        ("987654321", "Chris O'Brien-Smith", ["AP1": .none], "accounts"),
-        ("987654321", "Chris O'Brien-Smith", ["AC1": .viewOnly], "accounts"),   // another taxpayer's account
-    ] as [(String, String, [AccountID: AccessLevel], String)])
+    @Test(
+        "X2: bad input gets specific refusals",
+        arguments: [
+            ("12345", "Chris O'Brien-Smith", ["AP1": AccessLevel.viewOnly], "idNumber"),
+            ("98765432x", "Chris O'Brien-Smith", ["AP1": .viewOnly], "idNumber"),
+            ("987654321", "  ", ["AP1": .viewOnly], "legalName"),
+            ("987654321", "Chris O'Brien-Smith", [:], "accounts"),
+            ("987654321", "Chris O'Brien-Smith", ["AP1": .none], "accounts"),
+            ("987654321", "Chris O'Brien-Smith", ["AC1": .viewOnly], "accounts"),  // another taxpayer's account
+        ] as [(String, String, [AccountID: AccessLevel], String)])
     func badInput(number: String, name: String, accounts: [AccountID: AccessLevel], field: String) async throws {
         let cast = try await Cast.make()
         await expectRefusal(.invalidInput, field: field) {
@@ -101,13 +109,17 @@ struct ThirdPartyAccessTests {
         #expect(form.contains(receipt.confirmationNumber))
         #expect(form.contains("***-**-4321") && !form.contains("987654321"))
         #expect(try await cast.world.mails(to: cast.email(C.prospectMA)).isEmpty)
-        #expect(try await cast.thirdParty.printableAuthorization(try await cast.token(C.parent), request: receipt.request) == form)
+        #expect(
+            try await cast.thirdParty.printableAuthorization(try await cast.token(C.parent), request: receipt.request)
+                == form)
         await expectRefusal(.notFound) {
-            try await cast.thirdParty.recordPrintedDecision(confirmationNumber: "0-000-000-000", approve: true,
-                                                            levels: [C.prospectAccount: .viewOnly], by: "clerk 7")
+            try await cast.thirdParty.recordPrintedDecision(
+                confirmationNumber: "0-000-000-000", approve: true,
+                levels: [C.prospectAccount: .viewOnly], by: "clerk 7")
         }
         try await cast.thirdParty.recordPrintedDecision(
-            confirmationNumber: receipt.confirmationNumber, approve: true, levels: [C.prospectAccount: .viewOnly], by: "clerk 7")
+            confirmationNumber: receipt.confirmationNumber, approve: true, levels: [C.prospectAccount: .viewOnly],
+            by: "clerk 7")
         let grant = try #require(try await cast.world.store.grant(of: C.parent, on: C.prospect)).value
         #expect(grant.accounts == [C.prospectAccount: .viewOnly])
         let decided = try #require(try await cast.world.store.accessRequest(receipt.request)).value
@@ -136,18 +148,24 @@ struct ThirdPartyAccessTests {
             try await cast.thirdParty.approve(ma, request: receipt.request, levels: [C.prospectAccount: .none])
         }
         await expectRefusal(.notAuthorized) {
-            try await cast.thirdParty.approve(try await cast.token(C.ownMA), request: receipt.request,
-                                              levels: [C.prospectAccount: .viewOnly])
+            try await cast.thirdParty.approve(
+                try await cast.token(C.ownMA), request: receipt.request,
+                levels: [C.prospectAccount: .viewOnly])
         }
         // Asked File and Pay; given All Access (X5: any level, whatever was asked).
         try await cast.thirdParty.approve(ma, request: receipt.request, levels: [C.prospectAccount: .allAccess])
         let grant = try #require(try await cast.world.store.grant(of: C.parent, on: C.prospect)).value
-        #expect(grant.accounts == [C.prospectAccount: .allAccess] && grant.status == .active && grant.request == receipt.request)
+        #expect(
+            grant.accounts == [C.prospectAccount: .allAccess] && grant.status == .active
+                && grant.request == receipt.request)
         #expect(try await cast.world.eMessages(of: C.parent).contains { $0.subject == "Your request was approved" })
-        #expect(try await cast.world.eMessages(of: C.prospectMA).contains { $0.subject == "A third-party request was approved" })
+        #expect(
+            try await cast.world.eMessages(of: C.prospectMA).contains {
+                $0.subject == "A third-party request was approved"
+            })
         let group = try #require(try await cast.world.store.securityGroup(SecurityGroup.defaultID(of: C.parent))).value
         #expect(group.isDefault && group.name == "Default")
-        #expect(try await cast.world.store.groupAssignments(of: C.parent).isEmpty)   // Default (S4)
+        #expect(try await cast.world.store.groupAssignments(of: C.parent).isEmpty)  // Default (S4)
         let clients = try await cast.thirdParty.clients(try await cast.token(C.parent))
         #expect(clients.map(\.taxpayer) == [C.firm, C.client, C.prospect])
         // Decided once only.
@@ -163,31 +181,40 @@ struct ThirdPartyAccessTests {
         #expect(try await cast.world.store.grant(of: C.parent, on: C.prospect) == nil)
         #expect(try await cast.world.store.accessRequest(receipt.request)?.value.status == .denied)
         #expect(try await cast.world.eMessages(of: C.parent).contains { $0.subject == "Your request was denied" })
-        #expect(try await cast.world.mails(to: cast.email(C.parent)).count == 2)   // receipt + decision
+        #expect(try await cast.world.mails(to: cast.email(C.parent)).count == 2)  // receipt + decision
     }
 
     @Test("X8: the MA raises, lowers and cancels; a cancel is irreversible")
     func raiseLowerCancel() async throws {
         let cast = try await Cast.make()
         let ma = try await cast.token(C.ownMA)
-        try await cast.thirdParty.changeAccess(ma, taxpayer: C.client, thirdParty: C.parent,
-                                               levels: [C.clientAccount: .allAccess, C.clientIncome: .viewOnly])
-        #expect(try await cast.world.store.grant(of: C.parent, on: C.client)?.value.accounts
+        try await cast.thirdParty.changeAccess(
+            ma, taxpayer: C.client, thirdParty: C.parent,
+            levels: [C.clientAccount: .allAccess, C.clientIncome: .viewOnly])
+        #expect(
+            try await cast.world.store.grant(of: C.parent, on: C.client)?.value.accounts
                 == [C.clientAccount: .allAccess, C.clientIncome: .viewOnly])
-        try await cast.thirdParty.changeAccess(ma, taxpayer: C.client, thirdParty: C.parent, levels: [C.clientIncome: .none])
-        #expect(try await cast.world.store.grant(of: C.parent, on: C.client)?.value.accounts == [C.clientAccount: .allAccess])
+        try await cast.thirdParty.changeAccess(
+            ma, taxpayer: C.client, thirdParty: C.parent, levels: [C.clientIncome: .none])
+        #expect(
+            try await cast.world.store.grant(of: C.parent, on: C.client)?.value.accounts == [
+                C.clientAccount: .allAccess
+            ])
         await expectRefusal(.invalidInput, field: "levels") {
-            try await cast.thirdParty.changeAccess(ma, taxpayer: C.client, thirdParty: C.parent, levels: [C.clientAccount: .none])
+            try await cast.thirdParty.changeAccess(
+                ma, taxpayer: C.client, thirdParty: C.parent, levels: [C.clientAccount: .none])
         }
         await expectRefusal(.notAuthorized) {
-            try await cast.thirdParty.changeAccess(try await cast.token(C.parent), taxpayer: C.client, thirdParty: C.parent,
-                                                   levels: [C.clientAccount: .allAccess])
+            try await cast.thirdParty.changeAccess(
+                try await cast.token(C.parent), taxpayer: C.client, thirdParty: C.parent,
+                levels: [C.clientAccount: .allAccess])
         }
         try await cast.thirdParty.cancelAccess(ma, taxpayer: C.client, thirdParty: C.parent)
         let grant = try #require(try await cast.world.store.grant(of: C.parent, on: C.client)).value
         #expect(grant.status == .cancelled && grant.cancellation?.by == .logon(C.ownMA))
         await expectRefusal(.notFound) {
-            try await cast.thirdParty.changeAccess(ma, taxpayer: C.client, thirdParty: C.parent, levels: [C.clientAccount: .viewOnly])
+            try await cast.thirdParty.changeAccess(
+                ma, taxpayer: C.client, thirdParty: C.parent, levels: [C.clientAccount: .viewOnly])
         }
         #expect(try await cast.thirdParty.clients(try await cast.token(C.parent)).map(\.taxpayer) == [C.firm])
         // Only a new request restores it.
@@ -220,11 +247,12 @@ struct ThirdPartyAccessTests {
         await expectRefusal(.conflict) { _ = try await request(cast, channel: .printedForm) }
         cast.world.advance(by: cast.world.policy.requestLifetime)
         await expectRefusal(.conflict) {
-            try await cast.thirdParty.approve(try await cast.token(C.prospectMA), request: first.request,
-                                              levels: [C.prospectAccount: .viewOnly])
+            try await cast.thirdParty.approve(
+                try await cast.token(C.prospectMA), request: first.request,
+                levels: [C.prospectAccount: .viewOnly])
         }
         #expect(try await cast.thirdParty.pendingRequests(try await cast.token(C.prospectMA)).isEmpty)
-        #expect(try await cast.world.store.accessRequest(first.request)?.value.status == .expired)   // lazily, on read
+        #expect(try await cast.world.store.accessRequest(first.request)?.value.status == .expired)  // lazily, on read
         let second = try await request(cast)
         #expect(second.confirmationNumber != first.confirmationNumber)
         cast.world.advance(by: .seconds(31 * 86400))
@@ -264,7 +292,9 @@ struct ThirdPartyAccessTests {
         #expect(clients[1].isFavourite)
         try await cast.thirdParty.setFavourite(token, taxpayer: C.client, favourite: false)
         #expect(try await cast.thirdParty.clients(token)[1].isFavourite == false)
-        await expectRefusal(.notFound) { try await cast.thirdParty.setFavourite(token, taxpayer: C.prospect, favourite: true) }
+        await expectRefusal(.notFound) {
+            try await cast.thirdParty.setFavourite(token, taxpayer: C.prospect, favourite: true)
+        }
         // A secondary TA sees the parent's clients in its groups, capped by its access type (S6).
         let secondary = try await cast.thirdParty.clients(try await cast.token(C.secondaryTA))
         #expect(secondary.map(\.taxpayer) == [C.firm, C.client])

@@ -7,11 +7,15 @@ struct DigestTests {
     // RFC 3174 §7.3 test vectors (TEST1–TEST4), plus the empty message.
     @Test(arguments: [
         ("abc", 1, "A9 99 3E 36 47 06 81 6A BA 3E 25 71 78 50 C2 6C 9C D0 D8 9D"),
-        ("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 1,
-         "84 98 3E 44 1C 3B D2 6E BA AE 4A A1 F9 51 29 E5 E5 46 70 F1"),
+        (
+            "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 1,
+            "84 98 3E 44 1C 3B D2 6E BA AE 4A A1 F9 51 29 E5 E5 46 70 F1"
+        ),
         ("a", 1_000_000, "34 AA 97 3C D4 C4 DA A4 F6 1E EB 2B DB AD 27 31 65 34 01 6F"),
-        ("0123456701234567012345670123456701234567012345670123456701234567", 10,
-         "DE A3 56 A2 CD DD 90 C7 A7 EC ED C5 EB B5 63 93 4F 46 04 52"),
+        (
+            "0123456701234567012345670123456701234567012345670123456701234567", 10,
+            "DE A3 56 A2 CD DD 90 C7 A7 EC ED C5 EB B5 63 93 4F 46 04 52"
+        ),
         ("", 1, "da39a3ee5e6b4b0d3255bfef95601890afd80709"),
     ])
     func sha1MatchesRFC3174(text: String, repeats: Int, digest: String) {
@@ -36,14 +40,24 @@ struct DigestTests {
     @Test(arguments: [
         ([UInt8](repeating: 0x0b, count: 20), Array("Hi There".utf8), "b617318655057264e28bc0b6fb378c8ef146be00"),
         (Array("Jefe".utf8), Array("what do ya want for nothing?".utf8), "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79"),
-        ([UInt8](repeating: 0xaa, count: 20), [UInt8](repeating: 0xdd, count: 50), "125d7342b9ac11cd91a39af48aa17b4f63f175d3"),
-        (Array(UInt8(1) ... UInt8(25)), [UInt8](repeating: 0xcd, count: 50), "4c9007f4026250c6bc8414f9bf50c86c2d7235da"),
-        ([UInt8](repeating: 0x0c, count: 20), Array("Test With Truncation".utf8), "4c1a03424b55e07fe7f27be1d58bb9324a9a5a04"),
-        ([UInt8](repeating: 0xaa, count: 80), Array("Test Using Larger Than Block-Size Key - Hash Key First".utf8),
-         "aa4ae5e15272d00e95705637ce8a3b55ed402112"),
-        ([UInt8](repeating: 0xaa, count: 80),
-         Array("Test Using Larger Than Block-Size Key and Larger Than One Block-Size Data".utf8),
-         "e8e99d0f45237d786d6bbaa7965c7808bbff1a91"),
+        (
+            [UInt8](repeating: 0xaa, count: 20), [UInt8](repeating: 0xdd, count: 50),
+            "125d7342b9ac11cd91a39af48aa17b4f63f175d3"
+        ),
+        (Array(UInt8(1)...UInt8(25)), [UInt8](repeating: 0xcd, count: 50), "4c9007f4026250c6bc8414f9bf50c86c2d7235da"),
+        (
+            [UInt8](repeating: 0x0c, count: 20), Array("Test With Truncation".utf8),
+            "4c1a03424b55e07fe7f27be1d58bb9324a9a5a04"
+        ),
+        (
+            [UInt8](repeating: 0xaa, count: 80), Array("Test Using Larger Than Block-Size Key - Hash Key First".utf8),
+            "aa4ae5e15272d00e95705637ce8a3b55ed402112"
+        ),
+        (
+            [UInt8](repeating: 0xaa, count: 80),
+            Array("Test Using Larger Than Block-Size Key and Larger Than One Block-Size Data".utf8),
+            "e8e99d0f45237d786d6bbaa7965c7808bbff1a91"
+        ),
     ])
     func hmacSHA1MatchesRFC2202(key: [UInt8], message: [UInt8], mac: String) {
         #expect(Hex.encode(HMAC.sha1(key: key, message: message)) == mac)
@@ -54,25 +68,30 @@ struct DigestTests {
     @Test func hmacSHA256AndSHA512MatchRFC4231() {
         let key1 = [UInt8](repeating: 0x0b, count: 20)
         let hiThere = Array("Hi There".utf8)
-        #expect(Hex.encode(HMAC.sha256(key: key1, message: hiThere))
-            == "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7")
-        #expect(Hex.encode(HMAC.sha512(key: key1, message: hiThere))
-            == "87aa7cdea5ef619d4ff0b4241a1d6cb02379f4e2ce4ec2787ad0b30545e17cde"
-            + "daa833b7d6b8a702038b274eaea3f4e4be9d914eeb61f1702e696c203a126854")
+        #expect(
+            Hex.encode(HMAC.sha256(key: key1, message: hiThere))
+                == "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7")
+        #expect(
+            Hex.encode(HMAC.sha512(key: key1, message: hiThere))
+                == "87aa7cdea5ef619d4ff0b4241a1d6cb02379f4e2ce4ec2787ad0b30545e17cde"
+                + "daa833b7d6b8a702038b274eaea3f4e4be9d914eeb61f1702e696c203a126854")
 
         let key6 = [UInt8](repeating: 0xaa, count: 131)
         let message6 = Array("Test Using Larger Than Block-Size Key - Hash Key First".utf8)
-        #expect(Hex.encode(HMAC.sha256(key: key6, message: message6))
-            == "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54")
-        #expect(Hex.encode(HMAC.sha512(key: key6, message: message6))
-            == "80b24263c7c1a3ebb71493c1dd7be8b49b46d1f41b4aeec1121b013783f8f352"
-            + "6b56d037e05f2598bd0fd2215d6a1e5295e64f73f63f0aec8b915a985d786598")
+        #expect(
+            Hex.encode(HMAC.sha256(key: key6, message: message6))
+                == "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54")
+        #expect(
+            Hex.encode(HMAC.sha512(key: key6, message: message6))
+                == "80b24263c7c1a3ebb71493c1dd7be8b49b46d1f41b4aeec1121b013783f8f352"
+                + "6b56d037e05f2598bd0fd2215d6a1e5295e64f73f63f0aec8b915a985d786598")
     }
 
     @Test func hmacTakesEmptyKeyAndMessage() {
         #expect(HMAC.sha1(key: [], message: []).count == 20)
-        #expect(Hex.encode(HMAC.sha256(key: [], message: []))
-            == "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad")
+        #expect(
+            Hex.encode(HMAC.sha256(key: [], message: []))
+                == "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad")
         #expect(HMAC.sha512(key: [], message: []).count == 64)
     }
 }

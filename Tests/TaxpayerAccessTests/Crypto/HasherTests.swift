@@ -55,7 +55,8 @@ struct HasherTests {
         let encoded = try await hasher.hash("Secret123")
         #expect(await !hasher.verify("Secret123", against: String(encoded.dropLast(4))))
         var altered = Array(encoded.utf8)
-        altered[altered.count - 3] = altered[altered.count - 3] == UInt8(ascii: "A") ? UInt8(ascii: "B") : UInt8(ascii: "A")
+        altered[altered.count - 3] =
+            altered[altered.count - 3] == UInt8(ascii: "A") ? UInt8(ascii: "B") : UInt8(ascii: "A")
         #expect(await !hasher.verify("Secret123", against: String(decoding: altered, as: UTF8.self)))
     }
 
@@ -66,7 +67,7 @@ struct HasherTests {
 
     @Test func manyConcurrentHashesAllComplete() async throws {
         let results = try await withThrowingTaskGroup(of: (Int, String).self) { group in
-            for i in 0 ..< 12 { group.addTask { (i, try await hasher.hash("pw\(i)")) } }
+            for i in 0..<12 { group.addTask { (i, try await hasher.hash("pw\(i)")) } }
             return try await group.reduce(into: [Int: String]()) { $0[$1.0] = $1.1 }
         }
         #expect(results.count == 12)
@@ -93,10 +94,13 @@ struct HasherTests {
         let threads = HashingThreads(limit: 2)
         let counters = Counters()
         let total = await withTaskGroup(of: Int.self) { group in
-            for i in 0 ..< 16 {
+            for i in 0..<16 {
                 group.addTask {
                     await threads.run {
-                        counters.state.withLock { $0.running += 1; $0.peak = max($0.peak, $0.running) }
+                        counters.state.withLock {
+                            $0.running += 1
+                            $0.peak = max($0.peak, $0.running)
+                        }
                         // Real work, so jobs overlap if the pool let them.
                         _ = SHA1.hash([UInt8](repeating: UInt8(i), count: 20000))
                         counters.state.withLock { $0.running -= 1 }
@@ -106,7 +110,7 @@ struct HasherTests {
             }
             return await group.reduce(0, +)
         }
-        #expect(total == (0 ..< 16).reduce(0, +))
+        #expect(total == (0..<16).reduce(0, +))
         let peak = counters.state.withLock { $0.peak }
         #expect(peak >= 1 && peak <= 2)
     }

@@ -11,8 +11,8 @@ struct RandomTests {
     }
 
     /// Upper 0.999 quantiles of chi-square: a fair source exceeds them once in a thousand runs.
-    static let critical9 = 27.877     // 9 degrees of freedom (10 buckets)
-    static let critical99 = 148.230   // 99 degrees of freedom (100 buckets)
+    static let critical9 = 27.877  // 9 degrees of freedom (10 buckets)
+    static let critical99 = 148.230  // 99 degrees of freedom (100 buckets)
     /// Upper 1 − 10⁻⁷ quantiles, for the live CSPRNG, whose output differs every run: CI must not flake.
     static let liveCritical9 = 50.172
     static let liveCritical99 = 190.231
@@ -22,7 +22,7 @@ struct RandomTests {
         var first = [Int](repeating: 0, count: 10)
         var last = [Int](repeating: 0, count: 10)
         var mod100 = [Int](repeating: 0, count: 100)
-        for _ in 0 ..< codeCount {
+        for _ in 0..<codeCount {
             let code = SecurityCode.generate(using: random)
             let value = Int(code)!
             first[value / 100_000] += 1
@@ -66,25 +66,27 @@ struct RandomTests {
     @Test(arguments: [1, 4, 6, 8, 10, 12])
     func codesHaveTheAskedDigits(digits: Int) {
         let random = SecureRandom()
-        for _ in 0 ..< 50 {
+        for _ in 0..<50 {
             let code = SecurityCode.generate(digits: digits, using: random)
             #expect(code.count == digits)
-            #expect(code.utf8.allSatisfy { (UInt8(ascii: "0") ... UInt8(ascii: "9")).contains($0) })
+            #expect(code.utf8.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) })
         }
     }
 
     @Test func seededRandomIsReproducible() {
-        let a = SeededRandom(seed: 42), b = SeededRandom(seed: 42)
+        let a = SeededRandom(seed: 42)
+        let b = SeededRandom(seed: 42)
         #expect(a.bytes(100) == b.bytes(100))
-        #expect((0 ..< 50).map { _ in a.uniform(1_000_000) } == (0 ..< 50).map { _ in b.uniform(1_000_000) })
+        #expect((0..<50).map { _ in a.uniform(1_000_000) } == (0..<50).map { _ in b.uniform(1_000_000) })
         #expect(SecurityCode.generate(using: a) == SecurityCode.generate(using: b))
         // Reads of different sizes see one stream.
-        let c = SeededRandom(seed: 9), d = SeededRandom(seed: 9)
+        let c = SeededRandom(seed: 9)
+        let d = SeededRandom(seed: 9)
         #expect(c.bytes(3) + c.bytes(70) + c.bytes(1) == d.bytes(74))
     }
 
     @Test func seededRandomDiffersAcrossSeeds() {
-        let streams = (0 ..< 8).map { SeededRandom(seed: UInt64($0)).bytes(32) }
+        let streams = (0..<8).map { SeededRandom(seed: UInt64($0)).bytes(32) }
         #expect(Set(streams).count == streams.count)
         #expect(SeededRandom(seed: 1).bytes(32) != SeededRandom(seed: 1 << 63).bytes(32))
     }
@@ -94,17 +96,18 @@ struct RandomTests {
         #expect(random.uniform(0) == 0)
         #expect(random.uniform(1) == 0)
         for bound: UInt32 in [2, 3, 10, 1000, 0x8000_0001, .max] {
-            for _ in 0 ..< 200 { #expect(random.uniform(bound) < bound) }
+            for _ in 0..<200 { #expect(random.uniform(bound) < bound) }
         }
         var seen = Set<UInt32>()
-        for _ in 0 ..< 500 { seen.insert(random.uniform(7)) }
-        #expect(seen == Set(0 ..< 7), "every value of a small range shows up")
+        for _ in 0..<500 { seen.insert(random.uniform(7)) }
+        #expect(seen == Set(0..<7), "every value of a small range shows up")
     }
 
     @Test func secureRandomBytes() {
         let random = SecureRandom()
         #expect(random.bytes(0).isEmpty)
-        let a = random.bytes(32), b = random.bytes(32)
+        let a = random.bytes(32)
+        let b = random.bytes(32)
         #expect(a.count == 32)
         #expect(a != b)
     }

@@ -9,10 +9,13 @@ struct SecretTests {
         let random = SecureRandom()
         let (token, hash) = SecretToken.generate(using: random)
         #expect(token.count == 43)
-        #expect(token.utf8.allSatisfy { byte in
-            (UInt8(ascii: "A") ... UInt8(ascii: "Z")).contains(byte) || (UInt8(ascii: "a") ... UInt8(ascii: "z")).contains(byte)
-                || (UInt8(ascii: "0") ... UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_")
-        })
+        #expect(
+            token.utf8.allSatisfy { byte in
+                (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+                    || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
+                    || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: "-")
+                    || byte == UInt8(ascii: "_")
+            })
         #expect(hash.hex.count == 64)
         #expect(hash.hex.allSatisfy { $0.isHexDigit && !$0.isUppercase })
         #expect(!hash.hex.contains(token))
@@ -56,7 +59,7 @@ struct SecretTests {
         let secret = TOTP.generateSecret(using: random)
         let sealed = box.seal(secret, using: random)
         #expect(sealed.count == 24 + 16 + secret.count)
-        #expect(!sealed.indices.dropLast(secret.count - 1).contains { Array(sealed[$0 ..< $0 + secret.count]) == secret })
+        #expect(!sealed.indices.dropLast(secret.count - 1).contains { Array(sealed[$0..<$0 + secret.count]) == secret })
         #expect(try box.open(sealed) == secret)
         #expect(box.seal(secret, using: random) != sealed, "a fresh nonce each time")
         #expect(try box.open(box.seal([], using: random)) == [])

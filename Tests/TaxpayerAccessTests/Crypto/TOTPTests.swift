@@ -7,23 +7,30 @@ import Foundation
 struct TOTPTests {
     /// The RFC 6238 seeds, with the errata's full-length keys for SHA-256 (32 bytes) and SHA-512 (64 bytes).
     static func seed(_ algorithm: TOTPAlgorithm) -> [UInt8] {
-        let length = switch algorithm {
-        case .sha1: 20
-        case .sha256: 32
-        case .sha512: 64
-        }
+        let length =
+            switch algorithm {
+            case .sha1: 20
+            case .sha256: 32
+            case .sha512: 64
+            }
         return Array(String(repeating: "1234567890", count: 7).utf8.prefix(length))
     }
 
     // A8: every RFC 6238 Appendix B vector, 8 digits, 30-second step.
-    @Test(arguments: [
-        (59, TOTPAlgorithm.sha1, "94287082"), (59, .sha256, "46119246"), (59, .sha512, "90693936"),
-        (1_111_111_109, .sha1, "07081804"), (1_111_111_109, .sha256, "68084774"), (1_111_111_109, .sha512, "25091201"),
-        (1_111_111_111, .sha1, "14050471"), (1_111_111_111, .sha256, "67062674"), (1_111_111_111, .sha512, "99943326"),
-        (1_234_567_890, .sha1, "89005924"), (1_234_567_890, .sha256, "91819424"), (1_234_567_890, .sha512, "93441116"),
-        (2_000_000_000, .sha1, "69279037"), (2_000_000_000, .sha256, "90698825"), (2_000_000_000, .sha512, "38618901"),
-        (20_000_000_000, .sha1, "65353130"), (20_000_000_000, .sha256, "77737706"), (20_000_000_000, .sha512, "47863826"),
-    ] as [(Int, TOTPAlgorithm, String)])
+    @Test(
+        arguments: [
+            (59, TOTPAlgorithm.sha1, "94287082"), (59, .sha256, "46119246"), (59, .sha512, "90693936"),
+            (1_111_111_109, .sha1, "07081804"), (1_111_111_109, .sha256, "68084774"),
+            (1_111_111_109, .sha512, "25091201"),
+            (1_111_111_111, .sha1, "14050471"), (1_111_111_111, .sha256, "67062674"),
+            (1_111_111_111, .sha512, "99943326"),
+            (1_234_567_890, .sha1, "89005924"), (1_234_567_890, .sha256, "91819424"),
+            (1_234_567_890, .sha512, "93441116"),
+            (2_000_000_000, .sha1, "69279037"), (2_000_000_000, .sha256, "90698825"),
+            (2_000_000_000, .sha512, "38618901"),
+            (20_000_000_000, .sha1, "65353130"), (20_000_000_000, .sha256, "77737706"),
+            (20_000_000_000, .sha512, "47863826"),
+        ] as [(Int, TOTPAlgorithm, String)])
     func rfc6238AppendixB(time: Int, algorithm: TOTPAlgorithm, expected: String) {
         let totp = TOTP(secret: Self.seed(algorithm), algorithm: algorithm, digits: 8, period: 30)
         let date = Date(timeIntervalSince1970: TimeInterval(time))
@@ -38,9 +45,13 @@ struct TOTPTests {
     }
 
     // RFC 4226 Appendix D: HOTP values for counts 0–9 are TOTP's codes for those steps.
-    @Test(arguments: Array(zip(0 ... 9, [
-        "755224", "287082", "359152", "969429", "338314", "254676", "287922", "162583", "399871", "520489",
-    ])))
+    @Test(
+        arguments: Array(
+            zip(
+                0...9,
+                [
+                    "755224", "287082", "359152", "969429", "338314", "254676", "287922", "162583", "399871", "520489",
+                ])))
     func rfc4226AppendixD(count: Int, expected: String) {
         let totp = TOTP(secret: Array("12345678901234567890".utf8))
         #expect(totp.code(forStep: UInt64(count)) == expected)
@@ -79,10 +90,12 @@ struct TOTPTests {
         let used = totp.match(code, at: Self.now, drift: 1, after: nil)
         #expect(used == current)
         #expect(totp.match(code, at: Self.now, drift: 1, after: used) == nil, "the same code twice")
-        #expect(totp.match(totp.code(forStep: current - 1), at: Self.now, drift: 1, after: used) == nil,
-                "an older step after a newer one was used")
-        #expect(totp.match(totp.code(forStep: current + 1), at: Self.now, drift: 1, after: used) == current + 1,
-                "the next step is still good")
+        #expect(
+            totp.match(totp.code(forStep: current - 1), at: Self.now, drift: 1, after: used) == nil,
+            "an older step after a newer one was used")
+        #expect(
+            totp.match(totp.code(forStep: current + 1), at: Self.now, drift: 1, after: used) == current + 1,
+            "the next step is still good")
         #expect(totp.match(code, at: Self.now, drift: 1, after: current - 1) == current)
     }
 
@@ -90,7 +103,7 @@ struct TOTPTests {
     @Test(arguments: ["", "12345", "1234567", "abcdef", "000000"])
     func wrongCodesAreRefused(code: String) {
         let totp = TOTP(secret: Self.secret)
-        let window = (-1 ... 1).map { totp.code(forStep: UInt64(Int(totp.step(at: Self.now)) + $0)) }
+        let window = (-1...1).map { totp.code(forStep: UInt64(Int(totp.step(at: Self.now)) + $0)) }
         #expect(!window.contains(code))
         #expect(totp.match(code, at: Self.now, drift: 1, after: nil) == nil)
     }
@@ -106,7 +119,7 @@ struct TOTPTests {
 
     @Test func sixDigitCodesKeepLeadingZeros() {
         let totp = TOTP(secret: Self.secret)
-        let codes = (0 ..< 2000).map { totp.code(forStep: UInt64($0)) }
+        let codes = (0..<2000).map { totp.code(forStep: UInt64($0)) }
         #expect(codes.allSatisfy { $0.count == 6 && $0.allSatisfy(\.isNumber) })
         #expect(codes.contains { $0.hasPrefix("0") })
     }
@@ -115,8 +128,10 @@ struct TOTPTests {
     @Test func provisioningURIFormat() throws {
         let totp = TOTP(secret: Self.secret)
         let uri = totp.provisioningURI(account: "elmo@example.com", issuer: "Mass Tax Connect")
-        #expect(uri == "otpauth://totp/Mass%20Tax%20Connect:elmo%40example.com"
-            + "?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=Mass%20Tax%20Connect&algorithm=SHA1&digits=6&period=30")
+        #expect(
+            uri == "otpauth://totp/Mass%20Tax%20Connect:elmo%40example.com"
+                + "?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=Mass%20Tax%20Connect&algorithm=SHA1&digits=6&period=30"
+        )
 
         let parsed = try #require(URLComponents(string: uri))
         #expect(parsed.scheme == "otpauth")
@@ -174,7 +189,7 @@ struct TOTPTests {
 
     @Test func base32RoundTrips() {
         let random = SeededRandom(seed: 32)
-        for length in 0 ... 70 {
+        for length in 0...70 {
             let bytes = random.bytes(length)
             let encoded = Base32.encode(bytes)
             #expect(!encoded.contains("="))

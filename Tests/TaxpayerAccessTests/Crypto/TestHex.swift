@@ -8,6 +8,6 @@ enum Hex {
     /// Bytes of hex text; spaces ignored.
     static func decode(_ text: String) -> [UInt8] {
         let chars = Array(text.filter { !$0.isWhitespace })
-        return stride(from: 0, to: chars.count, by: 2).map { UInt8(String(chars[$0 ... $0 + 1]), radix: 16)! }
+        return stride(from: 0, to: chars.count, by: 2).map { UInt8(String(chars[$0...$0 + 1]), radix: 16)! }
     }
 }

@@ -74,9 +74,13 @@ struct AuthenticationTests {
         #expect(login.methods == [.init(kind: .email, destination: "p**@c*****.example")])
         let code = try await world.lastCode(to: Self.email)
         #expect(code.wholeMatch(of: /\d{6}/) != nil)
-        let stored = try #require(try await world.store.verificationCode(of: world.logon("pat.client").id, purpose: .login)).value
+        let stored = try #require(
+            try await world.store.verificationCode(of: world.logon("pat.client").id, purpose: .login)
+        ).value
         #expect(stored.codeHash != code && !stored.codeHash.contains(code))
-        await #expect(throws: AccessError(.stepRequired, "")) { try await world.context.authenticate(login.sessionToken) }
+        await #expect(throws: AccessError(.stepRequired, "")) {
+            try await world.context.authenticate(login.sessionToken)
+        }
         try await world.auth.verifyCode(session: login.sessionToken, code: code)
         let actor = try await world.context.authenticate(login.sessionToken)
         #expect(actor.logon.username == "pat.client")
@@ -112,9 +116,13 @@ struct AuthenticationTests {
                 try await world.auth.verifyCode(session: login.sessionToken, code: wrong)
             }
         }
-        await #expect(throws: AccessError.self) { try await world.auth.verifyCode(session: login.sessionToken, code: code) }
+        await #expect(throws: AccessError.self) {
+            try await world.auth.verifyCode(session: login.sessionToken, code: code)
+        }
         #expect(try await world.audit(.codeFailed).count == 5)  // U1
-        await #expect(throws: AccessError(.sessionExpired, "")) { try await world.auth.sendCode(session: login.sessionToken) }
+        await #expect(throws: AccessError(.sessionExpired, "")) {
+            try await world.auth.sendCode(session: login.sessionToken)
+        }
     }
 
     // A4: a resend replaces the code (the old one stops working) and does not reset the failed count.
@@ -144,7 +152,9 @@ struct AuthenticationTests {
         try await world.signedInWithEmailCodes()
         let login = try await world.auth.login(username: "pat.client", password: IdentityWorld.password)  // send 1
         for _ in 2...5 { try await world.auth.sendCode(session: login.sessionToken) }
-        await #expect(throws: AccessError(.tooManyResends, "")) { try await world.auth.sendCode(session: login.sessionToken) }
+        await #expect(throws: AccessError(.tooManyResends, "")) {
+            try await world.auth.sendCode(session: login.sessionToken)
+        }
         world.clock.advance(by: .seconds(20 * 60))
         // Still limited: the sends of the last hour count across logins, so a new login cannot send either.
         await #expect(throws: AccessError(.tooManyResends, "")) {
@@ -160,7 +170,8 @@ struct AuthenticationTests {
         let world = IdentityWorld()
         try await world.registerAndActivate()
         let setup = try await world.auth.login(username: "pat.client", password: IdentityWorld.password)
-        let challenge = try await world.auth.beginTwoStepSetup(session: setup.sessionToken, .text(countryCode: "1", number: "(617) 555-1111"))
+        let challenge = try await world.auth.beginTwoStepSetup(
+            session: setup.sessionToken, .text(countryCode: "1", number: "(617) 555-1111"))
         #expect(challenge.codeSentTo == "(***) ***-1111")
         let setupCode = String(try #require(world.texts.messages.last).text.split(separator: " ")[4].prefix(6))
         try await world.auth.completeTwoStepSetup(session: setup.sessionToken, code: setupCode)
@@ -180,7 +191,9 @@ struct AuthenticationTests {
         _ = try await world.registration.submit(application)
         try await world.registration.activate(token: try await world.lastLinkToken(to: Self.email))
         let setup = try await world.auth.login(username: "pat.client", password: "long enough passphrase")
-        let error = await #expect(throws: AccessError.self) { try await world.auth.beginTwoStepSetup(session: setup.sessionToken, .email) }
+        let error = await #expect(throws: AccessError.self) {
+            try await world.auth.beginTwoStepSetup(session: setup.sessionToken, .email)
+        }
         #expect(error?.field == "method")
     }
 
@@ -194,12 +207,14 @@ struct AuthenticationTests {
         let devices = try await world.store.records(ofKind: .trustedDevice)
         #expect(devices.count == 1)
         if case .trustedDevice(let d) = devices[0].value { #expect(d.tokenHash == SecretToken.hash(deviceToken)) }
-        let login = try await world.auth.login(username: "pat.client", password: IdentityWorld.password, deviceToken: deviceToken)
+        let login = try await world.auth.login(
+            username: "pat.client", password: IdentityWorld.password, deviceToken: deviceToken)
         #expect(login.stage == .authenticated)
         _ = try await world.context.authenticate(login.sessionToken)
         // Another logon's device token does nothing for this one; an expired trust asks for the code again.
         world.clock.advance(by: .seconds(180 * 86400))
-        let later = try await world.auth.login(username: "pat.client", password: IdentityWorld.password, deviceToken: deviceToken)
+        let later = try await world.auth.login(
+            username: "pat.client", password: IdentityWorld.password, deviceToken: deviceToken)
         #expect(later.stage == .awaitingCode)
     }
 
@@ -209,8 +224,9 @@ struct AuthenticationTests {
         try await world.signedInWithEmailCodes()
         let (other, device) = try await world.loginWithCode(trust: true)
         let (current, _) = try await world.loginWithCode()
-        try await world.profile.changePassword(session: current, currentPassword: IdentityWorld.password,
-                                               newPassword: "Better456", confirmation: "Better456")
+        try await world.profile.changePassword(
+            session: current, currentPassword: IdentityWorld.password,
+            newPassword: "Better456", confirmation: "Better456")
         await #expect(throws: AccessError(.sessionExpired, "")) { try await world.context.authenticate(other) }
         _ = try await world.context.authenticate(current)
         let login = try await world.auth.login(username: "pat.client", password: "Better456", deviceToken: device)
@@ -237,7 +253,10 @@ struct AuthenticationTests {
         try await world.auth.logout(session: out)
         await #expect(throws: AccessError(.sessionExpired, "")) { try await world.context.authenticate(out) }
         let sessions = try await world.store.records(ofKind: .session)
-        #expect(sessions.allSatisfy { if case .session(let s) = $0.value { s.tokenHash != TokenHash(hex: out) } else { false } })
+        #expect(
+            sessions.allSatisfy {
+                if case .session(let s) = $0.value { s.tokenHash != TokenHash(hex: out) } else { false }
+            })
     }
 
     // A8: TOTP with one step of drift either way, and a used step refused afterwards.
@@ -249,8 +268,12 @@ struct AuthenticationTests {
         let secretText = try #require(challenge.secret)
         #expect(challenge.provisioningURI?.hasPrefix("otpauth://totp/") == true)
         let logonID = try await world.logon("pat.client").id
-        let pending = try #require(try await world.store.verificationCode(of: logonID, purpose: .setup)?.value.pendingMethod)
-        guard case .authenticator(let sealed, _) = pending else { Issue.record("not an authenticator"); return }
+        let pending = try #require(
+            try await world.store.verificationCode(of: logonID, purpose: .setup)?.value.pendingMethod)
+        guard case .authenticator(let sealed, _) = pending else {
+            Issue.record("not an authenticator")
+            return
+        }
         let secret = try SecretBox(key: world.context.secretKey).open(sealed)
         #expect(Base32.encode(secret) == secretText)
         let totp = TOTP(secret: secret, algorithm: .sha1, digits: 6, period: 30)
@@ -306,7 +329,9 @@ struct AuthenticationTests {
         let world = IdentityWorld()
         try await world.signedInWithEmailCodes()
         let login = try await world.auth.login(username: "pat.client", password: IdentityWorld.password)
-        let error = await #expect(throws: AccessError.self) { try await world.auth.verifyCode(session: login.sessionToken, code: code) }
+        let error = await #expect(throws: AccessError.self) {
+            try await world.auth.verifyCode(session: login.sessionToken, code: code)
+        }
         #expect(error?.code == .invalidInput && error?.field == "code")
         let logonID = try await world.logon("pat.client").id
         #expect(try await world.store.verificationCode(of: logonID, purpose: .login)?.value.failedAttempts == 0)
@@ -316,7 +341,9 @@ struct AuthenticationTests {
     @Test func setupNeedsTheSetupStage() async throws {
         let world = IdentityWorld()
         let token = try await world.signedInWithEmailCodes()
-        await #expect(throws: AccessError(.stepRequired, "")) { try await world.auth.beginTwoStepSetup(session: token, .email) }
+        await #expect(throws: AccessError(.stepRequired, "")) {
+            try await world.auth.beginTwoStepSetup(session: token, .email)
+        }
     }
 }
 
@@ -325,8 +352,10 @@ struct IdentityWorldUpgrade {
     let auth: Authentication
     init(world: IdentityWorld) {
         let c = world.context
-        auth = Authentication(context: ServiceContext(
-            store: c.store, directory: c.directory, clock: c.clock, random: c.random, hasher: Argon2idHasher(cost: Policy.HashingCost(opsLimit: 2, memLimit: 8192)),
-            policy: c.policy, texts: c.texts, secretKey: c.secretKey, portalURL: c.portalURL))
+        auth = Authentication(
+            context: ServiceContext(
+                store: c.store, directory: c.directory, clock: c.clock, random: c.random,
+                hasher: Argon2idHasher(cost: Policy.HashingCost(opsLimit: 2, memLimit: 8192)),
+                policy: c.policy, texts: c.texts, secretKey: c.secretKey, portalURL: c.portalURL))
     }
 }

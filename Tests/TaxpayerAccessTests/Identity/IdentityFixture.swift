@@ -46,21 +46,27 @@ struct IdentityWorld {
         directory.add(
             DirectoryEntry(
                 taxpayer: Taxpayer(id: "T1", taxID: Self.patSSN, legalName: "Pat Q Client", kind: .individual),
-                accounts: [TaxAccount(id: "A1", taxpayer: "T1", type: .personalIncome),
-                           TaxAccount(id: "A2", taxpayer: "T1", type: .salesAndUse)]),
+                accounts: [
+                    TaxAccount(id: "A1", taxpayer: "T1", type: .personalIncome),
+                    TaxAccount(id: "A2", taxpayer: "T1", type: .salesAndUse),
+                ]),
             returns: [
-                FiledReturn(account: "A1", period: "2025", filedAt: filed, amountDue: 1234_56, refund: 0,
-                            lineItems: ["line 22: total tax": 4321_00]),
-                FiledReturn(account: "A1", period: "2024", filedAt: filed.addingTimeInterval(-365 * 86400),
-                            amountDue: 0, refund: 250_00),
+                FiledReturn(
+                    account: "A1", period: "2025", filedAt: filed, amountDue: 1234_56, refund: 0,
+                    lineItems: ["line 22: total tax": 4321_00]),
+                FiledReturn(
+                    account: "A1", period: "2024", filedAt: filed.addingTimeInterval(-365 * 86400),
+                    amountDue: 0, refund: 250_00),
                 FiledReturn(account: "A2", period: "2025-Q3", filedAt: filed, amountDue: 77_01),
             ],
             letters: [SignUpLetter(letterID: "LTR-7781", account: "A1", sentAt: filed)])
         directory.add(
             DirectoryEntry(
                 taxpayer: Taxpayer(id: "T2", taxID: Self.acmeFEIN, legalName: "Acme Payroll LLC", kind: .business),
-                accounts: [TaxAccount(id: "A20", taxpayer: "T2", type: .withholding),
-                           TaxAccount(id: "A21", taxpayer: "T2", type: .salesAndUse)]),
+                accounts: [
+                    TaxAccount(id: "A20", taxpayer: "T2", type: .withholding),
+                    TaxAccount(id: "A21", taxpayer: "T2", type: .salesAndUse),
+                ]),
             returns: [FiledReturn(account: "A20", period: "2025-Q2", filedAt: filed, amountDue: 980_00)])
     }
 
@@ -71,7 +77,8 @@ struct IdentityWorld {
 
     func application(
         taxID: TaxIdentifier = patSSN, accountType: AccountType = .personalIncome,
-        proof: IdentityProof = .amountDue(1234_56), username: String = "pat.client", email: String = "pat@client.example",
+        proof: IdentityProof = .amountDue(1234_56), username: String = "pat.client",
+        email: String = "pat@client.example",
         fullName: String = "Pat Q Client", password: String = IdentityWorld.password, terms: Bool = true,
         clientManagement: Bool = false
     ) -> RegistrationService.Application {
@@ -125,15 +132,18 @@ struct IdentityWorld {
         fullName: String = "Pat Q Client"
     ) async throws -> Logon {
         _ = try await registration.submit(
-            application(taxID: taxID, accountType: accountType, proof: proof, username: username, email: email,
-                        fullName: fullName))
+            application(
+                taxID: taxID, accountType: accountType, proof: proof, username: username, email: email,
+                fullName: fullName))
         try await registration.activate(token: try await lastLinkToken(to: email))
         return try await logon(username)
     }
 
     /// Registers, activates and sets up email codes; returns a signed-in session token.
     @discardableResult
-    func signedInWithEmailCodes(username: String = "pat.client", email: String = "pat@client.example") async throws -> String {
+    func signedInWithEmailCodes(username: String = "pat.client", email: String = "pat@client.example") async throws
+        -> String
+    {
         try await registerAndActivate(username: username, email: email)
         return try await setUpEmailCodes(username: username, email: email)
     }
@@ -148,10 +158,13 @@ struct IdentityWorld {
     }
 
     /// Logs in with the password and the emailed code.
-    func loginWithCode(username: String = "pat.client", email: String = "pat@client.example",
-                       password: String = IdentityWorld.password, trust: Bool = false) async throws -> (String, String?) {
+    func loginWithCode(
+        username: String = "pat.client", email: String = "pat@client.example",
+        password: String = IdentityWorld.password, trust: Bool = false
+    ) async throws -> (String, String?) {
         let login = try await auth.login(username: username, password: password)
-        let verified = try await auth.verifyCode(session: login.sessionToken, code: try await lastCode(to: email), trustDevice: trust)
+        let verified = try await auth.verifyCode(
+            session: login.sessionToken, code: try await lastCode(to: email), trustDevice: trust)
         return (login.sessionToken, verified.deviceToken)
     }
 }

@@ -17,23 +17,31 @@ struct IdentityMailTests {
         let token = try await world.setUpEmailCodes(username: "pat.client", email: "pat@client.example")
         _ = try await world.loginWithCode(trust: true)
         // Lockout (A2).
-        try await world.registerAndActivate(username: "acme.owner", email: "owner@acme.example", taxID: IdentityWorld.acmeFEIN,
-                                            accountType: .withholding, proof: .amountDue(980_00), fullName: "Acme Owner")
+        try await world.registerAndActivate(
+            username: "acme.owner", email: "owner@acme.example", taxID: IdentityWorld.acmeFEIN,
+            accountType: .withholding, proof: .amountDue(980_00), fullName: "Acme Owner")
         _ = try await world.setUpEmailCodes(username: "acme.owner", email: "owner@acme.example")
         for _ in 1...5 { _ = try? await world.auth.login(username: "acme.owner", password: "Wrong1234") }
         // Agency email change (V3), recovery (V1, V2).
-        try await world.recovery.changeEmailOfLockedOutLogon(username: "acme.owner", newEmail: "owner2@acme.example", by: "clerk")
+        try await world.recovery.changeEmailOfLockedOutLogon(
+            username: "acme.owner", newEmail: "owner2@acme.example", by: "clerk")
         try await world.recovery.forgotUsername(email: "pat@client.example")
         try await world.recovery.forgotPassword(username: "acme.owner")
-        try await world.recovery.resetPassword(token: try await world.lastLinkToken(to: "owner2@acme.example"),
-                                               securityAnswer: "mr. whiskers", newPassword: "Better456", confirmation: "Better456")
+        try await world.recovery.resetPassword(
+            token: try await world.lastLinkToken(to: "owner2@acme.example"),
+            securityAnswer: "mr. whiskers", newPassword: "Better456", confirmation: "Better456")
         // Profile (P1, P2).
         try await world.profile.changePIN(session: token, newPIN: "1111", confirmation: "1111")
-        try await world.profile.changePassword(session: token, currentPassword: IdentityWorld.password, newPassword: "Better456",
-                                               confirmation: "Better456")
-        _ = try await world.profile.addTwoStepMethod(session: token, currentPassword: "Better456", .text(countryCode: "1", number: "6175551111"))
-        try await world.profile.confirmTwoStepMethod(session: token, code: String(try #require(world.texts.messages.last).text.split(separator: " ")[4].prefix(6)))
-        try await world.profile.changeEmail(session: token, currentPassword: "Better456", newEmail: "pat@new.example", confirmation: "pat@new.example")
+        try await world.profile.changePassword(
+            session: token, currentPassword: IdentityWorld.password, newPassword: "Better456",
+            confirmation: "Better456")
+        _ = try await world.profile.addTwoStepMethod(
+            session: token, currentPassword: "Better456", .text(countryCode: "1", number: "6175551111"))
+        try await world.profile.confirmTwoStepMethod(
+            session: token,
+            code: String(try #require(world.texts.messages.last).text.split(separator: " ")[4].prefix(6)))
+        try await world.profile.changeEmail(
+            session: token, currentPassword: "Better456", newEmail: "pat@new.example", confirmation: "pat@new.example")
         try await world.profile.deleteProfile(session: token, currentPassword: "Better456")
         var review = Policy.massTaxConnect.forTesting
         review.automaticApproval = false
@@ -60,7 +68,8 @@ struct IdentityMailTests {
         let reset = try await world.lastLinkToken(to: "pat@client.example")
         #expect(reset != activation)
         let encoder = JSONEncoder()
-        let feed = String(decoding: try encoder.encode(try await world.store.changes(after: 0, limit: 100_000)), as: UTF8.self)
+        let feed = String(
+            decoding: try encoder.encode(try await world.store.changes(after: 0, limit: 100_000)), as: UTF8.self)
         let records = String(decoding: try encoder.encode(try await world.store.records(ofKind: .mail)), as: UTF8.self)
         for stored in [feed, records] {
             #expect(!stored.contains(activation) && !stored.contains(reset), "a link token is stored in the clear")
@@ -68,8 +77,9 @@ struct IdentityMailTests {
             #expect(!stored.contains("token="), "a link is stored in the clear")
         }
         // Delivered: the sealed body is dropped too.
-        let delivery = OutboxDelivery(store: world.store, mailer: RecordingMailer(), clock: world.clock,
-                                      random: world.context.random, box: try world.context.mailBox())
+        let delivery = OutboxDelivery(
+            store: world.store, mailer: RecordingMailer(), clock: world.clock,
+            random: world.context.random, box: try world.context.mailBox())
         _ = await delivery.deliverPending()
         for mail in try await world.store.records(ofKind: .mail).compactMap({ $0.mail?.value }) {
             #expect(mail.status == .sent && mail.sealedBody.isEmpty)
@@ -82,14 +92,18 @@ struct IdentityMailTests {
         try await Self.everyFlow(world)
         let mails = try await world.mails()
         let subjects = Set(mails.map(\.subject))
-        for expected in ["We received your request for a logon", "Your logon is approved", "Your request for a logon",
-                         "Your security code", "A device was trusted", "Your logon is locked", "Your email address was changed",
-                         "Your username", "Reset your password", "Your password was changed", "Your profile was changed",
-                         "Your two-step verification changed", "Your profile was deleted"] {
+        for expected in [
+            "We received your request for a logon", "Your logon is approved", "Your request for a logon",
+            "Your security code", "A device was trusted", "Your logon is locked", "Your email address was changed",
+            "Your username", "Reset your password", "Your password was changed", "Your profile was changed",
+            "Your two-step verification changed", "Your profile was deleted",
+        ] {
             #expect(subjects.contains(expected), "flow not exercised: \(expected)")
         }
-        let forbidden = ["123456789", "041234567", "123-45-6789", "04-1234567", "6789", "4567",
-                         "Pat Q Client", "Acme Payroll", "Sam Spouse", "Acme Owner", "Client", "Spouse", "$"]
+        let forbidden = [
+            "123456789", "041234567", "123-45-6789", "04-1234567", "6789", "4567",
+            "Pat Q Client", "Acme Payroll", "Sam Spouse", "Acme Owner", "Client", "Spouse", "$",
+        ]
         for mail in mails {
             // The secrets N1 allows (links, codes, confirmation numbers) may hold any digits: take them out first.
             let text = (mail.subject + "\n" + mail.body)
@@ -105,14 +119,31 @@ struct IdentityMailTests {
     @Test func mailIsCommittedWithItsChange() async throws {
         let world = IdentityWorld()
         let token = try await world.signedInWithEmailCodes()
-        try await world.profile.changePassword(session: token, currentPassword: IdentityWorld.password, newPassword: "Better456", confirmation: "Better456")
+        try await world.profile.changePassword(
+            session: token, currentPassword: IdentityWorld.password, newPassword: "Better456", confirmation: "Better456"
+        )
         let feed = try await world.store.changes(after: 0, limit: 10_000)
         func kinds(_ change: Change) -> Set<RecordKind> { Set(change.written.map(\.value.key.kind)) }
-        let receipt = try #require(feed.first { $0.written.contains { if case .mail(let m) = $0.value { m.subject.contains("received") } else { false } } })
+        let receipt = try #require(
+            feed.first {
+                $0.written.contains {
+                    if case .mail(let m) = $0.value { m.subject.contains("received") } else { false }
+                }
+            })
         #expect(kinds(receipt).isSuperset(of: [.logon, .registration, .mail]))
-        let code = try #require(feed.first { $0.written.contains { if case .mail(let m) = $0.value { m.subject == "Your security code" } else { false } } })
+        let code = try #require(
+            feed.first {
+                $0.written.contains {
+                    if case .mail(let m) = $0.value { m.subject == "Your security code" } else { false }
+                }
+            })
         #expect(kinds(code).contains(.verificationCode))
-        let changed = try #require(feed.last { $0.written.contains { if case .mail(let m) = $0.value { m.subject == "Your password was changed" } else { false } } })
+        let changed = try #require(
+            feed.last {
+                $0.written.contains {
+                    if case .mail(let m) = $0.value { m.subject == "Your password was changed" } else { false }
+                }
+            })
         #expect(kinds(changed).contains(.logon))
 
         let before = try await world.mails().count

@@ -12,18 +12,23 @@ struct ProfileTests {
         let world = IdentityWorld()
         let token = try await world.signedInWithEmailCodes()
         let wrong = await #expect(throws: AccessError.self) {
-            try await world.profile.changePassword(session: token, currentPassword: "Nope12345", newPassword: "Better456", confirmation: "Better456")
+            try await world.profile.changePassword(
+                session: token, currentPassword: "Nope12345", newPassword: "Better456", confirmation: "Better456")
         }
         #expect(wrong?.field == "currentPassword")
         await #expect(throws: AccessError(.passwordReused, "")) {
-            try await world.profile.changePassword(session: token, currentPassword: IdentityWorld.password,
-                                                   newPassword: IdentityWorld.password, confirmation: IdentityWorld.password)
+            try await world.profile.changePassword(
+                session: token, currentPassword: IdentityWorld.password,
+                newPassword: IdentityWorld.password, confirmation: IdentityWorld.password)
         }
         let mismatch = await #expect(throws: AccessError.self) {
-            try await world.profile.changePassword(session: token, currentPassword: IdentityWorld.password, newPassword: "Better456", confirmation: "")
+            try await world.profile.changePassword(
+                session: token, currentPassword: IdentityWorld.password, newPassword: "Better456", confirmation: "")
         }
         #expect(mismatch?.code == .invalidInput)
-        try await world.profile.changePassword(session: token, currentPassword: IdentityWorld.password, newPassword: "Better456", confirmation: "Better456")
+        try await world.profile.changePassword(
+            session: token, currentPassword: IdentityWorld.password, newPassword: "Better456", confirmation: "Better456"
+        )
         #expect(try await world.mails(to: Self.email).last?.subject == "Your password was changed")
         await #expect(throws: AccessError(.invalidCredentials, "")) {
             try await world.auth.login(username: "pat.client", password: IdentityWorld.password)
@@ -34,20 +39,29 @@ struct ProfileTests {
     // P1 R4: the email needs the current password, a matching confirmation, and must be free.
     @Test func changeEmail() async throws {
         let world = IdentityWorld()
-        try await world.registerAndActivate(username: "sam.other", email: "sam@other.example", taxID: IdentityWorld.acmeFEIN,
-                                            accountType: .withholding, proof: .amountDue(980_00), fullName: "Sam Other")
+        try await world.registerAndActivate(
+            username: "sam.other", email: "sam@other.example", taxID: IdentityWorld.acmeFEIN,
+            accountType: .withholding, proof: .amountDue(980_00), fullName: "Sam Other")
         let token = try await world.signedInWithEmailCodes()
         await #expect(throws: AccessError(.invalidInput, "")) {
-            try await world.profile.changeEmail(session: token, currentPassword: "Nope12345", newEmail: "pat@new.example", confirmation: "pat@new.example")
+            try await world.profile.changeEmail(
+                session: token, currentPassword: "Nope12345", newEmail: "pat@new.example",
+                confirmation: "pat@new.example")
         }
         let mismatch = await #expect(throws: AccessError.self) {
-            try await world.profile.changeEmail(session: token, currentPassword: IdentityWorld.password, newEmail: "pat@new.example", confirmation: "pat@new.exampel")
+            try await world.profile.changeEmail(
+                session: token, currentPassword: IdentityWorld.password, newEmail: "pat@new.example",
+                confirmation: "pat@new.exampel")
         }
         #expect(mismatch?.field == "emailAgain")
         await #expect(throws: AccessError(.emailTaken, "")) {
-            try await world.profile.changeEmail(session: token, currentPassword: IdentityWorld.password, newEmail: "SAM@other.example", confirmation: "sam@other.example")
+            try await world.profile.changeEmail(
+                session: token, currentPassword: IdentityWorld.password, newEmail: "SAM@other.example",
+                confirmation: "sam@other.example")
         }
-        try await world.profile.changeEmail(session: token, currentPassword: IdentityWorld.password, newEmail: "pat@new.example", confirmation: "pat@new.example")
+        try await world.profile.changeEmail(
+            session: token, currentPassword: IdentityWorld.password, newEmail: "pat@new.example",
+            confirmation: "pat@new.example")
         #expect(try await world.logon("pat.client").email == "pat@new.example")
         #expect(try await world.mails(to: Self.email).last?.subject == "Your email address was changed")
         #expect(try await world.mails(to: "pat@new.example").last?.subject == "Your email address was changed")
@@ -60,17 +74,27 @@ struct ProfileTests {
         let world = IdentityWorld()
         let token = try await world.signedInWithEmailCodes()
         await #expect(throws: AccessError(.invalidInput, "")) {
-            try await world.profile.changePhone(session: token, currentPassword: "Nope12345", countryCode: "1", type: .work, number: "6175552222")
+            try await world.profile.changePhone(
+                session: token, currentPassword: "Nope12345", countryCode: "1", type: .work, number: "6175552222")
         }
         let badPhone = await #expect(throws: AccessError.self) {
-            try await world.profile.changePhone(session: token, currentPassword: IdentityWorld.password, countryCode: "1", type: .work, number: "555")
+            try await world.profile.changePhone(
+                session: token, currentPassword: IdentityWorld.password, countryCode: "1", type: .work, number: "555")
         }
         #expect(badPhone?.field == "phone")
-        try await world.profile.changePhone(session: token, currentPassword: IdentityWorld.password, countryCode: "1", type: .work, number: "(617) 555-2222")
-        #expect(try await world.logon("pat.client").phone == PhoneNumber(countryCode: "1", type: .work, number: "6175552222"))
+        try await world.profile.changePhone(
+            session: token, currentPassword: IdentityWorld.password, countryCode: "1", type: .work,
+            number: "(617) 555-2222")
+        #expect(
+            try await world.logon("pat.client").phone
+                == PhoneNumber(countryCode: "1", type: .work, number: "6175552222"))
 
-        await #expect(throws: AccessError(.invalidInput, "")) { try await world.profile.changePIN(session: token, newPIN: "12a4", confirmation: "12a4") }
-        await #expect(throws: AccessError(.invalidInput, "")) { try await world.profile.changePIN(session: token, newPIN: "1234", confirmation: "1235") }
+        await #expect(throws: AccessError(.invalidInput, "")) {
+            try await world.profile.changePIN(session: token, newPIN: "12a4", confirmation: "12a4")
+        }
+        await #expect(throws: AccessError(.invalidInput, "")) {
+            try await world.profile.changePIN(session: token, newPIN: "1234", confirmation: "1235")
+        }
         try await world.profile.changePIN(session: token, newPIN: "9876", confirmation: "9876")
         let pinHash = try #require(try await world.logon("pat.client").credentials.pinHash)
         #expect(await world.hasher.verify("9876", against: pinHash))
@@ -90,10 +114,12 @@ struct ProfileTests {
         let world = IdentityWorld()
         let token = try await world.signedInWithEmailCodes()
         await #expect(throws: AccessError(.conflict, "")) {
-            try await world.profile.removeTwoStepMethod(session: token, currentPassword: IdentityWorld.password, kind: .email)
+            try await world.profile.removeTwoStepMethod(
+                session: token, currentPassword: IdentityWorld.password, kind: .email)
         }
         await #expect(throws: AccessError(.invalidInput, "")) {
-            try await world.profile.addTwoStepMethod(session: token, currentPassword: "Nope12345", .text(countryCode: "1", number: "6175551111"))
+            try await world.profile.addTwoStepMethod(
+                session: token, currentPassword: "Nope12345", .text(countryCode: "1", number: "6175551111"))
         }
         let challenge = try await world.profile.addTwoStepMethod(
             session: token, currentPassword: IdentityWorld.password, .text(countryCode: "1", number: "6175551111"))
@@ -101,10 +127,12 @@ struct ProfileTests {
         let code = String(try #require(world.texts.messages.last).text.split(separator: " ")[4].prefix(6))
         try await world.profile.confirmTwoStepMethod(session: token, code: code)
         #expect(try await world.logon("pat.client").twoStep.methods.map(\.kind) == [.email, .text])
-        try await world.profile.removeTwoStepMethod(session: token, currentPassword: IdentityWorld.password, kind: .email)
+        try await world.profile.removeTwoStepMethod(
+            session: token, currentPassword: IdentityWorld.password, kind: .email)
         #expect(try await world.logon("pat.client").twoStep.methods.map(\.kind) == [.text])
         await #expect(throws: AccessError(.notFound, "")) {
-            try await world.profile.removeTwoStepMethod(session: token, currentPassword: IdentityWorld.password, kind: .authenticator)
+            try await world.profile.removeTwoStepMethod(
+                session: token, currentPassword: IdentityWorld.password, kind: .authenticator)
         }
         #expect(try await world.audit(.twoStepChanged).count == 3)
     }
@@ -117,7 +145,9 @@ struct ProfileTests {
         let (other, _) = try await world.loginWithCode()
         let logon = try await world.logon("pat.client")
         var seed = ChangeSet()
-        seed.insert(.taxpayer(Taxpayer(id: "T2", taxID: IdentityWorld.acmeFEIN, legalName: "Acme Payroll LLC", kind: .business)))
+        seed.insert(
+            .taxpayer(Taxpayer(id: "T2", taxID: IdentityWorld.acmeFEIN, legalName: "Acme Payroll LLC", kind: .business))
+        )
         seed.insert(.account(TaxAccount(id: "A20", taxpayer: "T2", type: .withholding)))
         seed.insert(.grant(ThirdPartyGrant(taxpayer: "T2", thirdParty: logon.id, accounts: ["A20": .fileAndPay])))
         try await world.store.commit(seed)
@@ -151,10 +181,15 @@ struct ProfileTests {
             username: "sam.spouse", email: "sam@client.example", accountType: .salesAndUse, proof: .amountDue(77_01),
             fullName: "Sam Spouse")
         var seed = ChangeSet()
-        seed.insert(.taxpayer(Taxpayer(id: "T2", taxID: IdentityWorld.acmeFEIN, legalName: "Acme Payroll LLC", kind: .business)))
+        seed.insert(
+            .taxpayer(Taxpayer(id: "T2", taxID: IdentityWorld.acmeFEIN, legalName: "Acme Payroll LLC", kind: .business))
+        )
         seed.insert(.account(TaxAccount(id: "A20", taxpayer: "T2", type: .withholding)))
         seed.insert(.account(TaxAccount(id: "A21", taxpayer: "T2", type: .salesAndUse, status: .closed)))
-        seed.insert(.grant(ThirdPartyGrant(taxpayer: "T2", thirdParty: spouse.id, accounts: ["A20": .viewOnly, "A21": .allAccess])))
+        seed.insert(
+            .grant(
+                ThirdPartyGrant(taxpayer: "T2", thirdParty: spouse.id, accounts: ["A20": .viewOnly, "A21": .allAccess]))
+        )
         try await world.store.commit(seed)
         let token = try await world.setUpEmailCodes(username: "sam.spouse", email: "sam@client.example")
         let rights = try await world.profile.rolesAndRights(session: token)
@@ -172,14 +207,17 @@ struct ProfileTests {
         let parent = try await world.registerAndActivate()
         let hash = try await world.hasher.hash(IdentityWorld.password)
         var seed = ChangeSet()
-        seed.insert(.logon(Logon(
-            id: "L-secondary", username: "pat.clerk", email: "clerk@client.example", fullName: "Clerk",
-            secondary: SecondaryProfile(parent: parent.id, accessType: .taxAdministrator(.viewOnly)),
-            credentials: Credentials(passwordHash: hash), activated: true)))
+        seed.insert(
+            .logon(
+                Logon(
+                    id: "L-secondary", username: "pat.clerk", email: "clerk@client.example", fullName: "Clerk",
+                    secondary: SecondaryProfile(parent: parent.id, accessType: .taxAdministrator(.viewOnly)),
+                    credentials: Credentials(passwordHash: hash), activated: true)))
         try await world.store.commit(seed)
         let login = try await world.auth.login(username: "pat.clerk", password: IdentityWorld.password)
         _ = try await world.auth.beginTwoStepSetup(session: login.sessionToken, .email)
-        try await world.auth.completeTwoStepSetup(session: login.sessionToken, code: try await world.lastCode(to: "clerk@client.example"))
+        try await world.auth.completeTwoStepSetup(
+            session: login.sessionToken, code: try await world.lastCode(to: "clerk@client.example"))
         let rights = try await world.profile.rolesAndRights(session: login.sessionToken)
         #expect(rights.count == 1)
         #expect(rights.first?.relationship == .secondary(parent: parent.id))
@@ -193,14 +231,18 @@ struct ProfileTests {
         let parent = try await world.registerAndActivate()
         let hash = try await world.hasher.hash(IdentityWorld.password)
         var seed = ChangeSet()
-        seed.insert(.logon(Logon(
-            id: "L-secondary", username: "pat.clerk", email: "clerk@client.example", fullName: "Clerk",
-            secondary: SecondaryProfile(parent: parent.id, accessType: .taxAdministrator(.fileAndPay), groups: ["G-gone"]),
-            credentials: Credentials(passwordHash: hash), activated: true)))
+        seed.insert(
+            .logon(
+                Logon(
+                    id: "L-secondary", username: "pat.clerk", email: "clerk@client.example", fullName: "Clerk",
+                    secondary: SecondaryProfile(
+                        parent: parent.id, accessType: .taxAdministrator(.fileAndPay), groups: ["G-gone"]),
+                    credentials: Credentials(passwordHash: hash), activated: true)))
         try await world.store.commit(seed)
         let login = try await world.auth.login(username: "pat.clerk", password: IdentityWorld.password)
         _ = try await world.auth.beginTwoStepSetup(session: login.sessionToken, .email)
-        try await world.auth.completeTwoStepSetup(session: login.sessionToken, code: try await world.lastCode(to: "clerk@client.example"))
+        try await world.auth.completeTwoStepSetup(
+            session: login.sessionToken, code: try await world.lastCode(to: "clerk@client.example"))
         let rights = try await world.profile.rolesAndRights(session: login.sessionToken)
         let resolver = try await AccessResolver.load(from: world.store)
         #expect(!rights.isEmpty)

@@ -36,26 +36,32 @@ struct RecoveryTests {
 
         // Bad input is refused specifically and leaves the link usable.
         await #expect(throws: AccessError(.invalidInput, "")) {
-            try await world.recovery.resetPassword(token: token, securityAnswer: "   ", newPassword: "Better456", confirmation: "Better456")
+            try await world.recovery.resetPassword(
+                token: token, securityAnswer: "   ", newPassword: "Better456", confirmation: "Better456")
         }
         let weak = await #expect(throws: AccessError.self) {
-            try await world.recovery.resetPassword(token: token, securityAnswer: "mr. whiskers", newPassword: "weak", confirmation: "weak")
+            try await world.recovery.resetPassword(
+                token: token, securityAnswer: "mr. whiskers", newPassword: "weak", confirmation: "weak")
         }
         #expect(weak?.field == "password")
         let mismatch = await #expect(throws: AccessError.self) {
-            try await world.recovery.resetPassword(token: token, securityAnswer: "mr. whiskers", newPassword: "Better456", confirmation: "Better457")
+            try await world.recovery.resetPassword(
+                token: token, securityAnswer: "mr. whiskers", newPassword: "Better456", confirmation: "Better457")
         }
         #expect(mismatch?.field == "password")
         await #expect(throws: AccessError(.passwordReused, "")) {
-            try await world.recovery.resetPassword(token: token, securityAnswer: "mr. whiskers", newPassword: IdentityWorld.password,
-                                                   confirmation: IdentityWorld.password)
+            try await world.recovery.resetPassword(
+                token: token, securityAnswer: "mr. whiskers", newPassword: IdentityWorld.password,
+                confirmation: IdentityWorld.password)
         }
 
-        try await world.recovery.resetPassword(token: token, securityAnswer: "  MR. Whiskers", newPassword: "Better456", confirmation: "Better456")
+        try await world.recovery.resetPassword(
+            token: token, securityAnswer: "  MR. Whiskers", newPassword: "Better456", confirmation: "Better456")
         #expect(try await world.audit(.passwordReset).count == 1)  // U1
         #expect(try await world.audit(.unlocked).count == 1)
         await #expect(throws: AccessError(.invalidLink, "")) {
-            try await world.recovery.resetPassword(token: token, securityAnswer: "mr. whiskers", newPassword: "Other789x", confirmation: "Other789x")
+            try await world.recovery.resetPassword(
+                token: token, securityAnswer: "mr. whiskers", newPassword: "Other789x", confirmation: "Other789x")
         }
         await #expect(throws: AccessError(.sessionExpired, "")) { try await world.context.authenticate(session) }  // A7
         let logon = try await world.logon("pat.client")
@@ -73,9 +79,13 @@ struct RecoveryTests {
         let first = try await world.lastLinkToken(to: Self.email)
         try await world.recovery.forgotPassword(username: "pat.client")
         let second = try await world.lastLinkToken(to: Self.email)
-        await #expect(throws: AccessError(.invalidLink, "")) { try await world.recovery.securityQuestion(forResetToken: first) }
+        await #expect(throws: AccessError(.invalidLink, "")) {
+            try await world.recovery.securityQuestion(forResetToken: first)
+        }
         world.clock.advance(by: .seconds(30 * 60))
-        await #expect(throws: AccessError(.invalidLink, "")) { try await world.recovery.securityQuestion(forResetToken: second) }
+        await #expect(throws: AccessError(.invalidLink, "")) {
+            try await world.recovery.securityQuestion(forResetToken: second)
+        }
     }
 
     // V2 R7: a wrong security answer uses the link up.
@@ -85,11 +95,13 @@ struct RecoveryTests {
         try await world.recovery.forgotPassword(username: "pat.client")
         let token = try await world.lastLinkToken(to: Self.email)
         let error = await #expect(throws: AccessError.self) {
-            try await world.recovery.resetPassword(token: token, securityAnswer: "rex", newPassword: "Better456", confirmation: "Better456")
+            try await world.recovery.resetPassword(
+                token: token, securityAnswer: "rex", newPassword: "Better456", confirmation: "Better456")
         }
         #expect(error?.field == "securityAnswer")
         await #expect(throws: AccessError(.invalidLink, "")) {
-            try await world.recovery.resetPassword(token: token, securityAnswer: "mr. whiskers", newPassword: "Better456", confirmation: "Better456")
+            try await world.recovery.resetPassword(
+                token: token, securityAnswer: "mr. whiskers", newPassword: "Better456", confirmation: "Better456")
         }
     }
 
@@ -100,7 +112,8 @@ struct RecoveryTests {
         var current = IdentityWorld.password
         for n in 1...3 {
             let next = "Newpass\(n)x"
-            try await world.profile.changePassword(session: token, currentPassword: current, newPassword: next, confirmation: next)
+            try await world.profile.changePassword(
+                session: token, currentPassword: current, newPassword: next, confirmation: next)
             current = next
         }
         token = try await world.loginWithCode(password: current).0
@@ -109,7 +122,8 @@ struct RecoveryTests {
         let link = try await world.lastLinkToken(to: Self.email)
         for earlier in [IdentityWorld.password, "Newpass1x", "Newpass2x", "Newpass3x"] {
             await #expect(throws: AccessError(.passwordReused, "")) {
-                try await world.recovery.resetPassword(token: link, securityAnswer: "Mr. Whiskers", newPassword: earlier, confirmation: earlier)
+                try await world.recovery.resetPassword(
+                    token: link, securityAnswer: "Mr. Whiskers", newPassword: earlier, confirmation: earlier)
             }
         }
         #expect(try await world.logon("pat.client").credentials.passwordHistory.count == 3)
@@ -125,8 +139,9 @@ struct RecoveryTests {
         try await world.recovery.forgotPassword(username: "pat.client")
         let token = try await world.lastLinkToken(to: Self.email)
         #expect(try await world.recovery.securityQuestion(forResetToken: token) == nil)
-        try await world.recovery.resetPassword(token: token, securityAnswer: nil, newPassword: "another long passphrase",
-                                               confirmation: "another long passphrase")
+        try await world.recovery.resetPassword(
+            token: token, securityAnswer: nil, newPassword: "another long passphrase",
+            confirmation: "another long passphrase")
     }
 
     // V3: only a locked-out logon's email is changed by the agency, recorded with the operator as actor.
@@ -134,16 +149,20 @@ struct RecoveryTests {
         let world = IdentityWorld()
         try await world.signedInWithEmailCodes()
         await #expect(throws: AccessError(.conflict, "")) {
-            try await world.recovery.changeEmailOfLockedOutLogon(username: "pat.client", newEmail: "pat@new.example", by: "clerk 9")
+            try await world.recovery.changeEmailOfLockedOutLogon(
+                username: "pat.client", newEmail: "pat@new.example", by: "clerk 9")
         }
         for _ in 1...5 { _ = try? await world.auth.login(username: "pat.client", password: "Wrong1234") }
         await #expect(throws: AccessError(.invalidInput, "")) {
-            try await world.recovery.changeEmailOfLockedOutLogon(username: "pat.client", newEmail: "not an email", by: "clerk 9")
+            try await world.recovery.changeEmailOfLockedOutLogon(
+                username: "pat.client", newEmail: "not an email", by: "clerk 9")
         }
         await #expect(throws: AccessError(.notFound, "")) {
-            try await world.recovery.changeEmailOfLockedOutLogon(username: "who", newEmail: "pat@new.example", by: "clerk 9")
+            try await world.recovery.changeEmailOfLockedOutLogon(
+                username: "who", newEmail: "pat@new.example", by: "clerk 9")
         }
-        try await world.recovery.changeEmailOfLockedOutLogon(username: "pat.client", newEmail: "pat@new.example", by: "clerk 9")
+        try await world.recovery.changeEmailOfLockedOutLogon(
+            username: "pat.client", newEmail: "pat@new.example", by: "clerk 9")
         #expect(try await world.logon("pat.client").email == "pat@new.example")
         let events = try await world.audit(.emailChangedByAgency)
         #expect(events.map(\.actor) == [.agency(operator: "clerk 9")])

@@ -32,7 +32,9 @@ struct RegistrationTests {
         ("wrong letter", IdentityWorld.patSSN, .personalIncome, .letterID("LTR-7782")),
         ("wrong line item name", IdentityWorld.patSSN, .personalIncome, .lineItem(name: "line 23", amount: 4321_00)),
     ])
-    func failedProofsGetOneAnswer(_ label: String, taxID: TaxIdentifier, accountType: AccountType, proof: IdentityProof) async throws {
+    func failedProofsGetOneAnswer(_ label: String, taxID: TaxIdentifier, accountType: AccountType, proof: IdentityProof)
+        async throws
+    {
         let world = IdentityWorld()
         let error = await #expect(throws: AccessError.self, "\(label)") {
             try await world.registration.submit(world.application(taxID: taxID, accountType: accountType, proof: proof))
@@ -56,9 +58,11 @@ struct RegistrationTests {
             try await world.registration.submit(world.application())
         }
         // Another ID is not affected.
-        _ = try await world.registration.submit(world.application(
-            taxID: IdentityWorld.acmeFEIN, accountType: .withholding, proof: .amountDue(980_00), username: "acme.owner",
-            email: "owner@acme.example"))
+        _ = try await world.registration.submit(
+            world.application(
+                taxID: IdentityWorld.acmeFEIN, accountType: .withholding, proof: .amountDue(980_00),
+                username: "acme.owner",
+                email: "owner@acme.example"))
         world.clock.advance(by: .seconds(24 * 3600 + 1))
         let receipt = try await world.registration.submit(world.application())
         #expect(receipt.approved)
@@ -70,8 +74,9 @@ struct RegistrationTests {
     @Test func approvalCopiesANewerAccountOnce() async throws {
         let world = IdentityWorld()
         try await AgencyAdministration(context: world.context).load(
-            DirectoryEntry(taxpayer: Taxpayer(id: "T1", taxID: IdentityWorld.patSSN, legalName: "Pat Q Client", kind: .individual),
-                           accounts: [TaxAccount(id: "A1", taxpayer: "T1", type: .personalIncome)]),
+            DirectoryEntry(
+                taxpayer: Taxpayer(id: "T1", taxID: IdentityWorld.patSSN, legalName: "Pat Q Client", kind: .individual),
+                accounts: [TaxAccount(id: "A1", taxpayer: "T1", type: .personalIncome)]),
             by: "clerk")
         let receipt = try await world.registration.submit(world.application())
         #expect(receipt.approved)
@@ -173,7 +178,10 @@ struct RegistrationTests {
         await #expect(throws: AccessError(.invalidLink, "")) { try await world.registration.activate(token: token) }
         // A7: only the hash is stored.
         let links = try await world.store.records(ofKind: .linkToken)
-        #expect(links.allSatisfy { if case .linkToken(let l) = $0.value { l.tokenHash == SecretToken.hash(token) } else { false } })
+        #expect(
+            links.allSatisfy {
+                if case .linkToken(let l) = $0.value { l.tokenHash == SecretToken.hash(token) } else { false }
+            })
 
         let other = IdentityWorld()
         _ = try await other.registration.submit(other.application())
@@ -189,7 +197,9 @@ struct RegistrationTests {
         try await world.registerAndActivate()
         let login = try await world.auth.login(username: "pat.client", password: IdentityWorld.password)
         #expect(login.stage == .awaitingTwoStepSetup)
-        await #expect(throws: AccessError(.stepRequired, "")) { try await world.context.authenticate(login.sessionToken) }
+        await #expect(throws: AccessError(.stepRequired, "")) {
+            try await world.context.authenticate(login.sessionToken)
+        }
         await #expect(throws: AccessError(.stepRequired, "")) {
             try await world.profile.rolesAndRights(session: login.sessionToken)
         }
@@ -268,7 +278,10 @@ struct RegistrationTests {
         BadInput("password") { a in a.password = "Short1" },
         BadInput("password") { a in a.password = "Waytoolong12345X" },
         BadInput("password") { a in a.password = "alllower123" },
-        BadInput("password") { a in a.password = "Pat.Client1"; a.username = "pat.client1" },
+        BadInput("password") { a in
+            a.password = "Pat.Client1"
+            a.username = "pat.client1"
+        },
         BadInput("password") { a in a.passwordAgain = "Secret124" },
         BadInput("securityQuestion") { a in a.securityQuestion = nil },
         BadInput("securityAnswer") { a in a.securityAnswer = "  \t " },
@@ -281,8 +294,9 @@ struct RegistrationTests {
         bad.edit(&application)
         let error = await #expect(throws: AccessError.self) { try await world.registration.submit(application) }
         #expect(error?.code == .invalidInput)
-        #expect(error?.field == field || (field == "password" && error?.field?.hasPrefix("password") == true),
-                "\(String(describing: error))")
+        #expect(
+            error?.field == field || (field == "password" && error?.field?.hasPrefix("password") == true),
+            "\(String(describing: error))")
         #expect(try await world.store.records(ofKind: .logon).isEmpty)
         #expect(try await world.store.records(ofKind: .proofAttempts).isEmpty, "bad input is not a failed proof")
     }

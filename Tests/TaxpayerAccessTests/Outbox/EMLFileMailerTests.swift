@@ -20,8 +20,9 @@ struct EMLFileMailerTests {
     func writesMessage() async throws {
         defer { try? FileManager.default.removeItem(at: folder) }
         let mailer = try mailer()
-        let mail = OutgoingMail(idempotencyKey: "mail-M1", to: "pat@example.com", subject: "Something new",
-                                body: "Log in to view it.\nThe portal")
+        let mail = OutgoingMail(
+            idempotencyKey: "mail-M1", to: "pat@example.com", subject: "Something new",
+            body: "Log in to view it.\nThe portal")
         try await mailer.send(mail)
         #expect(try files() == ["mail-M1.eml"])
         let text = String(decoding: try Data(contentsOf: mailer.fileURL(for: "mail-M1")), as: UTF8.self)
@@ -60,12 +61,16 @@ struct EMLFileMailerTests {
         #expect(text.hasSuffix("\r\n\r\nsecond\r\n"))
     }
 
-    @Test("header injection is refused and nothing is written", arguments: [
-        OutgoingMail(idempotencyKey: "k1", to: "pat@example.com\r\nBcc: victim@example.com", subject: "s", body: "b"),
-        OutgoingMail(idempotencyKey: "k2", to: "pat@example.com", subject: "Hi\nBcc: victim@example.com", body: "b"),
-        OutgoingMail(idempotencyKey: "k3", to: "pat@example.com", subject: "Hi\rX: y", body: "b"),
-        OutgoingMail(idempotencyKey: "k4\r\nX-Evil: 1", to: "pat@example.com", subject: "s", body: "b"),
-    ])
+    @Test(
+        "header injection is refused and nothing is written",
+        arguments: [
+            OutgoingMail(
+                idempotencyKey: "k1", to: "pat@example.com\r\nBcc: victim@example.com", subject: "s", body: "b"),
+            OutgoingMail(
+                idempotencyKey: "k2", to: "pat@example.com", subject: "Hi\nBcc: victim@example.com", body: "b"),
+            OutgoingMail(idempotencyKey: "k3", to: "pat@example.com", subject: "Hi\rX: y", body: "b"),
+            OutgoingMail(idempotencyKey: "k4\r\nX-Evil: 1", to: "pat@example.com", subject: "s", body: "b"),
+        ])
     func headerInjectionRefused(_ mail: OutgoingMail) async throws {
         defer { try? FileManager.default.removeItem(at: folder) }
         let mailer = try mailer()
@@ -83,7 +88,8 @@ struct EMLFileMailerTests {
     @Test("a subject outside ASCII is an RFC 2047 encoded word; the body stays UTF-8")
     func unicode() throws {
         let text = try EMLFileMailer.message(
-            OutgoingMail(idempotencyKey: "mail-M9", to: "zoe@example.com", subject: "Nouveau message à lire", body: "Zoë"),
+            OutgoingMail(
+                idempotencyKey: "mail-M9", to: "zoe@example.com", subject: "Nouveau message à lire", body: "Zoë"),
             from: "noreply@portal.example.gov", date: clock.now())
         let encoded = "=?utf-8?B?\(Data("Nouveau message à lire".utf8).base64EncodedString())?="
         #expect(text.contains("\r\nSubject: \(encoded)\r\n"))
@@ -100,8 +106,9 @@ struct EMLFileMailerTests {
         let names = try files()
         #expect(names.count == 4, "four keys, four files: \(names)")
         #expect(names.allSatisfy { !$0.hasPrefix(".") && !$0.contains("/") })
-        let text = try EMLFileMailer.message(OutgoingMail(idempotencyKey: "a b<c>", to: "p@example.com", subject: "s", body: "b"),
-                                             from: "n@example.com", date: clock.now())
+        let text = try EMLFileMailer.message(
+            OutgoingMail(idempotencyKey: "a b<c>", to: "p@example.com", subject: "s", body: "b"),
+            from: "n@example.com", date: clock.now())
         #expect(text.contains("Message-ID: <a=20b=3Cc=3E@taxpayer-access.invalid>"))
     }
 }

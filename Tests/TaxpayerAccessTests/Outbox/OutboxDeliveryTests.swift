@@ -42,13 +42,15 @@ struct OutboxDeliveryTests {
     let store = InMemoryAccessStore()
 
     func logon(_ n: Int) -> Logon {
-        Logon(id: LogonID("L\(n)"), username: "user\(n)", email: "user\(n)@example.com", fullName: "User \(n)",
-              createdAt: clock.now())
+        Logon(
+            id: LogonID("L\(n)"), username: "user\(n)", email: "user\(n)@example.com", fullName: "User \(n)",
+            createdAt: clock.now())
     }
 
     func mail(_ id: String, to: String = "someone@example.com") -> OutboxMail {
-        OutboxMail(id: MailID(id), to: to, subject: "New", body: "Something new to view.", sealedWith: testBox,
-                   random: SeededRandom(seed: 5), createdAt: clock.now())
+        OutboxMail(
+            id: MailID(id), to: to, subject: "New", body: "Something new to view.", sealedWith: testBox,
+            random: SeededRandom(seed: 5), createdAt: clock.now())
     }
 
     /// Commits `count` changes with one or two mails each, and one change that rolls back; returns the mail ids
@@ -73,12 +75,14 @@ struct OutboxDeliveryTests {
     }
 
     // N2
-    @Test("with a mailer failing at random, every committed mail is delivered exactly once, none of a rolled-back change",
-          arguments: [UInt64(1), 2, 3])
+    @Test(
+        "with a mailer failing at random, every committed mail is delivered exactly once, none of a rolled-back change",
+        arguments: [UInt64(1), 2, 3])
     func randomFailures(seed: UInt64) async throws {
         let (committed, rolledBack) = try await commitChanges(count: 30)
         let mailer = FlakyMailer(seed: seed, failurePercent: 40)
-        let delivery = OutboxDelivery(store: store, mailer: mailer, clock: clock, random: SeededRandom(seed: seed ^ 0xff), box: testBox)
+        let delivery = OutboxDelivery(
+            store: store, mailer: mailer, clock: clock, random: SeededRandom(seed: seed ^ 0xff), box: testBox)
         var passes = 0
         while try await !store.pendingMail().isEmpty && passes < 100 {
             let report = await delivery.deliverPending()
@@ -110,8 +114,10 @@ struct OutboxDeliveryTests {
             let status = try? await store.mail("M1")?.value.status
             seen.withLock { $0.append(status ?? .sent) }
         }
-        let report = await OutboxDelivery(store: store, mailer: mailer, clock: clock, random: SeededRandom(seed: 1), box: testBox)
-            .deliverPending()
+        let report = await OutboxDelivery(
+            store: store, mailer: mailer, clock: clock, random: SeededRandom(seed: 1), box: testBox
+        )
+        .deliverPending()
         #expect(report.sent == 1 && report.remaining == 0)
         #expect(seen.withLock { $0 } == [.pending], "while the mailer held it, the mail was still pending")
         #expect(try await store.mail("M1")?.value.status == .sent)
@@ -126,8 +132,9 @@ struct OutboxDeliveryTests {
         try await store.commit(changes)
         let mailer = FlakyMailer(seed: 1, failurePercent: 100)
         let backoff = OutboxDelivery.Backoff(initial: .seconds(30), maximum: .seconds(600), jitter: 0.2)
-        let delivery = OutboxDelivery(store: store, mailer: mailer, clock: clock, random: SeededRandom(seed: 9), box: testBox,
-                                      backoff: backoff)
+        let delivery = OutboxDelivery(
+            store: store, mailer: mailer, clock: clock, random: SeededRandom(seed: 9), box: testBox,
+            backoff: backoff)
         var waits: [Double] = []
         for attempt in 1...8 {
             let start = clock.now()
@@ -159,8 +166,10 @@ struct OutboxDeliveryTests {
     func competingWorkers() async throws {
         let (committed, _) = try await commitChanges(count: 20)
         let mailer = FlakyMailer(seed: 5, failurePercent: 0)
-        let first = OutboxDelivery(store: store, mailer: mailer, clock: clock, random: SeededRandom(seed: 1), box: testBox)
-        let second = OutboxDelivery(store: store, mailer: mailer, clock: clock, random: SeededRandom(seed: 2), box: testBox)
+        let first = OutboxDelivery(
+            store: store, mailer: mailer, clock: clock, random: SeededRandom(seed: 1), box: testBox)
+        let second = OutboxDelivery(
+            store: store, mailer: mailer, clock: clock, random: SeededRandom(seed: 2), box: testBox)
         async let a = first.deliverPending()
         async let b = second.deliverPending()
         let (ra, rb) = await (a, b)
@@ -183,7 +192,8 @@ struct OutboxDeliveryTests {
         claim.update(.mail(claimed.value), from: claimed.version)
         try await store.commit(claim)
         let mailer = FlakyMailer(seed: 1, failurePercent: 0)
-        let delivery = OutboxDelivery(store: store, mailer: mailer, clock: clock, random: SeededRandom(seed: 1), box: testBox)
+        let delivery = OutboxDelivery(
+            store: store, mailer: mailer, clock: clock, random: SeededRandom(seed: 1), box: testBox)
         #expect(await delivery.deliverPending().sent == 0, "not while the lease holds")
         clock.advance(by: .seconds(300))
         #expect(await delivery.deliverPending().sent == 1)
@@ -194,8 +204,9 @@ struct OutboxDeliveryTests {
     func runLoop() async throws {
         _ = try await commitChanges(count: 5)
         let mailer = FlakyMailer(seed: 3, failurePercent: 0)
-        let delivery = OutboxDelivery(store: store, mailer: mailer, clock: clock, random: SeededRandom(seed: 3), box: testBox,
-                                      batchSize: 2)
+        let delivery = OutboxDelivery(
+            store: store, mailer: mailer, clock: clock, random: SeededRandom(seed: 3), box: testBox,
+            batchSize: 2)
         let store = self.store
         let total = await delivery.run(every: .zero) { (try? await store.pendingMail().isEmpty) ?? true }
         #expect(total.sent == 7, "5 changes carried 7 mails, sent two per pass")

@@ -12,18 +12,25 @@ struct AccessHistoryTests {
     @Test("U1, U2: who had which access at several past moments, replayed from audit before/after")
     func history() async throws {
         let store = InMemoryAccessStore()
-        let t1 = Date.day(2026, 1, 10), t2 = Date.day(2026, 2, 10), t3 = Date.day(2026, 3, 4), t4 = Date.day(2026, 4, 1)
+        let t1 = Date.day(2026, 1, 10)
+        let t2 = Date.day(2026, 2, 10)
+        let t3 = Date.day(2026, 3, 4)
+        let t4 = Date.day(2026, 4, 1)
         func commit(_ time: Date, _ records: [(Record, Int?)], deleting: [(Record, Int)] = []) async throws {
             var changes = ChangeSet()
             for (record, version) in records {
                 changes.put(record, from: version)
-                changes.audit(AuditEvent(time: time, actor: .system, action: .recordWritten, subject: record.key.description,
-                                         after: record))
+                changes.audit(
+                    AuditEvent(
+                        time: time, actor: .system, action: .recordWritten, subject: record.key.description,
+                        after: record))
             }
             for (record, version) in deleting {
                 changes.delete(record.key, from: version)
-                changes.audit(AuditEvent(time: time, actor: .system, action: .groupChanged, subject: record.key.description,
-                                         before: record))
+                changes.audit(
+                    AuditEvent(
+                        time: time, actor: .system, action: .groupChanged, subject: record.key.description,
+                        before: record))
             }
             try await store.commit(changes)
         }
@@ -40,14 +47,16 @@ struct AccessHistoryTests {
 
         let history = AccessHistory(store: store)
         #expect(try await history.accessHistory(taxpayer: "T9", at: t1.addingTimeInterval(-1)).isEmpty)
-        #expect(try await history.accessHistory(taxpayer: "T9", at: t1) == [
-            LogonAccess(logon: "L1", accounts: ["A90": .fileAndPay, "A91": .viewOnly]),
-            LogonAccess(logon: "L2", accounts: ["A90": .fileAndPay, "A91": .viewOnly]),
-        ])
-        #expect(try await history.accessHistory(taxpayer: "T9", at: t2.addingTimeInterval(60)) == [
-            LogonAccess(logon: "L1", accounts: ["A90": .allAccess, "A91": .viewOnly]),
-            LogonAccess(logon: "L2", accounts: ["A90": .fileAndPay, "A91": .viewOnly]),
-        ])
+        #expect(
+            try await history.accessHistory(taxpayer: "T9", at: t1) == [
+                LogonAccess(logon: "L1", accounts: ["A90": .fileAndPay, "A91": .viewOnly]),
+                LogonAccess(logon: "L2", accounts: ["A90": .fileAndPay, "A91": .viewOnly]),
+            ])
+        #expect(
+            try await history.accessHistory(taxpayer: "T9", at: t2.addingTimeInterval(60)) == [
+                LogonAccess(logon: "L1", accounts: ["A90": .allAccess, "A91": .viewOnly]),
+                LogonAccess(logon: "L2", accounts: ["A90": .fileAndPay, "A91": .viewOnly]),
+            ])
         #expect(try await history.accessHistory(taxpayer: "T9", at: t3).isEmpty)
         // The replayed deletion leaves the world consistent too.
         let atT4 = try await history.resolver(at: t4)

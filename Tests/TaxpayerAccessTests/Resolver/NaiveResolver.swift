@@ -11,7 +11,9 @@ struct NaiveResolver {
     var roles: [RoleAssignment] { records.compactMap { if case .role(let r) = $0 { r } else { nil } } }
     var grants: [ThirdPartyGrant] { records.compactMap { if case .grant(let r) = $0 { r } else { nil } } }
     var groups: [SecurityGroup] { records.compactMap { if case .securityGroup(let r) = $0 { r } else { nil } } }
-    var assignments: [GroupAssignment] { records.compactMap { if case .groupAssignment(let r) = $0 { r } else { nil } } }
+    var assignments: [GroupAssignment] {
+        records.compactMap { if case .groupAssignment(let r) = $0 { r } else { nil } }
+    }
     var refinements: [Refinement] { records.compactMap { if case .refinement(let r) = $0 { r } else { nil } } }
 
     /// L3 (direct role) and X5–X8 (third-party grant): the paths a logon holds itself.
@@ -20,7 +22,8 @@ struct NaiveResolver {
         for role in roles where role.logon == logon && role.taxpayer == account.taxpayer && role.status == .active {
             best = max(best, role.role == .masterAdministrator ? .allAccess : role.accountLevels[account.id] ?? .none)
         }
-        for grant in grants where grant.thirdParty == logon && grant.taxpayer == account.taxpayer && grant.status == .active {
+        for grant in grants
+        where grant.thirdParty == logon && grant.taxpayer == account.taxpayer && grant.status == .active {
             best = max(best, grant.accounts[account.id] ?? .none)
         }
         return best

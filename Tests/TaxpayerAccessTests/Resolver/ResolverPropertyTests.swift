@@ -36,14 +36,21 @@ struct RandomWorld {
             written.append(.account(TaxAccount(id: account, taxpayer: Self.owner(index), type: Self.type(index))))
         }
         for (index, logon) in Self.logons.enumerated() {
-            let secondary = index >= 3
-                ? SecondaryProfile(parent: Self.logons[index - 3], accessType: .taxAdministrator(level()),
-                                   groups: Self.groups.filter { _ in Bool.random(using: &rng) })
+            let secondary =
+                index >= 3
+                ? SecondaryProfile(
+                    parent: Self.logons[index - 3], accessType: .taxAdministrator(level()),
+                    groups: Self.groups.filter { _ in Bool.random(using: &rng) })
                 : nil
-            written.append(.logon(Logon(id: logon, username: logon.rawValue, email: "\(logon)@x", fullName: "", secondary: secondary)))
+            written.append(
+                .logon(
+                    Logon(id: logon, username: logon.rawValue, email: "\(logon)@x", fullName: "", secondary: secondary))
+            )
             if index < 3 {
-                written.append(.role(RoleAssignment(logon: logon, taxpayer: Self.taxpayers[index], role: .masterAdministrator)))
-                written.append(.grant(ThirdPartyGrant(taxpayer: Self.taxpayers[3], thirdParty: logon, accounts: levels())))
+                written.append(
+                    .role(RoleAssignment(logon: logon, taxpayer: Self.taxpayers[index], role: .masterAdministrator)))
+                written.append(
+                    .grant(ThirdPartyGrant(taxpayer: Self.taxpayers[3], thirdParty: logon, accounts: levels())))
             }
         }
         for record in written { records[record.key] = record }
@@ -58,42 +65,56 @@ struct RandomWorld {
         let record: Record
         switch Int.random(in: 0..<13, using: &rng) {
         case 0:
-            record = .taxpayer(Taxpayer(id: taxpayer, taxID: TaxIdentifier(type: .ssn, number: "00000000\(taxpayer.rawValue.last!)"),
-                                        legalName: "Taxpayer \(taxpayer)", kind: .individual))
+            record = .taxpayer(
+                Taxpayer(
+                    id: taxpayer, taxID: TaxIdentifier(type: .ssn, number: "00000000\(taxpayer.rawValue.last!)"),
+                    legalName: "Taxpayer \(taxpayer)", kind: .individual))
         case 1, 2:
             let index = Int.random(in: 0..<8, using: &rng)
-            record = .account(TaxAccount(id: Self.accounts[index], taxpayer: Self.owner(index), type: Self.type(index),
-                                         status: Int.random(in: 0..<4, using: &rng) == 0 ? .closed : .active))
+            record = .account(
+                TaxAccount(
+                    id: Self.accounts[index], taxpayer: Self.owner(index), type: Self.type(index),
+                    status: Int.random(in: 0..<4, using: &rng) == 0 ? .closed : .active))
         case 3, 4:
-            let status: LogonStatus = [.active, .active, .active, .deactivated, .deleted, .pendingApproval].randomElement(using: &rng)!
+            let status: LogonStatus = [.active, .active, .active, .deactivated, .deleted, .pendingApproval]
+                .randomElement(using: &rng)!
             var secondary: SecondaryProfile?
             if other != logon && Int.random(in: 0..<3, using: &rng) > 0 {
                 secondary = SecondaryProfile(
                     parent: other,
                     accessType: Bool.random(using: &rng) ? .masterAdministrator : .taxAdministrator(level()),
                     groups: Self.groups.filter { _ in Bool.random(using: &rng) },
-                    accountTypes: Int.random(in: 0..<3, using: &rng) > 0 ? nil : Set(Self.types.filter { _ in Bool.random(using: &rng) }))
+                    accountTypes: Int.random(in: 0..<3, using: &rng) > 0
+                        ? nil : Set(Self.types.filter { _ in Bool.random(using: &rng) }))
             }
-            record = .logon(Logon(id: logon, username: logon.rawValue, email: "\(logon)@x", fullName: "", status: status,
-                                  secondary: secondary))
+            record = .logon(
+                Logon(
+                    id: logon, username: logon.rawValue, email: "\(logon)@x", fullName: "", status: status,
+                    secondary: secondary))
         case 5, 6:
-            record = .role(RoleAssignment(
-                logon: logon, taxpayer: taxpayer, role: Bool.random(using: &rng) ? .masterAdministrator : .taxAdministrator,
-                accountLevels: levels(), status: Int.random(in: 0..<4, using: &rng) == 0 ? .cancelled : .active))
+            record = .role(
+                RoleAssignment(
+                    logon: logon, taxpayer: taxpayer,
+                    role: Bool.random(using: &rng) ? .masterAdministrator : .taxAdministrator,
+                    accountLevels: levels(), status: Int.random(in: 0..<4, using: &rng) == 0 ? .cancelled : .active))
         case 7, 8:
-            record = .grant(ThirdPartyGrant(
-                taxpayer: taxpayer, thirdParty: logon, accounts: levels(),
-                status: Int.random(in: 0..<4, using: &rng) == 0 ? .cancelled : .active))
+            record = .grant(
+                ThirdPartyGrant(
+                    taxpayer: taxpayer, thirdParty: logon, accounts: levels(),
+                    status: Int.random(in: 0..<4, using: &rng) == 0 ? .cancelled : .active))
         case 9:
             let group = Self.groups.randomElement(using: &rng)!
-            record = .securityGroup(SecurityGroup(
-                id: group, parent: logon, name: group.rawValue, isDefault: Int.random(in: 0..<3, using: &rng) == 0))
+            record = .securityGroup(
+                SecurityGroup(
+                    id: group, parent: logon, name: group.rawValue, isDefault: Int.random(in: 0..<3, using: &rng) == 0))
         case 10:
-            record = .groupAssignment(GroupAssignment(parent: logon, taxpayer: taxpayer, group: Self.groups.randomElement(using: &rng)!))
+            record = .groupAssignment(
+                GroupAssignment(parent: logon, taxpayer: taxpayer, group: Self.groups.randomElement(using: &rng)!))
         case 11:
             record = .refinement(Refinement(secondary: logon, taxpayer: taxpayer, accounts: levels(allowNone: true)))
         default:
-            guard let victim = records.keys.sorted(by: { $0.description < $1.description }).randomElement(using: &rng) else {
+            guard let victim = records.keys.sorted(by: { $0.description < $1.description }).randomElement(using: &rng)
+            else {
                 return (nil, nil)
             }
             records[victim] = nil
@@ -122,8 +143,9 @@ struct ResolverPropertyTests {
             #expect(resolver.clients(of: logon) == naive.clients(of: logon), "seed \(seed) \(label): clients(\(logon))")
         }
         for taxpayer in RandomWorld.taxpayers {
-            #expect(resolver.whoHasAccess(taxpayer: taxpayer) == naive.whoHasAccess(taxpayer),
-                    "seed \(seed) \(label): whoHasAccess(\(taxpayer))")
+            #expect(
+                resolver.whoHasAccess(taxpayer: taxpayer) == naive.whoHasAccess(taxpayer),
+                "seed \(seed) \(label): whoHasAccess(\(taxpayer))")
         }
     }
 
@@ -139,9 +161,10 @@ struct ResolverPropertyTests {
             for _ in 0..<steps {
                 let (written, deleted) = world.step()
                 sequence += 1
-                incremental.apply(Change(
-                    sequence: sequence, written: written.map { [Versioned($0, version: 1)] } ?? [],
-                    deleted: deleted.map { [$0] } ?? []))
+                incremental.apply(
+                    Change(
+                        sequence: sequence, written: written.map { [Versioned($0, version: 1)] } ?? [],
+                        deleted: deleted.map { [$0] } ?? []))
             }
             #expect(incremental.lastSequence == sequence)
             let records = Array(world.records.values)
@@ -178,9 +201,15 @@ struct ResolverPropertyTests {
                 if !changes.isEmpty { try await store.commit(changes) }
             }
             for record in world.seed() { try await commit(record, nil) }
-            for _ in 0..<10 { let (w, d) = world.step(); try await commit(w, d) }
+            for _ in 0..<10 {
+                let (w, d) = world.step()
+                try await commit(w, d)
+            }
             let resolver = try await AccessResolver.load(from: store)
-            for _ in 0..<15 { let (w, d) = world.step(); try await commit(w, d) }
+            for _ in 0..<15 {
+                let (w, d) = world.step()
+                try await commit(w, d)
+            }
             try await resolver.catchUp(from: store)
             #expect(resolver.lastSequence == (try await store.lastSequence()))
             Self.expectSame(resolver, NaiveResolver(records: Array(world.records.values)), seed: seed, label: "store")

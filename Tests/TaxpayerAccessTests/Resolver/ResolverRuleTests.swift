@@ -9,10 +9,13 @@ import TaxpayerAccess
 @Suite("Resolver rules")
 struct ResolverRuleTests {
     // L1, L2: each action needs its level.
-    @Test("L2: action → level needed", arguments: [
-        (AccountAction.view, AccessLevel.viewOnly), (.file, .fileAndPay), (.pay, .fileAndPay), (.amend, .fileAndPay),
-        (.manageAccount, .allAccess),
-    ])
+    @Test(
+        "L2: action → level needed",
+        arguments: [
+            (AccountAction.view, AccessLevel.viewOnly), (.file, .fileAndPay), (.pay, .fileAndPay),
+            (.amend, .fileAndPay),
+            (.manageAccount, .allAccess),
+        ])
     func actionLevels(action: AccountAction, needed: AccessLevel) {
         #expect(AccountActionRules.requiredLevel(for: action) == needed)
         for level in AccessLevel.allCases {
@@ -29,7 +32,11 @@ struct ResolverRuleTests {
         let resolver = world.resolver
         #expect(resolver.level(logon: "L1", account: "A1") == .allAccess)
         #expect(resolver.check(logon: "L1", account: "A2", action: .manageAccount))
-        resolver.apply(Change(sequence: 1, written: [Versioned(.account(TaxAccount(id: "A3", taxpayer: "T1", type: .roomOccupancy)), version: 1)], deleted: []))
+        resolver.apply(
+            Change(
+                sequence: 1,
+                written: [Versioned(.account(TaxAccount(id: "A3", taxpayer: "T1", type: .roomOccupancy)), version: 1)],
+                deleted: []))
         #expect(resolver.level(logon: "L1", account: "A3") == .allAccess)
     }
 
@@ -55,9 +62,11 @@ struct ResolverRuleTests {
         #expect(world.resolver.level(logon: "L1", account: "A1") == .fileAndPay)
     }
 
-    @Test("L4: deactivated, deleted and unapproved logons have no path", arguments: [
-        LogonStatus.deactivated, .deleted, .pendingApproval,
-    ])
+    @Test(
+        "L4: deactivated, deleted and unapproved logons have no path",
+        arguments: [
+            LogonStatus.deactivated, .deleted, .pendingApproval,
+        ])
     func inactiveLogons(status: LogonStatus) {
         var world = WorldBuilder()
         world.taxpayer("T1", [("A1", .withholding)])
@@ -89,7 +98,8 @@ struct ResolverRuleTests {
 
     @Test("M3, X8: a cancelled role or grant gives no path")
     func cancelled() {
-        let cancellation = Cancellation(by: .logon("L9"), at: .day(2026, 3, 4), capacity: "the taxpayer's Master Administrator")
+        let cancellation = Cancellation(
+            by: .logon("L9"), at: .day(2026, 3, 4), capacity: "the taxpayer's Master Administrator")
         var world = WorldBuilder()
         world.taxpayer("T1", [("A1", .withholding)])
         world.logon("L1")
@@ -104,7 +114,8 @@ struct ResolverRuleTests {
 
     @Test("S4, X7: an approved client sits in the parent's Default group and reaches Default secondaries")
     func defaultGroup() {
-        let secondary = SecondaryProfile(parent: "L1", accessType: .taxAdministrator(.allAccess))  // S5: no groups = Default
+        // S5: no groups means Default.
+        let secondary = SecondaryProfile(parent: "L1", accessType: .taxAdministrator(.allAccess))
         let resolver = WorldBuilder.firm(secondary: secondary, clientInG2: false).resolver
         #expect(resolver.clients(of: "L1") == ["T9", "TF"])
         #expect(resolver.clients(of: "L2") == ["T9", "TF"])
@@ -127,12 +138,14 @@ struct ResolverRuleTests {
         #expect(resolver.level(logon: "L2", account: "A90") == .fileAndPay)
     }
 
-    @Test("S6: level = min(parent's level, cap)", arguments: [
-        (AccessLevel.viewOnly, AccessLevel.fileAndPay, AccessLevel.viewOnly),
-        (.allAccess, .fileAndPay, .fileAndPay),
-        (.allAccess, .allAccess, .allAccess),
-        (.fileAndPay, .allAccess, .fileAndPay),
-    ])
+    @Test(
+        "S6: level = min(parent's level, cap)",
+        arguments: [
+            (AccessLevel.viewOnly, AccessLevel.fileAndPay, AccessLevel.viewOnly),
+            (.allAccess, .fileAndPay, .fileAndPay),
+            (.allAccess, .allAccess, .allAccess),
+            (.fileAndPay, .allAccess, .fileAndPay),
+        ])
     func capAndParent(cap: AccessLevel, parentLevel: AccessLevel, expected: AccessLevel) {
         let secondary = SecondaryProfile(parent: "L1", accessType: .taxAdministrator(cap), groups: ["G2"])
         let resolver = WorldBuilder.firm(clientLevels: ["A90": parentLevel], secondary: secondary).resolver
@@ -141,8 +154,9 @@ struct ResolverRuleTests {
 
     @Test("S6: a refinement replaces the cap per account; none takes the account away")
     func refinement() {
-        var world = WorldBuilder.firm(clientLevels: ["A90": .allAccess, "A91": .allAccess],
-                                      secondary: SecondaryProfile(parent: "L1", accessType: .masterAdministrator, groups: ["G2"]))
+        var world = WorldBuilder.firm(
+            clientLevels: ["A90": .allAccess, "A91": .allAccess],
+            secondary: SecondaryProfile(parent: "L1", accessType: .masterAdministrator, groups: ["G2"]))
         world.refine("L2", "T9", ["A90": .viewOnly, "A91": .none])
         let resolver = world.resolver
         #expect(resolver.level(logon: "L2", account: "A90") == .viewOnly)
@@ -151,7 +165,8 @@ struct ResolverRuleTests {
 
     @Test("S6: a secondary reaches only the account types it applies to")
     func accountTypes() {
-        let secondary = SecondaryProfile(parent: "L1", accessType: .masterAdministrator, groups: ["G2"], accountTypes: [.withholding])
+        let secondary = SecondaryProfile(
+            parent: "L1", accessType: .masterAdministrator, groups: ["G2"], accountTypes: [.withholding])
         let resolver = WorldBuilder.firm(secondary: secondary).resolver
         #expect(resolver.level(logon: "L2", account: "A90") == .fileAndPay)
         #expect(resolver.level(logon: "L2", account: "A91") == .none)
@@ -162,10 +177,19 @@ struct ResolverRuleTests {
         let secondary = SecondaryProfile(parent: "L1", accessType: .masterAdministrator, groups: ["G2"])
         let resolver = WorldBuilder.firm(secondary: secondary).resolver
         #expect(resolver.level(logon: "L2", account: "A90") == .fileAndPay)
-        resolver.apply(Change(sequence: 1, written: [Versioned(.grant(ThirdPartyGrant(taxpayer: "T9", thirdParty: "L1", accounts: ["A90": .viewOnly])), version: 2)], deleted: []))
+        resolver.apply(
+            Change(
+                sequence: 1,
+                written: [
+                    Versioned(
+                        .grant(ThirdPartyGrant(taxpayer: "T9", thirdParty: "L1", accounts: ["A90": .viewOnly])),
+                        version: 2)
+                ], deleted: []))
         #expect(resolver.level(logon: "L2", account: "A90") == .viewOnly)
-        let cancelled = ThirdPartyGrant(taxpayer: "T9", thirdParty: "L1", accounts: ["A90": .viewOnly], status: .cancelled,
-                                        cancellation: Cancellation(by: .logon("L3"), at: .day(2026, 3, 4), capacity: "the taxpayer's Master Administrator"))
+        let cancelled = ThirdPartyGrant(
+            taxpayer: "T9", thirdParty: "L1", accounts: ["A90": .viewOnly], status: .cancelled,
+            cancellation: Cancellation(
+                by: .logon("L3"), at: .day(2026, 3, 4), capacity: "the taxpayer's Master Administrator"))
         resolver.apply(Change(sequence: 2, written: [Versioned(.grant(cancelled), version: 3)], deleted: []))
         #expect(resolver.level(logon: "L2", account: "A90") == .none)
         #expect(resolver.clients(of: "L2").isEmpty)
@@ -184,11 +208,12 @@ struct ResolverRuleTests {
         var world = WorldBuilder.firm()
         world.logon("L0")
         world.ma("L0", "T9")
-        #expect(world.resolver.whoHasAccess(taxpayer: "T9") == [
-            LogonAccess(logon: "L0", accounts: ["A90": .allAccess, "A91": .allAccess]),
-            LogonAccess(logon: "L1", accounts: ["A90": .fileAndPay, "A91": .viewOnly]),
-            LogonAccess(logon: "L2", accounts: ["A90": .fileAndPay, "A91": .viewOnly]),
-        ])
+        #expect(
+            world.resolver.whoHasAccess(taxpayer: "T9") == [
+                LogonAccess(logon: "L0", accounts: ["A90": .allAccess, "A91": .allAccess]),
+                LogonAccess(logon: "L1", accounts: ["A90": .fileAndPay, "A91": .viewOnly]),
+                LogonAccess(logon: "L2", accounts: ["A90": .fileAndPay, "A91": .viewOnly]),
+            ])
     }
 
     @Test("resolver is safe from many threads at once")
@@ -200,7 +225,16 @@ struct ResolverRuleTests {
                     var ok = true
                     for step in 0..<2_000 {
                         if index == 0 && step % 100 == 0 {
-                            resolver.apply(Change(sequence: UInt64(step + 1), written: [Versioned(.taxpayer(Taxpayer(id: "T9", taxID: TaxIdentifier(type: .fein, number: "0000T9"), legalName: "T9 Inc", kind: .business)), version: step + 2)], deleted: []))
+                            resolver.apply(
+                                Change(
+                                    sequence: UInt64(step + 1),
+                                    written: [
+                                        Versioned(
+                                            .taxpayer(
+                                                Taxpayer(
+                                                    id: "T9", taxID: TaxIdentifier(type: .fein, number: "0000T9"),
+                                                    legalName: "T9 Inc", kind: .business)), version: step + 2)
+                                    ], deleted: []))
                         }
                         ok = ok && resolver.check(logon: "L2", account: "A90", action: .file)
                     }

@@ -10,31 +10,54 @@ struct WorldBuilder {
     var records: [Record] = []
 
     mutating func taxpayer(_ id: TaxpayerID, _ accounts: [(AccountID, AccountType)], closed: Set<AccountID> = []) {
-        records.append(.taxpayer(Taxpayer(id: id, taxID: TaxIdentifier(type: .fein, number: "0000\(id.rawValue)"),
-                                          legalName: "\(id.rawValue) Inc", kind: .business)))
+        records.append(
+            .taxpayer(
+                Taxpayer(
+                    id: id, taxID: TaxIdentifier(type: .fein, number: "0000\(id.rawValue)"),
+                    legalName: "\(id.rawValue) Inc", kind: .business)))
         for (account, type) in accounts {
-            records.append(.account(TaxAccount(id: account, taxpayer: id, type: type, status: closed.contains(account) ? .closed : .active)))
+            records.append(
+                .account(
+                    TaxAccount(
+                        id: account, taxpayer: id, type: type, status: closed.contains(account) ? .closed : .active)))
         }
     }
 
     mutating func logon(_ id: LogonID, status: LogonStatus = .active, secondary: SecondaryProfile? = nil) {
-        records.append(.logon(Logon(id: id, username: "user.\(id.rawValue)", email: "\(id.rawValue)@x.example", fullName: "",
-                                    status: status, secondary: secondary)))
+        records.append(
+            .logon(
+                Logon(
+                    id: id, username: "user.\(id.rawValue)", email: "\(id.rawValue)@x.example", fullName: "",
+                    status: status, secondary: secondary)))
     }
 
     mutating func ma(_ logon: LogonID, _ taxpayer: TaxpayerID, cancelled: Cancellation? = nil) {
-        records.append(.role(RoleAssignment(logon: logon, taxpayer: taxpayer, role: .masterAdministrator,
-                                            status: cancelled == nil ? .active : .cancelled, cancellation: cancelled)))
+        records.append(
+            .role(
+                RoleAssignment(
+                    logon: logon, taxpayer: taxpayer, role: .masterAdministrator,
+                    status: cancelled == nil ? .active : .cancelled, cancellation: cancelled)))
     }
 
-    mutating func ta(_ logon: LogonID, _ taxpayer: TaxpayerID, _ levels: [AccountID: AccessLevel], cancelled: Cancellation? = nil) {
-        records.append(.role(RoleAssignment(logon: logon, taxpayer: taxpayer, role: .taxAdministrator, accountLevels: levels,
-                                            status: cancelled == nil ? .active : .cancelled, cancellation: cancelled)))
+    mutating func ta(
+        _ logon: LogonID, _ taxpayer: TaxpayerID, _ levels: [AccountID: AccessLevel], cancelled: Cancellation? = nil
+    ) {
+        records.append(
+            .role(
+                RoleAssignment(
+                    logon: logon, taxpayer: taxpayer, role: .taxAdministrator, accountLevels: levels,
+                    status: cancelled == nil ? .active : .cancelled, cancellation: cancelled)))
     }
 
-    mutating func grant(_ thirdParty: LogonID, _ taxpayer: TaxpayerID, _ levels: [AccountID: AccessLevel], cancelled: Cancellation? = nil) {
-        records.append(.grant(ThirdPartyGrant(taxpayer: taxpayer, thirdParty: thirdParty, accounts: levels,
-                                              status: cancelled == nil ? .active : .cancelled, cancellation: cancelled)))
+    mutating func grant(
+        _ thirdParty: LogonID, _ taxpayer: TaxpayerID, _ levels: [AccountID: AccessLevel],
+        cancelled: Cancellation? = nil
+    ) {
+        records.append(
+            .grant(
+                ThirdPartyGrant(
+                    taxpayer: taxpayer, thirdParty: thirdParty, accounts: levels,
+                    status: cancelled == nil ? .active : .cancelled, cancellation: cancelled)))
     }
 
     mutating func group(_ id: SecurityGroupID, parent: LogonID, name: String, isDefault: Bool = false) {
@@ -55,7 +78,8 @@ struct WorldBuilder {
     /// custom group G2, and a secondary L2 (TA File and Pay) in G2.
     static func firm(
         clientLevels: [AccountID: AccessLevel] = ["A90": .fileAndPay, "A91": .viewOnly],
-        secondary: SecondaryProfile = SecondaryProfile(parent: "L1", accessType: .taxAdministrator(.fileAndPay), groups: ["G2"]),
+        secondary: SecondaryProfile = SecondaryProfile(
+            parent: "L1", accessType: .taxAdministrator(.fileAndPay), groups: ["G2"]),
         clientInG2: Bool = true
     ) -> WorldBuilder {
         var world = WorldBuilder()

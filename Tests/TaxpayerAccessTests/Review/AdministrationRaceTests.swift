@@ -25,14 +25,20 @@ struct AdministrationRaceTests {
         let seenByA = try await context.accessState(of: C.client, actor: a)
         let seenByB = try await context.accessState(of: C.client, actor: b)
         #expect(seenByA.activeMasterAdministrators.count == 2)
-        let aDemotesB = try AdministrationRules.demote(seenByA, actor: a, target: b.id, levels: nil, now: context.clock.now())
-        let bDemotesA = try AdministrationRules.demote(seenByB, actor: b, target: a.id, levels: nil, now: context.clock.now())
+        let aDemotesB = try AdministrationRules.demote(
+            seenByA, actor: a, target: b.id, levels: nil, now: context.clock.now())
+        let bDemotesA = try AdministrationRules.demote(
+            seenByB, actor: b, target: a.id, levels: nil, now: context.clock.now())
         try await context.store.commit(aDemotesB.changes)
-        await #expect(throws: StoreError(.versionConflict, subject: "role/\(a.id.rawValue)|\(C.client.rawValue)", message: "")) {
+        await #expect(
+            throws: StoreError(.versionConflict, subject: "role/\(a.id.rawValue)|\(C.client.rawValue)", message: "")
+        ) {
             try await context.store.commit(bDemotesA.changes)
         }
         let active = try await context.store.roles(on: C.client).map(\.value)
-            .filter { $0.status == .active && $0.role == .masterAdministrator && [C.ownMA, C.ownTA].contains($0.logon) }
+            .filter {
+                $0.status == .active && $0.role == .masterAdministrator && [C.ownMA, C.ownTA].contains($0.logon)
+            }
         #expect(active.map(\.logon) == [C.ownMA])
     }
 
@@ -59,10 +65,12 @@ struct AuthorizationFirstTests {
         for actor in [C.stranger, C.ownTA, C.parent, C.secondaryMA] {
             let token = try await cast.token(actor)
             await expectRefusal(.notAuthorized) {
-                try await cast.admin.grantTaxAdministrator(token, taxpayer: C.client, logon: "NOBODY", levels: [C.clientAccount: .viewOnly])
+                try await cast.admin.grantTaxAdministrator(
+                    token, taxpayer: C.client, logon: "NOBODY", levels: [C.clientAccount: .viewOnly])
             }
             await expectRefusal(.notAuthorized) {
-                try await cast.admin.grantTaxAdministrator(token, taxpayer: C.client, logon: C.stranger, levels: [C.clientAccount: .viewOnly])
+                try await cast.admin.grantTaxAdministrator(
+                    token, taxpayer: C.client, logon: C.stranger, levels: [C.clientAccount: .viewOnly])
             }
         }
     }

@@ -21,7 +21,9 @@ final class GateStore: AccessStore {
 
     func record(_ key: RecordKey) async throws -> Versioned<Record>? { try await inner.record(key) }
     func record(unique key: UniqueKey) async throws -> Versioned<Record>? { try await inner.record(unique: key) }
-    func records(indexedBy key: IndexKey) async throws -> [Versioned<Record>] { try await inner.records(indexedBy: key) }
+    func records(indexedBy key: IndexKey) async throws -> [Versioned<Record>] {
+        try await inner.records(indexedBy: key)
+    }
     func records(ofKind kind: RecordKind) async throws -> [Versioned<Record>] { try await inner.records(ofKind: kind) }
     func changes(after sequence: UInt64, limit: Int) async throws -> [Change] {
         try await inner.changes(after: sequence, limit: limit)
@@ -55,9 +57,11 @@ struct ConcurrentApprovalTests {
         let read = try #require(try await world.store.taxpayer("T1"))
         let now = world.clock.now()
         let first = RegistrationRules.approval(
-            logon: "L1", taxpayer: "T1", read: read, provedAccount: "A1", taxpayerHasActiveMA: false, policy: world.context.policy, now: now)
+            logon: "L1", taxpayer: "T1", read: read, provedAccount: "A1", taxpayerHasActiveMA: false,
+            policy: world.context.policy, now: now)
         let second = RegistrationRules.approval(
-            logon: "L2", taxpayer: "T1", read: read, provedAccount: "A1", taxpayerHasActiveMA: false, policy: world.context.policy, now: now)
+            logon: "L2", taxpayer: "T1", read: read, provedAccount: "A1", taxpayerHasActiveMA: false,
+            policy: world.context.policy, now: now)
         #expect(first.role.role == .masterAdministrator && second.role.role == .masterAdministrator)
         try await world.store.commit(first.changes)
         await #expect(throws: StoreError(.versionConflict, subject: "taxpayer/T1", message: "")) {
@@ -74,14 +78,18 @@ struct ConcurrentApprovalTests {
         policy.automaticApproval = false
         let world = IdentityWorld(policy: policy)
         let pat = try await world.registration.submit(world.application())
-        let sam = try await world.registration.submit(world.application(
-            accountType: .salesAndUse, proof: .amountDue(77_01), username: "sam.spouse", email: "sam@client.example",
-            fullName: "Sam Spouse"))
+        let sam = try await world.registration.submit(
+            world.application(
+                accountType: .salesAndUse, proof: .amountDue(77_01), username: "sam.spouse",
+                email: "sam@client.example",
+                fullName: "Sam Spouse"))
         let gate = GateStore(wrapping: world.store)
         let c = world.context
-        let gated = RegistrationService(context: ServiceContext(
-            store: gate, directory: c.directory, clock: c.clock, random: c.random, hasher: c.hasher, policy: c.policy,
-            texts: c.texts, secretKey: c.secretKey, portalURL: c.portalURL))
+        let gated = RegistrationService(
+            context: ServiceContext(
+                store: gate, directory: c.directory, clock: c.clock, random: c.random, hasher: c.hasher,
+                policy: c.policy,
+                texts: c.texts, secretKey: c.secretKey, portalURL: c.portalURL))
         let finished = Tally()
         gate.arm()
         await withTaskGroup(of: Void.self) { group in

@@ -38,7 +38,8 @@ final class Tally: Sendable {
 struct ConcurrentGuessTests {
     /// Runs `guesses` concurrent calls of `body`, holding every one that reaches the hasher at the gate until each
     /// either waits there or has finished, then opens the gate. Returns how many succeeded.
-    static func race(_ gate: GateHasher, guesses: Int, _ body: @escaping @Sendable () async throws -> Void) async -> Int {
+    static func race(_ gate: GateHasher, guesses: Int, _ body: @escaping @Sendable () async throws -> Void) async -> Int
+    {
         let finished = Tally()
         let succeeded = Tally()
         gate.arm()
@@ -55,8 +56,9 @@ struct ConcurrentGuessTests {
         return succeeded.count
     }
 
-    @Test("A4: concurrent guesses at a login or set-up code get no more tries than the policy allows",
-          arguments: [CodePurpose.login, .setup])
+    @Test(
+        "A4: concurrent guesses at a login or set-up code get no more tries than the policy allows",
+        arguments: [CodePurpose.login, .setup])
     func triesHoldUnderConcurrency(purpose: CodePurpose) async throws {
         let policy = Policy.massTaxConnect.forTesting
         let gate = GateHasher(wrapping: Argon2idHasher(cost: policy.hashingCost))
@@ -81,8 +83,9 @@ struct ConcurrentGuessTests {
             }
         }
         #expect(succeeded == 0)
-        #expect(gate.arrived <= policy.codeMaxFailedAttempts,
-                "A4: \(gate.arrived) codes checked, at most \(policy.codeMaxFailedAttempts) allowed")
+        #expect(
+            gate.arrived <= policy.codeMaxFailedAttempts,
+            "A4: \(gate.arrived) codes checked, at most \(policy.codeMaxFailedAttempts) allowed")
         #expect(try await world.audit(.codeFailed).count == policy.codeMaxFailedAttempts)
         // The code died of its tries (and the session with it): the right one no longer works.
         await #expect(throws: AccessError.self) {
@@ -102,10 +105,13 @@ struct ConcurrentGuessTests {
         let code = try await world.lastCode(to: "pat@client.example")
         let wrong = code == "000000" ? "111111" : "000000"
         for _ in 0..<(world.context.policy.codeMaxFailedAttempts - 1) {
-            await #expect(throws: AccessError.self) { try await world.auth.verifyCode(session: login.sessionToken, code: wrong) }
+            await #expect(throws: AccessError.self) {
+                try await world.auth.verifyCode(session: login.sessionToken, code: wrong)
+            }
         }
         _ = try await world.auth.verifyCode(session: login.sessionToken, code: code)
-        let stored = try #require(try await world.store.verificationCode(of: try await world.logon("pat.client").id, purpose: .login))
+        let stored = try #require(
+            try await world.store.verificationCode(of: try await world.logon("pat.client").id, purpose: .login))
         #expect(stored.value.consumed)
         #expect(stored.value.failedAttempts == world.context.policy.codeMaxFailedAttempts - 1)
     }

@@ -24,11 +24,14 @@ struct ConcurrentPasswordTests {
         // A1: every guess still costs one slow check, the ones that met the lock included.
         #expect(gate.arrived == policy.lockoutThreshold + extra)
         let notes = try await Self.wrongPasswordNotes(world)
-        #expect(notes.filter { $0 == "wrong password" }.count == policy.lockoutThreshold,
-                "A2: \(notes.filter { $0 == "wrong password" }.count) passwords checked, at most \(policy.lockoutThreshold) allowed")
+        #expect(
+            notes.filter { $0 == "wrong password" }.count == policy.lockoutThreshold,
+            "A2: \(notes.filter { $0 == "wrong password" }.count) passwords checked, at most \(policy.lockoutThreshold) allowed"
+        )
         #expect(notes.filter { $0 == "locked" }.count == extra)
         #expect(try await world.audit(.lockedOut).count == 1)
-        #expect(try await world.mails(to: "pat@client.example").filter { $0.subject == "Your logon is locked" }.count == 1)
+        #expect(
+            try await world.mails(to: "pat@client.example").filter { $0.subject == "Your logon is locked" }.count == 1)
         // The lock holds against the right password, with the same answer (A1).
         let locked = await #expect(throws: AccessError.self) {
             try await auth.login(username: "pat.client", password: IdentityWorld.password)
@@ -43,7 +46,9 @@ struct ConcurrentPasswordTests {
         let world = IdentityWorld(policy: policy)
         try await world.signedInWithEmailCodes()
         let auth = world.auth
-        for _ in 1..<policy.lockoutThreshold { _ = try? await auth.login(username: "pat.client", password: "Wrong1234") }
+        for _ in 1..<policy.lockoutThreshold {
+            _ = try? await auth.login(username: "pat.client", password: "Wrong1234")
+        }
         // The right password takes the last try, which locks when it is counted, and gives both back.
         let login = try await auth.login(username: "pat.client", password: IdentityWorld.password)
         #expect(login.stage == .awaitingCode)
@@ -56,8 +61,9 @@ struct ConcurrentPasswordTests {
     func chargingRules() throws {
         let policy = Policy.massTaxConnect.forTesting
         let now = Date(timeIntervalSince1970: 1_800_000_000)
-        var logon = Logon(id: "L1", username: "pat.client", email: "pat@client.example", fullName: "Pat", status: .active,
-                          createdAt: now)
+        var logon = Logon(
+            id: "L1", username: "pat.client", email: "pat@client.example", fullName: "Pat", status: .active,
+            createdAt: now)
         logon.failedLogins = policy.lockoutThreshold - 2
         let charged = try LoginRules.chargingTry(logon, now: now, policy: policy)
         #expect(charged.failedLogins == policy.lockoutThreshold - 1 && charged.lockedUntil == nil)

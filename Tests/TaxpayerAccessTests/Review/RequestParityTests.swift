@@ -23,7 +23,8 @@ struct RequestParityTests {
             store.reset()
             do {
                 _ = try await service.requestAccess(
-                    token, idType: .ssn, idNumber: number, legalName: name, accounts: ["AP1": .viewOnly], channel: .online)
+                    token, idType: .ssn, idNumber: number, legalName: name, accounts: ["AP1": .viewOnly],
+                    channel: .online)
             } catch let error as AccessError { errors.append(error) }
             logs.append(store.calls)
         }

@@ -14,7 +14,7 @@ struct SecondarySessionTests {
         let firm = FirmAdministration(context: cast.world.context)
         let parent = try await cast.token(C.parent)
         let clerk = try await cast.token(C.secondaryTA)
-        _ = try await cast.thirdParty.clients(clerk)   // the session works
+        _ = try await cast.thirdParty.clients(clerk)  // the session works
         try await firm.deactivate(parent, secondary: C.secondaryTA)
         let sessions = try await cast.world.store.sessions(of: C.secondaryTA)
         #expect(!sessions.isEmpty && sessions.allSatisfy { $0.value.endedAt == cast.world.clock.now() })
@@ -24,7 +24,7 @@ struct SecondarySessionTests {
         // The secondary logs in again and works.
         _ = try await cast.thirdParty.clients(try await cast.token(C.secondaryTA))
         let ended = try await cast.world.audit().filter { $0.action == .loggedOut && $0.actor == .logon(C.parent) }
-        #expect(ended.count == 1)   // U1
+        #expect(ended.count == 1)  // U1
     }
 
     @Test("S8: cancelling a secondary ends its sessions in the same commit")
@@ -41,22 +41,27 @@ struct SecondarySessionTests {
         _ = try await cast.thirdParty.clients(other)
     }
 
-    @Test("S8: the decision ends the secondary's live sessions on deactivation and cancellation, none on reactivation",
-          arguments: [(LogonStatus.active, LogonStatus.deactivated), (.active, .deleted), (.deactivated, .active)])
+    @Test(
+        "S8: the decision ends the secondary's live sessions on deactivation and cancellation, none on reactivation",
+        arguments: [(LogonStatus.active, LogonStatus.deactivated), (.active, .deleted), (.deactivated, .active)])
     func statusRule(from: LogonStatus, to: LogonStatus) throws {
         let now = Date(timeIntervalSince1970: 1_800_000_000)
-        let parent = Logon(id: "P", username: "parent", email: "p@example.test", fullName: "Parent", clientManagement: true)
-        let clerk = Logon(id: "S", username: "clerk", email: "s@example.test", fullName: "Clerk", status: from,
-                          secondary: SecondaryProfile(parent: "P", accessType: .taxAdministrator(.viewOnly)))
+        let parent = Logon(
+            id: "P", username: "parent", email: "p@example.test", fullName: "Parent", clientManagement: true)
+        let clerk = Logon(
+            id: "S", username: "clerk", email: "s@example.test", fullName: "Clerk", status: from,
+            secondary: SecondaryProfile(parent: "P", accessType: .taxAdministrator(.viewOnly)))
         let state = FirmState(parent: parent, groups: [], secondaries: [Versioned(clerk, version: 3)], assignments: [])
         func session(_ id: SessionID, ended: Date? = nil) -> Versioned<Session> {
-            var s = Session(id: id, tokenHash: SecretToken.hash(id.rawValue), logon: "S", stage: .authenticated,
-                            createdAt: now, lastActivityAt: now)
+            var s = Session(
+                id: id, tokenHash: SecretToken.hash(id.rawValue), logon: "S", stage: .authenticated,
+                createdAt: now, lastActivityAt: now)
             s.endedAt = ended
             return Versioned(s, version: 2)
         }
         let sessions = [session("S1"), session("S2", ended: now.addingTimeInterval(-60))]
-        let changes = try FirmRules.setStatus(state, actor: parent, secondary: "S", to: to, sessions: sessions, now: now)
+        let changes = try FirmRules.setStatus(
+            state, actor: parent, secondary: "S", to: to, sessions: sessions, now: now)
         let ended = changes.writes.compactMap { write -> Session? in
             if case .session(let s) = write.record, write.expected == .version(2) { s } else { nil }
         }
