@@ -39,7 +39,8 @@ func deliverOutbox(
     } catch {
         throw CLIError("cannot create the mail folder \(folder)")
     }
-    let delivery = OutboxDelivery(store: store, mailer: mailer, clock: clock, random: SecureRandom(), box: box)
+    let delivery = OutboxDelivery(
+        store: store, mailer: mailer, texts: DevelopmentTextGateway(), clock: clock, random: SecureRandom(), box: box)
     var total = OutboxDelivery.DeliveryReport()
     while true {
         let pass = await delivery.deliverPending()

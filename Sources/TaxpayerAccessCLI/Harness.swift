@@ -85,8 +85,8 @@ func sealingKey(besideDatabase databasePath: String) throws -> [UInt8] {
 /// The development text gateway: prints each text message on standard output instead of sending it (RULES A3 by
 /// text, on one machine). Never use it where the output is seen by anyone but the phone's owner.
 struct DevelopmentTextGateway: TextMessenger {
-    func send(_ text: String, to phone: PhoneNumber) async throws {
-        print("[development text gateway: text message to \(phone.masked), not sent] \(text)")
+    func send(_ text: OutgoingText) async throws {
+        print("[development text gateway: text message to \(text.to.masked), not sent] \(text.body)")
     }
 }
 

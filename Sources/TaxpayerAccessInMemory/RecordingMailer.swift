@@ -24,14 +24,16 @@ public final class RecordingTextMessenger: TextMessenger {
     public struct Message: Hashable, Sendable {
         public var text: String
         public var to: PhoneNumber
+        /// The outbox text's idempotency key (RULES N2).
+        public var idempotencyKey: String
     }
 
     private let sent = Mutex<[Message]>([])
 
     public init() {}
 
-    public func send(_ text: String, to phone: PhoneNumber) async throws {
-        sent.withLock { $0.append(Message(text: text, to: phone)) }
+    public func send(_ text: OutgoingText) async throws {
+        sent.withLock { $0.append(Message(text: text.body, to: text.to, idempotencyKey: text.idempotencyKey)) }
     }
 
     /// Every message sent, in order.

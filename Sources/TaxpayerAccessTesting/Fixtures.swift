@@ -13,6 +13,8 @@ public struct FixtureHasher: SecretHasher {
         encoded == "$fixture$" + SecretToken.hash("fixture|" + secret).hex
     }
     public func needsRehash(_ encoded: String) -> Bool { false }
+    /// A hash of a secret nobody types (a NUL inside), for checks that must cost what a real one costs (RULES A1).
+    public var decoyHash: String { "$fixture$" + SecretToken.hash("fixture|\u{0}decoy").hex }
 }
 
 /// A world of taxpayers, accounts, logons, roles, grants, groups and signed-in sessions, written straight into an
@@ -103,7 +105,7 @@ public final class FixtureWorld: Sendable {
             fullName: name ?? "Person \(id.rawValue)", status: status, clientManagement: clientManagement,
             ownTaxpayer: ownTaxpayer, secondary: secondary,
             credentials: Credentials(passwordHash: try await FixtureHasher().hash("Passw0rd!")),
-            twoStep: TwoStepSettings(methods: [.email]), activated: true, createdAt: clock.now())
+            twoStep: TwoStepSettings(methods: [.email(address: nil)]), activated: true, createdAt: clock.now())
         try await put(.logon(logon))
         return logon
     }

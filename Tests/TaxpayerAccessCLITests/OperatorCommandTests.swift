@@ -274,5 +274,5 @@ struct EmptyDirectory: TaxpayerDirectory {
 
 /// A text gateway that sends nothing.
 struct NoTexts: TextMessenger {
-    func send(_ text: String, to phone: PhoneNumber) async throws {}
+    func send(_ text: OutgoingText) async throws {}
 }

@@ -64,6 +64,14 @@ public struct Argon2idHasher: SecretHasher {
         } != 0
     }
 
+    /// An Argon2id string with ``cost``'s parameters and a salt and hash no password produces (RULES A1):
+    /// `crypto_pwhash_str_verify` reads the parameters from it and does the full work before it answers no.
+    public var decoyHash: String {
+        let salt = SecretToken.base64(Array(repeating: 0x5a, count: 16))
+        let hash = SecretToken.base64(Array(repeating: 0xa5, count: 32))
+        return "$argon2id$v=19$m=\(max(1, cost.memLimit / 1024)),t=\(cost.opsLimit),p=1$\(salt)$\(hash)"
+    }
+
     private static func hashNow(_ secret: String, cost: Policy.HashingCost) -> String? {
         var out = [CChar](repeating: 0, count: Int(crypto_pwhash_strbytes()))
         let result = secret.withCString {

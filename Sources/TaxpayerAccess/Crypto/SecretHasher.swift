@@ -8,4 +8,8 @@ public protocol SecretHasher: Sendable {
     /// Whether `encoded` was made with other parameters than the hasher's own, so it should be re-hashed at the
     /// next good login.
     func needsRehash(_ encoded: String) -> Bool
+    /// An encoded hash with the hasher's own parameters that no secret a person types matches: checked in place of
+    /// a real hash where there is none (an unknown username), so that the check costs exactly what a real one costs
+    /// (RULES A1). It must be available without hashing anything, so that the first such check costs no more either.
+    var decoyHash: String { get }
 }

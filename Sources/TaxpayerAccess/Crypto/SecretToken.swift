@@ -38,7 +38,15 @@ public enum SecretToken {
 
     /// RFC 4648 §5 base64url without padding.
     static func base64url(_ bytes: [UInt8]) -> String {
-        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
+        encode(bytes, alphabet: Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8))
+    }
+
+    /// RFC 4648 §4 base64 without padding (as libsodium writes salts and hashes in Argon2id strings).
+    static func base64(_ bytes: [UInt8]) -> String {
+        encode(bytes, alphabet: Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8))
+    }
+
+    private static func encode(_ bytes: [UInt8], alphabet: [UInt8]) -> String {
         var out = [UInt8]()
         var i = 0
         while i + 3 <= bytes.count {

@@ -46,6 +46,7 @@ public enum IdentifierTag {
     public enum TrustedDevice {}
     public enum Message {}
     public enum Mail {}
+    public enum Text {}
     public enum Token {}
 }
 
@@ -69,5 +70,7 @@ public typealias TrustedDeviceID = Identifier<IdentifierTag.TrustedDevice>
 public typealias MessageID = Identifier<IdentifierTag.Message>
 /// Identifies an outbox mail.
 public typealias MailID = Identifier<IdentifierTag.Mail>
+/// Identifies an outbox text message.
+public typealias TextID = Identifier<IdentifierTag.Text>
 /// Identifies a single-use link record (activation, password reset, secondary completion).
 public typealias LinkTokenID = Identifier<IdentifierTag.Token>

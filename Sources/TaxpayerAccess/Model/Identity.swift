@@ -150,12 +150,18 @@ public struct VerificationCode: Hashable, Sendable, Codable {
     public var key: String { "\(logon.rawValue)|\(purpose.rawValue)" }
 }
 
-/// What a single-use link does (RULES R12, V2, S2).
+/// What a single-use link does (RULES R12, V1, V2, S2).
 public enum LinkPurpose: String, Sendable, Hashable, Codable {
     case activation, passwordReset, secondaryCompletion, emailConfirmation
+    /// Written where a recovery request matched no logon, so that a known and an unknown address or username make
+    /// the same store writes (RULES V1, V2). Never usable.
+    case decoy
 }
 
-/// A single-use, expiring link token (RULES R12, V2, S2). Only its hash is stored.
+/// A single-use, expiring link token (RULES R12, V1, V2, S2). Only its hash is stored.
+///
+/// A link is bound to the logon's email and password as they were when it was issued: it dies as soon as either
+/// changes (RULES V2), and when a newer link of the same purpose is issued.
 public struct LinkToken: Hashable, Sendable, Codable {
     public var id: LinkTokenID
     public var tokenHash: TokenHash
@@ -164,10 +170,21 @@ public struct LinkToken: Hashable, Sendable, Codable {
     public var issuedAt: Date
     public var expiresAt: Date
     public var usedAt: Date?
+    /// The logon's email (``Logon/normalizedKey(_:)``) the link was sent to; the link dies when the email changes.
+    public var boundEmail: String?
+    /// The logon's ``Credentials/passwordChangedAt`` when the link was issued; the link dies when the password
+    /// changes or is reset.
+    public var boundPasswordChangedAt: Date?
+    /// Security answers being or having been checked on this link (RULES V2): one at a time, and a wrong one uses
+    /// the link up.
+    public var answerAttempts: Int
+    /// Orders the logon's links of one purpose: the highest is the newest, and only the newest works (RULES V2).
+    public var serial: Int
 
     public init(
         id: LinkTokenID, tokenHash: TokenHash, purpose: LinkPurpose, logon: LogonID, issuedAt: Date, expiresAt: Date,
-        usedAt: Date? = nil
+        usedAt: Date? = nil, boundEmail: String? = nil, boundPasswordChangedAt: Date? = nil, answerAttempts: Int = 0,
+        serial: Int = 0
     ) {
         self.id = id
         self.tokenHash = tokenHash
@@ -176,6 +193,31 @@ public struct LinkToken: Hashable, Sendable, Codable {
         self.issuedAt = issuedAt
         self.expiresAt = expiresAt
         self.usedAt = usedAt
+        self.boundEmail = boundEmail
+        self.boundPasswordChangedAt = boundPasswordChangedAt
+        self.answerAttempts = answerAttempts
+        self.serial = serial
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, tokenHash, purpose, logon, issuedAt, expiresAt, usedAt, boundEmail, boundPasswordChangedAt,
+            answerAttempts, serial
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            id: try c.decode(LinkTokenID.self, forKey: .id),
+            tokenHash: try c.decode(TokenHash.self, forKey: .tokenHash),
+            purpose: try c.decode(LinkPurpose.self, forKey: .purpose),
+            logon: try c.decode(LogonID.self, forKey: .logon),
+            issuedAt: try c.decode(Date.self, forKey: .issuedAt),
+            expiresAt: try c.decode(Date.self, forKey: .expiresAt),
+            usedAt: try c.decodeIfPresent(Date.self, forKey: .usedAt),
+            boundEmail: try c.decodeIfPresent(String.self, forKey: .boundEmail),
+            boundPasswordChangedAt: try c.decodeIfPresent(Date.self, forKey: .boundPasswordChangedAt),
+            answerAttempts: try c.decodeIfPresent(Int.self, forKey: .answerAttempts) ?? 0,
+            serial: try c.decodeIfPresent(Int.self, forKey: .serial) ?? 0)
     }
 }
 
@@ -210,9 +252,12 @@ public struct ProofAttempts: Hashable, Sendable, Codable {
     }
 }
 
-/// Where an outbox mail stands (RULES N2).
+/// Where an outbox mail or text stands (RULES N2).
 public enum MailStatus: String, Sendable, Hashable, Codable {
     case pending, sent
+    /// Written where a recovery request matched no logon, so that both cases make the same store writes (RULES V1,
+    /// V2). Never sent.
+    case decoy
 }
 
 /// An email written to the durable outbox in the same commit as the change that causes it (RULES N2).
@@ -262,6 +307,50 @@ public struct OutboxMail: Hashable, Sendable, Codable {
         self.init(
             id: id, idempotencyKey: idempotencyKey, to: to, subject: subject,
             sealedBody: box.seal(Array(body.utf8), using: random), createdAt: createdAt)
+    }
+
+    /// The plain-text body.
+    ///
+    /// - Throws: ``AccessError`` when `box` holds another key or the stored body was altered.
+    public func body(openedWith box: SecretBox) throws(AccessError) -> String {
+        String(decoding: try box.open(sealedBody), as: UTF8.self)
+    }
+}
+
+/// A text message written to the durable outbox in the same commit as the change that causes it (RULES N2), like
+/// ``OutboxMail``: a security code by text (RULES A3, A4) is sent from the outbox, never after the commit.
+///
+/// The body is kept only sealed (``SecretBox``): it carries a security code. Once the messenger has accepted it, the
+/// body is dropped.
+public struct OutboxText: Hashable, Sendable, Codable {
+    public var id: TextID
+    /// Stable across retries, so a gateway can drop a duplicate.
+    public var idempotencyKey: String
+    public var to: PhoneNumber
+    /// The plain-text body sealed with the context's secret key (nonce ‖ ciphertext); empty once sent.
+    public var sealedBody: [UInt8]
+    public var createdAt: Date
+    public var status: MailStatus
+    public var attempts: Int
+    public var nextAttemptAt: Date
+    public var sentAt: Date?
+    public var lastError: String?
+
+    public init(
+        id: TextID, idempotencyKey: String? = nil, to: PhoneNumber, sealedBody: [UInt8], createdAt: Date,
+        status: MailStatus = .pending, attempts: Int = 0, nextAttemptAt: Date? = nil, sentAt: Date? = nil,
+        lastError: String? = nil
+    ) {
+        self.id = id
+        self.idempotencyKey = idempotencyKey ?? "text-\(id.rawValue)"
+        self.to = to
+        self.sealedBody = sealedBody
+        self.createdAt = createdAt
+        self.status = status
+        self.attempts = attempts
+        self.nextAttemptAt = nextAttemptAt ?? createdAt
+        self.sentAt = sentAt
+        self.lastError = lastError
     }
 
     /// The plain-text body.

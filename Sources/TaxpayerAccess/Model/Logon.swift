@@ -95,8 +95,10 @@ public enum TOTPAlgorithm: String, Sendable, Hashable, Codable, CaseIterable {
 
 /// A two-step verification method (RULES A3).
 public enum TwoStepMethod: Hashable, Sendable, Codable {
-    /// Codes by email to the logon's email address.
-    case email
+    /// Codes by email to `address`, the address this method names (RULES A3): the profile email unless another was
+    /// given when it was set up, and proven by a code sent there. `nil` only in methods set up before A3 named the
+    /// address: those follow the profile email.
+    case email(address: String?)
     /// Codes by text message to a mobile number.
     case text(PhoneNumber)
     /// An authenticator app. The shared secret is kept sealed (``SecretBox``), never in the clear.
@@ -114,6 +116,17 @@ public enum TwoStepMethod: Hashable, Sendable, Codable {
 
 /// The kind of a two-step method.
 public enum TwoStepKind: String, Sendable, Hashable, Codable, CaseIterable { case email, text, authenticator }
+
+extension TwoStepMethod {
+    /// Where this method's codes go (RULES A3): its own address for email, the mobile number for text, `nil` for an
+    /// authenticator app, which sends nothing.
+    ///
+    /// - Parameter profileEmail: the logon's email, for an email method set up before A3 named its address.
+    public func emailAddress(profileEmail: String) -> String? {
+        if case .email(let address) = self { return address ?? profileEmail }
+        return nil
+    }
+}
 
 /// A logon's two-step verification settings (RULES A3, A8, R12).
 public struct TwoStepSettings: Hashable, Sendable, Codable {
@@ -198,10 +211,6 @@ public struct Logon: Hashable, Sendable, Codable {
     public var secondary: SecondaryProfile?
     public var credentials: Credentials
     public var twoStep: TwoStepSettings
-    /// Consecutive failed logins (RULES A2).
-    public var failedLogins: Int
-    /// Locked until this moment (RULES A2).
-    public var lockedUntil: Date?
     /// Whether the person has activated the logon (RULES R12) or completed it from the link (RULES S2).
     public var activated: Bool
     public var createdAt: Date
@@ -210,8 +219,8 @@ public struct Logon: Hashable, Sendable, Codable {
         id: LogonID, username: String, email: String, fullName: String, phone: PhoneNumber? = nil,
         status: LogonStatus = .active, clientManagement: Bool = false, ownTaxpayer: TaxpayerID? = nil,
         secondary: SecondaryProfile? = nil, credentials: Credentials = Credentials(),
-        twoStep: TwoStepSettings = TwoStepSettings(), failedLogins: Int = 0, lockedUntil: Date? = nil,
-        activated: Bool = false, createdAt: Date = Date(timeIntervalSince1970: 0)
+        twoStep: TwoStepSettings = TwoStepSettings(), activated: Bool = false,
+        createdAt: Date = Date(timeIntervalSince1970: 0)
     ) {
         self.id = id
         self.username = username
@@ -224,8 +233,6 @@ public struct Logon: Hashable, Sendable, Codable {
         self.secondary = secondary
         self.credentials = credentials
         self.twoStep = twoStep
-        self.failedLogins = failedLogins
-        self.lockedUntil = lockedUntil
         self.activated = activated
         self.createdAt = createdAt
     }

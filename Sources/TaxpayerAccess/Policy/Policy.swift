@@ -58,6 +58,8 @@ public struct Policy: Hashable, Sendable {
     public var codeMaxFailedAttempts: Int
     public var codeMaxSendsPerWindow: Int
     public var codeSendWindow: Duration
+    /// RULES A4: wrong security codes since the last completed sign-in that lock the logon (as A2 does).
+    public var codeLockoutThreshold: Int = 5
     // A6
     /// How long a trusted device skips two-step verification; `nil` turns trusted devices off.
     public var trustedDeviceLifetime: Duration?

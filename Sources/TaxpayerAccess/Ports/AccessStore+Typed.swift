@@ -109,6 +109,13 @@ extension AccessStore {
     public func mail(_ id: MailID) async throws -> Versioned<OutboxMail>? {
         try await record(RecordKey(.mail, id.rawValue)).flatMap { $0.mail }
     }
+    public func pendingTexts() async throws -> [Versioned<OutboxText>] {
+        try await records(indexedBy: IndexKey("text", "pending")).compactMap { $0.text }
+    }
+    /// The lock record of a logon, or of a bucket of unknown usernames (RULES A2, A4).
+    public func logonLock(_ id: String) async throws -> Versioned<LogonLock>? {
+        try await record(RecordKey(.logonLock, id)).flatMap { $0.logonLock }
+    }
     /// Every audit event, oldest first (reads the log in pages).
     public func allAuditEvents() async throws -> [LoggedAuditEvent] {
         var result: [LoggedAuditEvent] = []
@@ -154,4 +161,6 @@ extension Versioned where Value == Record {
         map { if case .proofAttempts(let r) = $0 { r } else { nil } }
     }
     public var mail: Versioned<OutboxMail>? { map { if case .mail(let r) = $0 { r } else { nil } } }
+    public var logonLock: Versioned<LogonLock>? { map { if case .logonLock(let r) = $0 { r } else { nil } } }
+    public var text: Versioned<OutboxText>? { map { if case .text(let r) = $0 { r } else { nil } } }
 }

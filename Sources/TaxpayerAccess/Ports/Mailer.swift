@@ -26,7 +26,27 @@ public protocol Mailer: Sendable {
     func send(_ mail: OutgoingMail) async throws
 }
 
-/// Sends text messages: security codes by text (RULES A3).
+/// A text message ready to hand to an SMS gateway.
+public struct OutgoingText: Hashable, Sendable, Codable {
+    /// Stable for one outbox text across retries: a gateway may use it to drop duplicates.
+    public var idempotencyKey: String
+    public var to: PhoneNumber
+    public var body: String
+    public init(idempotencyKey: String, to: PhoneNumber, body: String) {
+        self.idempotencyKey = idempotencyKey
+        self.to = to
+        self.body = body
+    }
+    /// The text of an outbox record, its body opened with the key it was sealed with.
+    ///
+    /// - Throws: ``AccessError`` when `box` cannot open the body.
+    public init(_ text: OutboxText, openedWith box: SecretBox) throws(AccessError) {
+        self.init(idempotencyKey: text.idempotencyKey, to: text.to, body: try text.body(openedWith: box))
+    }
+}
+
+/// Sends text messages: security codes by text (RULES A3). The outbox worker calls it; returning means the gateway
+/// accepted the message (RULES N2).
 public protocol TextMessenger: Sendable {
-    func send(_ text: String, to phone: PhoneNumber) async throws
+    func send(_ text: OutgoingText) async throws
 }

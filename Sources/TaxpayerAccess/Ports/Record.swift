@@ -1,7 +1,8 @@
 /// The kinds of record an ``AccessStore`` keeps.
 public enum RecordKind: String, Sendable, Hashable, Codable, CaseIterable {
     case taxpayer, account, logon, role, grant, securityGroup, groupAssignment, refinement, accessRequest,
-        registration, session, trustedDevice, verificationCode, linkToken, eMessage, favourite, proofAttempts, mail
+        registration, session, trustedDevice, verificationCode, linkToken, eMessage, favourite, proofAttempts, mail,
+        logonLock, text
 }
 
 /// The address of one record: its kind and id.
@@ -35,6 +36,8 @@ public enum Record: Hashable, Sendable, Codable {
     case favourite(ClientFavourite)
     case proofAttempts(ProofAttempts)
     case mail(OutboxMail)
+    case logonLock(LogonLock)
+    case text(OutboxText)
 
     /// The record's address.
     public var key: RecordKey {
@@ -57,6 +60,8 @@ public enum Record: Hashable, Sendable, Codable {
         case .favourite(let r): RecordKey(.favourite, r.key)
         case .proofAttempts(let r): RecordKey(.proofAttempts, r.taxIDKey)
         case .mail(let r): RecordKey(.mail, r.id.rawValue)
+        case .logonLock(let r): RecordKey(.logonLock, r.id)
+        case .text(let r): RecordKey(.text, r.id.rawValue)
         }
     }
 
@@ -111,10 +116,11 @@ public enum Record: Hashable, Sendable, Codable {
         case .registration(let r): [IndexKey("registrationsOf", r.logon.rawValue)]
         case .session(let r): [IndexKey("sessionsOf", r.logon.rawValue)]
         case .trustedDevice(let r): [IndexKey("devicesOf", r.logon.rawValue)]
-        case .linkToken(let r): [IndexKey("linksOf", r.logon.rawValue)]
+        case .linkToken(let r): r.purpose == .decoy ? [] : [IndexKey("linksOf", r.logon.rawValue)]
         case .eMessage(let r): [IndexKey("messagesOf", r.logon.rawValue)]
         case .favourite(let r): [IndexKey("favouritesOf", r.thirdParty.rawValue)]
         case .mail(let r): r.status == .pending ? [IndexKey("mail", "pending")] : []
+        case .text(let r): r.status == .pending ? [IndexKey("text", "pending")] : []
         default: []
         }
     }

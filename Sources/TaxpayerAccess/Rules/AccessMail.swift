@@ -24,17 +24,6 @@ public struct AccessNotice: Hashable, Sendable {
     }
 }
 
-/// What an access rule decided: the records and audit events to commit, and whom to tell.
-public struct AccessDecision: Hashable, Sendable {
-    public var changes: ChangeSet
-    public var notices: [AccessNotice]
-
-    public init(changes: ChangeSet = ChangeSet(), notices: [AccessNotice] = []) {
-        self.changes = changes
-        self.notices = notices
-    }
-}
-
 /// The words of access emails (RULES N1): no ID numbers, amounts or names of other parties, only that there is
 /// something new to view.
 public enum AccessMail {
@@ -52,13 +41,15 @@ public enum AccessMail {
     }
 
     /// The completion mail of a secondary logon (RULES S2): one of the links N1 allows an email to carry.
-    public static func secondaryCompletionBody(portalURL: String, token: String) -> String {
-        """
-        A logon has been set up for you. Complete it by choosing a username and a password here:
-        \(portalURL)/complete-logon?token=\(token)
+    public static func secondaryCompletion(link: String) -> IdentityMail.Text {
+        IdentityMail.Text(
+            subject: "Complete your logon",
+            body: """
+                A logon has been set up for you. Complete it by choosing a username and a password here:
+                \(link)
 
-        The link works once. This message was sent automatically. Please do not reply.
-        """
+                The link works once. This message was sent automatically. Please do not reply.
+                """)
     }
 
     /// A level per account, in words, for e-messages: "A90 (withholding): File and Pay".

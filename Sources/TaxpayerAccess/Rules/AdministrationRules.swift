@@ -1,21 +1,31 @@
 #if canImport(FoundationEssentials)
-public import FoundationEssentials
+import FoundationEssentials
 #else
-public import Foundation
+import Foundation
 #endif
 
 /// Pure decisions of a taxpayer's Master Administrator over its own logons (RULES L3, M1–M4, W1).
 ///
 /// Each takes the state read from the store, the actor, the input and `now`, and returns the records to write with
 /// their audit events (before/after, RULES U1) and whom to tell, or throws an ``AccessError``.
-public enum AdministrationRules {
+enum AdministrationRules {
     static let capacityMA = "the taxpayer's Master Administrator"
     static let capacitySelf = "the logon itself"
 
+    /// The refusal of M4 for a logon with no access of its own to the taxpayer; also the answer for a taxpayer that
+    /// does not exist (RULES L4).
+    static func noOwnAccess(for actor: Logon) -> AccessError {
+        AccessError(
+            .notFound,
+            actor.secondary == nil
+                ? "You have no access of your own to this taxpayer."
+                : "A secondary logon's access comes from its parent logon; ask your firm's administrator.")
+    }
+
     /// RULES M2: sets a Tax Administrator's level on one account; `.none` (or `nil`) removes the account.
-    public static func setAccountLevel(
+    static func setAccountLevel(
         _ state: TaxpayerAccessState, actor: Logon, target: LogonID, account: AccountID, level: AccessLevel?, now: Date
-    ) throws -> AccessDecision {
+    ) throws -> Decision<Void> {
         try Authorization.requireMasterAdministrator(actor, role: state.role(of: actor.id)?.value)
         let role = try activeRole(state, target)
         guard role.value.role == .taxAdministrator else {
@@ -43,8 +53,8 @@ public enum AdministrationRules {
     }
 
     /// RULES M2: promotes an active Tax Administrator to Master Administrator.
-    public static func promote(_ state: TaxpayerAccessState, actor: Logon, target: LogonID, now: Date) throws
-        -> AccessDecision
+    static func promote(_ state: TaxpayerAccessState, actor: Logon, target: LogonID, now: Date) throws
+        -> Decision<Void>
     {
         try Authorization.requireMasterAdministrator(actor, role: state.role(of: actor.id)?.value)
         let role = try activeRole(state, target)
@@ -63,9 +73,9 @@ public enum AdministrationRules {
     /// RULES M2: demotes an active Master Administrator to Tax Administrator — another MA, or the actor itself —
     /// never the last active one (``AccessError/Code/conflict``). The demoted logon keeps the given levels, or, when
     /// none are given, All Access on every account open now (it loses administration and accounts opened later).
-    public static func demote(
+    static func demote(
         _ state: TaxpayerAccessState, actor: Logon, target: LogonID, levels: [AccountID: AccessLevel]?, now: Date
-    ) throws -> AccessDecision {
+    ) throws -> Decision<Void> {
         try Authorization.requireMasterAdministrator(actor, role: state.role(of: actor.id)?.value)
         let role = try activeRole(state, target)
         guard role.value.role == .masterAdministrator else {
@@ -100,8 +110,8 @@ public enum AdministrationRules {
 
     /// RULES M3: cancels a Tax Administrator's access. Irreversible: the role stays cancelled, and only a new grant
     /// (``grantTaxAdministrator(_:actor:target:levels:now:)``) restores access.
-    public static func cancelAccess(_ state: TaxpayerAccessState, actor: Logon, target: LogonID, now: Date) throws
-        -> AccessDecision
+    static func cancelAccess(_ state: TaxpayerAccessState, actor: Logon, target: LogonID, now: Date) throws
+        -> Decision<Void>
     {
         try Authorization.requireMasterAdministrator(actor, role: state.role(of: actor.id)?.value)
         let role = try activeRole(state, target)
@@ -119,9 +129,9 @@ public enum AdministrationRules {
 
     /// RULES M3: an MA grants a live logon Tax Administrator access with a level per account — the only way back
     /// after a cancel. Secondary logons reach taxpayers through their parent only (RULES S6) and get no role.
-    public static func grantTaxAdministrator(
+    static func grantTaxAdministrator(
         _ state: TaxpayerAccessState, actor: Logon, target: Logon, levels: [AccountID: AccessLevel], now: Date
-    ) throws -> AccessDecision {
+    ) throws -> Decision<Void> {
         try Authorization.requireMasterAdministrator(actor, role: state.role(of: actor.id)?.value)
         guard target.status == .active else {
             throw AccessError.invalid("logon", "Access can be granted only to an active logon.")
@@ -152,22 +162,16 @@ public enum AdministrationRules {
                 details: "A Master Administrator of \(state.taxpayer.legalName) gave you access:\n"
                     + AccessMail.describe(newLevels, accounts: state.accounts))
         ].compactMap { $0 }
-        return AccessDecision(changes: changes, notices: notices)
+        return Decision(changes, notices: notices)
     }
 
     /// RULES M4, X9: a logon cancels its own access to a taxpayer — its role, and its third-party grant, whichever it
     /// holds. Allowed even for the last Master Administrator (M4 says any logon; a later registrant becomes MA,
     /// R11). Irreversible.
-    public static func cancelOwnAccess(_ state: TaxpayerAccessState, actor: Logon, now: Date) throws -> AccessDecision {
+    static func cancelOwnAccess(_ state: TaxpayerAccessState, actor: Logon, now: Date) throws -> Decision<Void> {
         let role = state.role(of: actor.id).flatMap { $0.value.status == .active ? $0 : nil }
         let grant = state.grant(of: actor.id).flatMap { $0.value.status == .active ? $0 : nil }
-        guard actor.status == .active, role != nil || grant != nil else {
-            throw AccessError(
-                .notFound,
-                actor.secondary == nil
-                    ? "You have no access of your own to this taxpayer."
-                    : "A secondary logon's access comes from its parent logon; ask your firm's administrator.")
-        }
+        guard actor.status == .active, role != nil || grant != nil else { throw noOwnAccess(for: actor) }
         let cancellation = Cancellation(by: .logon(actor.id), at: now, capacity: capacitySelf)
         var changes = ChangeSet()
         if let role {
@@ -199,12 +203,12 @@ public enum AdministrationRules {
         {
             notices.append(own)
         }
-        return AccessDecision(changes: changes, notices: notices)
+        return Decision(changes, notices: notices)
     }
 
     /// RULES W1: every live logon with access to the taxpayer — its MAs, TAs and third parties — with its level per
     /// active account, ordered by logon id. MA only.
-    public static func whoHasAccess(_ state: TaxpayerAccessState, actor: Logon) throws -> [AccessHolder] {
+    static func whoHasAccess(_ state: TaxpayerAccessState, actor: Logon) throws -> [AccessHolder] {
         try Authorization.requireMasterAdministrator(actor, role: state.role(of: actor.id)?.value)
         let active = Set(state.activeAccounts.map(\.id))
         var holders: [AccessHolder] = []
@@ -253,7 +257,7 @@ public enum AdministrationRules {
     static func change(
         _ state: TaxpayerAccessState, actor: Logon, before: Versioned<RoleAssignment>, after: RoleAssignment,
         action: AuditAction, now: Date, subject: String, details: String
-    ) -> AccessDecision {
+    ) -> Decision<Void> {
         var changes = ChangeSet()
         changes.update(.role(after), from: before.version)
         changes.audit(
@@ -262,6 +266,6 @@ public enum AdministrationRules {
                 before: .role(before.value),
                 after: .role(after)))
         let notices = state.logons[after.logon].flatMap { AccessNotice.to($0, subject: subject, details: details) }
-        return AccessDecision(changes: changes, notices: notices.map { [$0] } ?? [])
+        return Decision(changes, notices: notices.map { [$0] } ?? [])
     }
 }

@@ -1,11 +1,11 @@
 #if canImport(FoundationEssentials)
-public import FoundationEssentials
+import FoundationEssentials
 #else
-public import Foundation
+import Foundation
 #endif
 
 /// The agency's own changes to the library's copy of taxpayer master data (RULES T1–T3).
-public enum AgencyRules {
+enum AgencyRules {
     /// Writes a taxpayer and its accounts as the system of record holds them (RULES T3): new ones inserted, known
     /// ones updated. An account never moves to another taxpayer (RULES T2) and an ID pair is never reused for
     /// another taxpayer (RULES T1); both are refused with the field at fault.
@@ -15,10 +15,10 @@ public enum AgencyRules {
     ///   - current: the stored taxpayer with that id, if any.
     ///   - holderOfTaxID: the stored taxpayer holding the entry's ID pair, if any.
     ///   - currentAccounts: the stored accounts with the entry's account ids.
-    public static func load(
+    static func load(
         _ entry: DirectoryEntry, current: Versioned<Taxpayer>?, holderOfTaxID: Versioned<Taxpayer>?,
         currentAccounts: [AccountID: Versioned<TaxAccount>], actor: Actor, now: Date
-    ) throws(AccessError) -> ChangeSet {
+    ) throws(AccessError) -> Decision<Void> {
         let taxpayer = entry.taxpayer
         let validated = try Policy.validateTaxIdentifier(type: taxpayer.taxID.type, number: taxpayer.taxID.number)
         guard validated == taxpayer.taxID else {
@@ -65,6 +65,6 @@ public enum AgencyRules {
                         before: stored.map { .account($0.value) }, after: .account(account)))
             }
         }
-        return changes
+        return Decision(changes)
     }
 }

@@ -1,6 +1,11 @@
 /// Who may do what: the checks every access service makes before it decides anything (DESIGN.md, authorization
 /// inside the library). Deny by default: anything not shown to be allowed is ``AccessError/Code/notAuthorized``.
 public enum Authorization {
+    /// The refusal of anything that needs a Master Administrator of the taxpayer (RULES L3, L4): the same whether
+    /// the taxpayer exists or not.
+    static let notMasterAdministrator = AccessError(
+        .notAuthorized, "Only a Master Administrator of this taxpayer can do this.")
+
     /// RULES L3, S1: administering a taxpayer (M2–M3, W1, X5, X8) needs the actor's own active Master
     /// Administrator role on that taxpayer. A secondary logon's access through its parent never counts.
     ///
@@ -9,7 +14,7 @@ public enum Authorization {
         guard actor.status == .active, let role, role.logon == actor.id, role.role == .masterAdministrator,
             role.status == .active
         else {
-            throw AccessError(.notAuthorized, "Only a Master Administrator of this taxpayer can do this.")
+            throw notMasterAdministrator
         }
     }
 

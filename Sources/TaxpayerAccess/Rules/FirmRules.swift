@@ -1,7 +1,7 @@
 #if canImport(FoundationEssentials)
-public import FoundationEssentials
+import FoundationEssentials
 #else
-public import Foundation
+import Foundation
 #endif
 
 /// A secondary logon to add (RULES S2).
@@ -29,7 +29,7 @@ public struct NewSecondary: Hashable, Sendable {
 
 /// Pure decisions of firm administration (RULES S1–S9). The caller has already established, through
 /// ``Authorization/firmAdministrator(actor:parent:parentOwnRole:)``, that `actor` administers `state.parent`'s firm.
-public enum FirmRules {
+enum FirmRules {
     /// RULES S3: the Default group's record, written with the firm's first change when it is not stored yet.
     static func start(_ state: FirmState, actor: Logon, now: Date) -> ChangeSet {
         var changes = ChangeSet()
@@ -68,12 +68,13 @@ public enum FirmRules {
         return types
     }
 
-    /// RULES S2: a new secondary logon, active from this very commit (the one that writes its confirmation email),
-    /// with a single-use completion link stored only as a hash. Its username is a placeholder holding white space,
-    /// so it can never clash with a real username (RULES R5) until the person completes the logon.
-    public static func addSecondary(
-        _ state: FirmState, actor: Logon, input: NewSecondary, id: LogonID, link: LinkToken, now: Date
-    ) throws -> (ChangeSet, Logon) {
+    /// RULES S2: a new secondary logon, active from this very commit — the one that writes its confirmation email
+    /// with a single-use completion link (only the link's hash is stored). Its username is a placeholder holding
+    /// white space, so it can never clash with a real username (RULES R5) until the person completes the logon.
+    static func addSecondary(
+        _ state: FirmState, actor: Logon, input: NewSecondary, id: LogonID, link: DrawnToken, url: String, now: Date,
+        policy: Policy
+    ) throws -> Decision<Logon> {
         let name = try Policy.validateFullName(input.fullName)
         let email = try Policy.validateEmail(input.email)
         let logon = Logon(
@@ -83,18 +84,57 @@ public enum FirmRules {
                 groups: try validatedGroups(state, input.groups),
                 accountTypes: try validatedAccountTypes(input.accountTypes)),
             activated: false, createdAt: now)
-        var changes = start(state, actor: actor, now: now)
-        changes.insert(.logon(logon))
-        changes.insert(.linkToken(link))
-        changes.audit(
+        var decision = Decision(start(state, actor: actor, now: now), result: logon)
+        decision.insert(.logon(logon))
+        decision.insert(
+            .linkToken(
+                LinkRules.issue(
+                    link, purpose: .secondaryCompletion, for: logon, lifetime: policy.secondaryLinkLifetime, now: now)))
+        decision.audit(
             AuditEvent(
                 time: now, actor: .logon(actor.id), action: .secondaryChanged, subject: "logon/\(id.rawValue)",
                 after: .logon(logon), note: "secondary logon added"))
-        return (changes, logon)
+        decision.mail(AccessMail.secondaryCompletion(link: url), to: email)
+        return decision
     }
 
+    /// RULES S2: the person completes a secondary logon from its link, choosing a username (R5) and a password (R6);
+    /// two-step verification is set up at the first login (R12). The store refuses a username that is taken.
+    ///
+    /// - Throws: ``invalidCompletionLink`` for an unknown, used, expired or superseded link, or a logon that is no
+    ///   longer waiting for completion.
+    static func completeSecondary(
+        _ link: Versioned<LinkToken>?, logon: Versioned<Logon>?, links: [LinkToken], username: String,
+        passwordHash: String, now: Date
+    ) throws(AccessError) -> Decision<LogonID> {
+        guard let link, let logon, logon.value.secondary != nil, logon.value.status != .deleted,
+            !logon.value.activated,
+            LinkRules.usable(link.value, purpose: .secondaryCompletion, logon: logon.value, links: links, now: now)
+        else { throw invalidCompletionLink }
+        var used = link.value
+        used.usedAt = now
+        var completed = logon.value
+        completed.username = username
+        completed.credentials.passwordHash = passwordHash
+        completed.credentials.passwordChangedAt = now
+        completed.activated = true
+        var decision = Decision(result: completed.id)
+        decision.update(.linkToken(used), from: link.version)
+        decision.update(.logon(completed), from: logon.version)
+        decision.audit(
+            AuditEvent(
+                time: now, actor: .logon(completed.id), action: .logonActivated,
+                subject: "logon/\(completed.id.rawValue)", before: .logon(logon.value), after: .logon(completed),
+                note: "secondary logon completed"))
+        return decision
+    }
+
+    /// The answer to a completion link that does not work (RULES S2).
+    static let invalidCompletionLink = AccessError(
+        .invalidLink, "This link is not valid any more. Ask your firm's administrator for a new one.")
+
     /// RULES S3: a custom group's name, trimmed: 1 to 60 characters; "Default" is the Default group's.
-    public static func validatedGroupName(_ name: String) throws -> String {
+    static func validatedGroupName(_ name: String) throws -> String {
         let trimmed = name.split(whereSeparator: \.isWhitespace).joined(separator: " ")
         guard !trimmed.isEmpty, trimmed.count <= 60 else {
             throw AccessError.invalid("name", "A group name has 1 to 60 characters.")
@@ -107,8 +147,8 @@ public enum FirmRules {
 
     /// RULES S3: a new custom group. A name taken by another group of the parent is refused by the store's unique
     /// key (the service turns it into ``AccessError/Code/conflict``).
-    public static func createGroup(_ state: FirmState, actor: Logon, name: String, id: SecurityGroupID, now: Date)
-        throws -> ChangeSet
+    static func createGroup(_ state: FirmState, actor: Logon, name: String, id: SecurityGroupID, now: Date)
+        throws -> Decision<Void>
     {
         let group = SecurityGroup(id: id, parent: state.parent.id, name: try validatedGroupName(name))
         var changes = start(state, actor: actor, now: now)
@@ -117,12 +157,12 @@ public enum FirmRules {
             AuditEvent(
                 time: now, actor: .logon(actor.id), action: .groupChanged, subject: "securityGroup/\(id.rawValue)",
                 after: .securityGroup(group), note: "group created"))
-        return changes
+        return Decision(changes)
     }
 
     /// RULES S3: renames a custom group.
-    public static func renameGroup(_ state: FirmState, actor: Logon, group: SecurityGroupID, name: String, now: Date)
-        throws -> ChangeSet
+    static func renameGroup(_ state: FirmState, actor: Logon, group: SecurityGroupID, name: String, now: Date)
+        throws -> Decision<Void>
     {
         guard group != state.defaultGroupID else {
             throw AccessError(.conflict, "The Default group cannot be renamed.")
@@ -138,13 +178,13 @@ public enum FirmRules {
             AuditEvent(
                 time: now, actor: .logon(actor.id), action: .groupChanged, subject: "securityGroup/\(group.rawValue)",
                 before: .securityGroup(existing.value), after: .securityGroup(renamed), note: "group renamed"))
-        return changes
+        return Decision(changes)
     }
 
     /// RULES S3–S5: deletes a custom group; its taxpayers go back to Default, and secondaries left with no group are
     /// put in Default.
-    public static func deleteGroup(_ state: FirmState, actor: Logon, group: SecurityGroupID, now: Date) throws
-        -> ChangeSet
+    static func deleteGroup(_ state: FirmState, actor: Logon, group: SecurityGroupID, now: Date) throws
+        -> Decision<Void>
     {
         guard group != state.defaultGroupID else {
             throw AccessError(.conflict, "The Default group always exists and cannot be deleted.")
@@ -179,14 +219,14 @@ public enum FirmRules {
                     subject: "logon/\(updated.id.rawValue)",
                     before: .logon(secondary.value), after: .logon(updated), note: "group deleted"))
         }
-        return changes
+        return Decision(changes)
     }
 
     /// RULES S4: puts a taxpayer the parent reaches (its own, or a client with an active grant) in one of its
     /// groups; Default removes any assignment.
-    public static func assignTaxpayer(
+    static func assignTaxpayer(
         _ state: FirmState, actor: Logon, taxpayer: TaxpayerID, reachable: Bool, group: SecurityGroupID, now: Date
-    ) throws -> ChangeSet {
+    ) throws -> Decision<Void> {
         guard reachable else {
             throw AccessError(.notFound, "\(taxpayer.rawValue) is neither your firm's taxpayer nor one of its clients.")
         }
@@ -207,14 +247,14 @@ public enum FirmRules {
                 before: existing.map { .groupAssignment($0.value) },
                 after: group == state.defaultGroupID ? nil : .groupAssignment(assignment),
                 note: group == state.defaultGroupID ? "taxpayer moved to the Default group" : "taxpayer assigned"))
-        return changes
+        return Decision(changes)
     }
 
     /// RULES S2, S5, S8: changes a secondary logon's profile or status.
-    public static func updateSecondary(
+    static func updateSecondary(
         _ state: FirmState, actor: Logon, secondary: LogonID, now: Date, note: String,
         _ change: (inout Logon) throws -> Void
-    ) throws -> ChangeSet {
+    ) throws -> Decision<Void> {
         let existing = try state.secondary(secondary)
         guard existing.value.status != .deleted else {
             throw AccessError(.conflict, "That secondary logon was cancelled; cancelling cannot be undone.")
@@ -228,14 +268,14 @@ public enum FirmRules {
             AuditEvent(
                 time: now, actor: .logon(actor.id), action: .secondaryChanged, subject: "logon/\(secondary.rawValue)",
                 before: .logon(existing.value), after: .logon(updated), note: note))
-        return changes
+        return Decision(changes)
     }
 
     /// RULES S5: sets a secondary's groups; none means Default.
-    public static func setGroups(
+    static func setGroups(
         _ state: FirmState, actor: Logon, secondary: LogonID, groups: [SecurityGroupID], now: Date
     )
-        throws -> ChangeSet
+        throws -> Decision<Void>
     {
         let groups = try validatedGroups(state, groups)
         return try updateSecondary(state, actor: actor, secondary: secondary, now: now, note: "groups set") {
@@ -244,9 +284,9 @@ public enum FirmRules {
     }
 
     /// RULES S2, S6: sets a secondary's access type.
-    public static func setAccessType(
+    static func setAccessType(
         _ state: FirmState, actor: Logon, secondary: LogonID, accessType: SecondaryAccessType, now: Date
-    ) throws -> ChangeSet {
+    ) throws -> Decision<Void> {
         let type = try validatedAccessType(accessType)
         return try updateSecondary(state, actor: actor, secondary: secondary, now: now, note: "access type set") {
             $0.secondary?.accessType = type
@@ -254,9 +294,9 @@ public enum FirmRules {
     }
 
     /// RULES S2, S6: sets the account types a secondary applies to; `nil` for all.
-    public static func setAccountTypes(
+    static func setAccountTypes(
         _ state: FirmState, actor: Logon, secondary: LogonID, accountTypes: Set<AccountType>?, now: Date
-    ) throws -> ChangeSet {
+    ) throws -> Decision<Void> {
         let types = try validatedAccountTypes(accountTypes)
         return try updateSecondary(state, actor: actor, secondary: secondary, now: now, note: "account types set") {
             $0.secondary?.accountTypes = types
@@ -266,10 +306,10 @@ public enum FirmRules {
     /// RULES S8: deactivates (no access at once), reactivates, or cancels (irreversible: status deleted).
     /// Deactivating or cancelling ends the secondary's live sessions (`sessions`, as read) in the same commit, as a
     /// password change does (A7): a later reactivation then cannot bring back a session that was open before.
-    public static func setStatus(
+    static func setStatus(
         _ state: FirmState, actor: Logon, secondary: LogonID, to status: LogonStatus, sessions: [Versioned<Session>],
         now: Date
-    ) throws -> ChangeSet {
+    ) throws -> Decision<Void> {
         let current = try state.secondary(secondary).value.status
         switch (current, status) {
         case (.active, .deactivated), (.deactivated, .active), (.active, .deleted), (.deactivated, .deleted),
@@ -280,28 +320,24 @@ public enum FirmRules {
         default:
             throw AccessError(.conflict, "The secondary logon is already \(current.rawValue).")
         }
-        var changes = try updateSecondary(
+        var decision = try updateSecondary(
             state, actor: actor, secondary: secondary, now: now, note: "status \(status.rawValue)"
         ) { $0.status = status }
-        guard status != .active else { return changes }
-        for session in ProfileRules.sessionsToEnd(sessions.filter { $0.value.logon == secondary }, keep: nil, now: now)
-        {
-            changes.update(.session(session.value), from: session.version)
-            changes.audit(
-                AuditEvent(
-                    time: now, actor: .logon(actor.id), action: .loggedOut, subject: "session/\(session.value.id)",
-                    note: status == .deleted
-                        ? "ended by the cancellation of the logon" : "ended by the deactivation of the logon"))
-        }
-        return changes
+        guard status != .active else { return decision }
+        decision.merge(
+            SessionRules.ending(
+                sessions.filter { $0.value.logon == secondary }, actor: .logon(actor.id),
+                note: status == .deleted
+                    ? "ended by the cancellation of the logon" : "ended by the deactivation of the logon", now: now))
+        return decision
     }
 
     /// RULES S6: sets the per-account cap of a secondary on one client (`.none` takes an account away); empty
     /// `accounts` removes the refinement.
-    public static func setRefinement(
+    static func setRefinement(
         _ state: FirmState, actor: Logon, secondary: LogonID, taxpayer: TaxpayerID, reachable: Bool,
         taxpayerAccounts: [TaxAccount], accounts: [AccountID: AccessLevel], existing: Versioned<Refinement>?, now: Date
-    ) throws -> ChangeSet {
+    ) throws -> Decision<Void> {
         let logon = try state.secondary(secondary).value
         guard logon.status != .deleted else {
             throw AccessError(.conflict, "That secondary logon was cancelled; cancelling cannot be undone.")
@@ -327,6 +363,6 @@ public enum FirmRules {
                 time: now, actor: .logon(actor.id), action: .secondaryChanged, subject: "refinement/\(refinement.key)",
                 before: existing.map { .refinement($0.value) }, after: accounts.isEmpty ? nil : .refinement(refinement),
                 note: accounts.isEmpty ? "refinement removed" : "refinement set"))
-        return changes
+        return Decision(changes)
     }
 }

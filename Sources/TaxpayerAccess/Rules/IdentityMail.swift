@@ -49,12 +49,13 @@ public enum IdentityMail {
                 + "not try to log in, change your password." + signature)
     }
 
-    /// The recovered username (RULES V1).
-    public static func forgotUsername(_ username: String) -> Text {
+    /// The recovered username, with a link straight to creating a new password (RULES V1).
+    public static func forgotUsername(_ username: String, link: String, validMinutes: Int) -> Text {
         Text(
             subject: "Your username",
-            body: "You asked for your username. It is: \(username)\n\nIf you did not ask, you can ignore this message."
-                + signature)
+            body: "You asked for your username. It is: \(username)\n\nIf you also forgot your password, choose a new "
+                + "one with this link. It works once and expires in \(validMinutes) minutes:\n\n\(link)\n\n"
+                + "If you did not ask, you can ignore this message." + signature)
     }
 
     /// The password reset link (RULES V2).

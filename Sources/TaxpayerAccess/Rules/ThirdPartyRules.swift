@@ -1,18 +1,21 @@
 #if canImport(FoundationEssentials)
-public import FoundationEssentials
+import FoundationEssentials
 #else
-public import Foundation
+import Foundation
 #endif
 
 /// Pure decisions of third-party access (RULES X1–X10, W2).
-public enum ThirdPartyRules {
+enum ThirdPartyRules {
+    /// The one answer to an unknown ID, a legal name that does not match, and accounts that are not the matched
+    /// taxpayer's open accounts (RULES X2): nobody learns which part failed, so a request is no way to test names.
     static let notMatched = AccessError(
-        .taxpayerNotMatched, "We could not find a taxpayer with that ID type, ID number and legal name.")
+        .taxpayerNotMatched,
+        "We could not match a taxpayer with that ID type, ID number and legal name, and the accounts you chose.")
 
     /// RULES X1: a third party has client management on and its own taxpayer's ID type is SSN or FEIN, never ITIN.
     ///
     /// - Throws: ``AccessError/Code/notEligible``.
-    public static func checkEligibility(_ principal: Logon, ownTaxpayer: Taxpayer?) throws {
+    static func checkEligibility(_ principal: Logon, ownTaxpayer: Taxpayer?) throws {
         guard principal.clientManagement else {
             throw AccessError(
                 .notEligible, "Third-party access needs client management (\"Manage My Clients\") turned on.")
@@ -24,7 +27,7 @@ public enum ThirdPartyRules {
     }
 
     /// RULES X2: validates the request's input before any lookup.
-    public static func validateRequestInput(idNumber: String, legalName: String, accounts: [AccountID: AccessLevel])
+    static func validateRequestInput(idNumber: String, legalName: String, accounts: [AccountID: AccessLevel])
         throws -> String
     {
         let digits = idNumber.filter { $0 != "-" && $0 != " " }
@@ -44,16 +47,18 @@ public enum ThirdPartyRules {
     /// RULES X2–X4, X10: a new pending request. `state` is the taxpayer found by ID (`nil` when none); a name that
     /// does not match gets the same refusal as an unknown taxpayer. A pending request of the same pair that has
     /// expired is marked expired in the same change; a live one is ``AccessError/Code/conflict``.
-    public static func request(
+    static func request(
         _ state: TaxpayerAccessState?, legalName: String, principal: Logon, actor: Logon,
         accounts: [AccountID: AccessLevel], channel: ApprovalChannel, existing: [Versioned<AccessRequest>],
         id: AccessRequestID, confirmationNumber: String, policy: Policy, now: Date
-    ) throws -> (AccessDecision, AccessRequestReceipt) {
+    ) throws -> Decision<AccessRequestReceipt> {
         guard let state, Policy.matchesLegalName(legalName, state.taxpayer.legalName) else { throw notMatched }
         if principal.ownTaxpayer == state.taxpayer.id {
             throw AccessError(.conflict, "This is your own taxpayer; third-party access is for clients.")
         }
-        for account in accounts.keys { _ = try state.activeAccount(account, field: "accounts") }
+        // X2: accounts that are not the taxpayer's open accounts get the answer of a name that does not match.
+        let open = Set(state.activeAccounts.map(\.id))
+        guard accounts.keys.allSatisfy(open.contains) else { throw notMatched }
         var changes = ChangeSet()
         for old in existing where old.value.status == .pending && old.value.thirdParty == principal.id {
             if old.value.expiresAt > now {
@@ -61,7 +66,7 @@ public enum ThirdPartyRules {
                     .conflict, "You already have a pending request for this taxpayer (\(old.value.confirmationNumber))."
                 )
             }
-            changes.append(expire(old, now: now))
+            changes.append(expire(old, now: now).changes)
         }
         let request = AccessRequest(
             id: id, confirmationNumber: confirmationNumber, thirdParty: principal.id, taxpayer: state.taxpayer.id,
@@ -95,11 +100,13 @@ public enum ThirdPartyRules {
         let receipt = AccessRequestReceipt(
             request: id, confirmationNumber: confirmationNumber, expiresAt: request.expiresAt,
             printableAuthorization: printable)
-        return (AccessDecision(changes: changes, notices: notices), receipt)
+        var decision = Decision(changes, result: receipt)
+        decision.notify(notices)
+        return decision
     }
 
     /// RULES X4: the authorization the taxpayer signs, carrying the confirmation number.
-    public static func printableAuthorization(
+    static func printableAuthorization(
         _ request: AccessRequest, taxpayer: Taxpayer, thirdParty: Logon, accounts: [TaxAccount]
     ) -> String {
         """
@@ -122,11 +129,11 @@ public enum ThirdPartyRules {
     /// RULES X5–X7: approves (`approve == true`, with a level per requested account — any level, whatever was
     /// asked; `.none` gives nothing) or denies a pending request. An approval makes or extends the grant, puts the
     /// taxpayer in the third party's Default group (dropping an older assignment) and creates that group if absent.
-    public static func decide(
+    static func decide(
         _ state: TaxpayerAccessState, by decider: RequestDecider, request: Versioned<AccessRequest>, approve: Bool,
         levels: [AccountID: AccessLevel], thirdParty: Logon?, defaultGroup: Versioned<SecurityGroup>?,
         assignment: Versioned<GroupAssignment>?, now: Date
-    ) throws -> AccessDecision {
+    ) throws -> Decision<Void> {
         switch decider {
         case .masterAdministrator(let logon):
             try Authorization.requireMasterAdministrator(logon, role: state.role(of: logon.id)?.value)
@@ -229,14 +236,14 @@ public enum ThirdPartyRules {
                 details:
                     "Request \(decided.confirmationNumber) of \(thirdParty?.fullName ?? "a third party") was denied.")
         }
-        return AccessDecision(changes: changes, notices: notices)
+        return Decision(changes, notices: notices)
     }
 
     /// RULES X8: an MA raises or lowers a third party's level per account; `.none` takes an account away. Taking
     /// every account away is a cancel and must be asked as one.
-    public static func changeGrant(
+    static func changeGrant(
         _ state: TaxpayerAccessState, actor: Logon, thirdParty: LogonID, levels: [AccountID: AccessLevel], now: Date
-    ) throws -> AccessDecision {
+    ) throws -> Decision<Void> {
         try Authorization.requireMasterAdministrator(actor, role: state.role(of: actor.id)?.value)
         let grant = try activeGrant(state, thirdParty)
         guard !levels.isEmpty else { throw AccessError.invalid("levels", "Give at least one account's new level.") }
@@ -263,14 +270,14 @@ public enum ThirdPartyRules {
                         + AccessMail.describe(levels, accounts: state.accounts))
             }
         ].compactMap { $0 }
-        return AccessDecision(changes: changes, notices: notices)
+        return Decision(changes, notices: notices)
     }
 
     /// RULES X8 (by an MA) and X9 (by the third party, `actor` acting for `thirdParty`): cancels a third party's
     /// access. Irreversible: the third party must request again.
-    public static func cancelGrant(
+    static func cancelGrant(
         _ state: TaxpayerAccessState, actor: Logon, thirdParty: LogonID, byThirdParty: Bool, now: Date
-    ) throws -> AccessDecision {
+    ) throws -> Decision<Void> {
         if !byThirdParty {
             try Authorization.requireMasterAdministrator(actor, role: state.role(of: actor.id)?.value)
         }
@@ -301,11 +308,11 @@ public enum ThirdPartyRules {
         notices += state.noticesToMasterAdministrators(
             subject: "Third-party access cancelled",
             details: "The access of \(state.logons[thirdParty]?.fullName ?? "a third party") to \(name) was cancelled.")
-        return AccessDecision(changes: changes, notices: notices)
+        return Decision(changes, notices: notices)
     }
 
     /// RULES X10: marks a pending request expired (by the system).
-    public static func expire(_ request: Versioned<AccessRequest>, now: Date) -> ChangeSet {
+    static func expire(_ request: Versioned<AccessRequest>, now: Date) -> Decision<Void> {
         var expired = request.value
         expired.status = .expired
         var changes = ChangeSet()
@@ -314,13 +321,33 @@ public enum ThirdPartyRules {
             AuditEvent(
                 time: now, actor: .system, action: .requestDecided, subject: "accessRequest/\(expired.id.rawValue)",
                 before: .accessRequest(request.value), after: .accessRequest(expired), note: "expired"))
-        return changes
+        return Decision(changes)
     }
 
-    static func activeGrant(_ state: TaxpayerAccessState, _ thirdParty: LogonID) throws -> Versioned<ThirdPartyGrant> {
-        guard let grant = state.grant(of: thirdParty), grant.value.status == .active else {
-            throw AccessError(.notFound, "That third party has no access to this taxpayer.")
+    /// RULES W2: a client marked or unmarked as a favourite of the caller, audited.
+    static func setFavourite(
+        _ record: ClientFavourite, favourite: Bool, existing: Versioned<Record>?, now: Date
+    ) -> Decision<Void> {
+        var decision = Decision()
+        switch (favourite, existing) {
+        case (true, nil): decision.insert(.favourite(record))
+        case (false, let stored?): decision.delete(RecordKey(.favourite, record.key), from: stored.version)
+        default: return decision
         }
+        decision.audit(
+            AuditEvent(
+                time: now, actor: .logon(record.thirdParty), action: .recordWritten,
+                subject: "favourite/\(record.key)", before: favourite ? nil : .favourite(record),
+                after: favourite ? .favourite(record) : nil))
+        return decision
+    }
+
+    /// The refusal when a third party holds no live grant on the taxpayer (RULES X8, X9); also the answer for a
+    /// taxpayer that does not exist (RULES L4).
+    static let noGrant = AccessError(.notFound, "That third party has no access to this taxpayer.")
+
+    static func activeGrant(_ state: TaxpayerAccessState, _ thirdParty: LogonID) throws -> Versioned<ThirdPartyGrant> {
+        guard let grant = state.grant(of: thirdParty), grant.value.status == .active else { throw noGrant }
         return grant
     }
 }

@@ -15,7 +15,7 @@ public struct AgencyAdministration: Sendable {
     /// - Throws: ``AccessError`` naming the field at fault: a malformed ID or name, an account of another taxpayer,
     ///   an ID pair held by another taxpayer.
     public func load(_ entry: DirectoryEntry, by operatorName: String) async throws {
-        try await context.commitRetrying {
+        try await context.decideAndCommit {
             let store = context.store
             let current = try await store.taxpayer(entry.taxpayer.id)
             let holder = try await store.taxpayer(byTaxID: entry.taxpayer.taxID)
@@ -23,10 +23,9 @@ public struct AgencyAdministration: Sendable {
             for account in entry.accounts {
                 if let stored = try await store.account(account.id) { accounts[account.id] = stored }
             }
-            let changes = try AgencyRules.load(
+            return try AgencyRules.load(
                 entry, current: current, holderOfTaxID: holder, currentAccounts: accounts,
                 actor: .agency(operator: operatorName), now: context.clock.now())
-            return (changes, ())
         }
     }
 

@@ -7,6 +7,10 @@ import Foundation
 /// Logging in (RULES A1–A8, R12): the password step, two-step verification by email, text or authenticator app,
 /// its set-up at the first login, trusted devices, and logout.
 ///
+/// Every wrong secret — password or code — is counted against the logon before it is checked (RULES A2, A4), so
+/// neither parallel guesses nor logging in again can get more tries than the policy allows; a correct password alone
+/// clears nothing, only a completed sign-in does.
+///
 /// ```swift
 /// let auth = Authentication(context: context)
 /// let login = try await auth.login(username: "pat.client", password: "Secret123")
@@ -44,8 +48,10 @@ public struct Authentication: Sendable {
 
     /// A two-step method to set up (RULES A3).
     public enum SetupRequest: Sendable, Hashable {
-        /// Codes by email to the logon's address.
+        /// Codes by email to the logon's profile email.
         case email
+        /// Codes by email to another address, which the set-up code proves (RULES A3).
+        case otherEmail(String)
         /// Codes by text to a mobile number.
         case text(countryCode: String, number: String)
         /// An authenticator app (RULES A8).
@@ -75,109 +81,69 @@ public struct Authentication: Sendable {
     // MARK: - Password step
 
     /// Checks a username and password (RULES A1, A2) and opens a session at the stage RULES R12, A3 and A6 call
-    /// for. When a code is awaited by email or text, it is sent at once.
+    /// for. When a code is awaited by email or text, it is sent at once (from the outbox, RULES N2).
     ///
-    /// An unknown username costs exactly one slow hash, like a wrong password, and gets the same answer (A1).
+    /// An unknown username, a wrong password and a locked logon get the same answer for the same work: one commit
+    /// counting the try, exactly one slow hash, one commit recording the failure (RULES A1).
     ///
     /// - Parameter deviceToken: a token from an earlier ``verifyCode(session:code:trustDevice:)``; a live one skips
     ///   the code (A6).
     /// - Throws: `.invalidCredentials` (also while locked, RULES A1/A2), `.stepRequired` (not activated yet),
     ///   `.tooManyResends`.
     public func login(username: String, password: String, deviceToken: String? = nil) async throws -> LoginResult {
+        let policy = context.policy
         // A2: the try is counted before the slow check, so concurrent guesses cannot outrun the lock.
-        let charge = try await chargePasswordTry(username: username)
-        let found: Versioned<Logon>
-        let encoded: String
-        switch charge {
-        case .unknown:
-            _ = try await context.hasher.hash(password)  // A1: the same single slow hash as a wrong password
-            try await context.store.commit(failedLoginAudit(subject: "logon/unknown", note: "unknown username"))
-            throw LoginRules.invalidCredentials
-        case .locked(let id, let hash):
-            _ = await context.hasher.verify(password, against: hash)  // A1: same cost; the result is not used
-            try await context.store.commit(failedLoginAudit(subject: "logon/\(id)", note: "locked"))
-            throw LoginRules.invalidCredentials  // A1, A2: the same answer as a wrong password
-        case .charged(let logon, let hash):
-            (found, encoded) = (logon, hash)
+        let attempt = try await context.decideAndCommit(attempts: policy.lockoutThreshold + 2) {
+            let logon = LoginRules.eligible(try await context.store.logon(byUsername: username))
+            let lockID = LoginRules.lockID(for: logon?.value, username: username)
+            return LoginRules.chargePassword(
+                logon, lock: try await context.store.logonLock(lockID), lockID: lockID, now: context.clock.now(),
+                policy: policy)
         }
-        guard await context.hasher.verify(password, against: encoded) else {
-            try await recordWrongPassword(found.value)
+        // A1: exactly one slow hash, against the decoy where there is no hash.
+        let checked = attempt.passwordHash ?? context.hasher.decoyHash
+        let correct = await context.hasher.verify(password, against: checked)
+        guard correct, attempt.mayProceed, let charged = attempt.logon else {
+            try await context.decideAndCommit {
+                let sessions =
+                    attempt.charge.setLock
+                    ? try await attempt.logon.asyncMap { try await context.store.sessions(of: $0.value.id) } ?? [] : []
+                return LoginRules.failedLogin(attempt, sessions: sessions, now: context.clock.now(), policy: policy)
+            }
             throw LoginRules.invalidCredentials
         }
-        let rehash = context.hasher.needsRehash(encoded) ? try await context.hasher.hash(password) : nil
-        var device: Versioned<TrustedDevice>?
+        let rehash = context.hasher.needsRehash(checked) ? try await context.hasher.hash(password) : nil
+        var device: TrustedDevice?
         if let deviceToken {
-            device = try await context.store.trustedDevice(byTokenHash: SecretToken.hash(deviceToken))
+            device = try await context.store.trustedDevice(byTokenHash: SecretToken.hash(deviceToken))?.value
         }
-        // Sent after the commit; a text message is no part of the transaction.
-        let (result, text) = try await context.commitRetrying {
-            () async throws -> (ChangeSet, (LoginResult, (String, PhoneNumber)?)) in
-            let now = context.clock.now()
-            guard let current = try await context.store.logon(found.value.id), current.value.status == .active else {
+        let session = context.drawToken("S")
+        let sendsCode = charged.value.twoStep.methods.first.map { $0.kind != .authenticator } ?? false
+        let code = sendsCode ? try await context.drawCode() : nil
+        let outcome = try await context.decideAndCommit {
+            guard let logon = try await context.store.logon(charged.value.id) else {
                 throw LoginRules.invalidCredentials
             }
-            var logon = LoginRules.afterCorrectTry(current.value, charged: found.value, now: now)  // A2: the try back
-            var changes = ChangeSet()
-            if let rehash, logon.credentials.passwordHash == encoded {
-                logon.credentials.passwordHash = rehash
-                changes.audit(
-                    AuditEvent(
-                        time: now, actor: .logon(logon.id), action: .passwordRehashed,
-                        subject: "logon/\(logon.id)", note: "hash upgraded to the current parameters"))
-            }
-            if logon != current.value {
-                changes.update(.logon(logon), from: current.version)
-            }
-            guard logon.activated else {
-                if !changes.isEmpty { try await context.store.commit(changes) }
-                throw AccessError(.stepRequired, "Activate your logon first, with the link in your approval email.")
-            }
-            let trusted = LoginRules.deviceTrusted(device?.value, logon: logon.id, now: now)
-            let stage = LoginRules.initialStage(logon, deviceTrusted: trusted)
-            let (token, hash) = SecretToken.generate(using: context.random)
-            let session = Session(
-                id: context.newID("S"), tokenHash: hash, logon: logon.id, stage: stage,
-                createdAt: now, lastActivityAt: now)
-            changes.insert(.session(session))
-            var result = LoginResult(
-                sessionToken: token, stage: stage, codeMethod: nil, codeSentTo: nil,
-                methods: logon.twoStep.methods.map {
-                    MethodChoice(kind: $0.kind, destination: TwoStepRules.maskedDestination(of: $0, email: logon.email))
-                })
-            var text: (String, PhoneNumber)?
-            switch stage {
-            case .authenticated:
-                changes.audit(
-                    AuditEvent(
-                        time: now, actor: .logon(logon.id), action: .loginSucceeded,
-                        subject: "session/\(session.id)", note: "trusted device"))
-            case .awaitingTwoStepSetup:
-                changes.audit(
-                    AuditEvent(
-                        time: now, actor: .logon(logon.id), action: .passwordAccepted,
-                        subject: "session/\(session.id)", note: "two-step set-up required (R12)"))
-            case .awaitingCode:
-                changes.audit(
-                    AuditEvent(
-                        time: now, actor: .logon(logon.id), action: .passwordAccepted,
-                        subject: "session/\(session.id)", note: "security code awaited"))
-                let method = logon.twoStep.methods[0]
-                text = try await issueCode(
-                    for: logon, purpose: .login, method: method, freshLogin: true,
-                    now: now, into: &changes)
-                result.codeMethod = method.kind
-                result.codeSentTo = TwoStepRules.maskedDestination(of: method, email: logon.email)
-            }
-            return (changes, (result, text))
+            return try LoginRules.passwordAccepted(
+                AcceptedPassword(
+                    logon: logon, checkedHash: checked, rehash: rehash,
+                    lock: try await context.store.logonLock(attempt.charge.id), charge: attempt.charge,
+                    device: device, session: session, code: code,
+                    codeRecord: try await context.store.verificationCode(of: logon.value.id, purpose: .login)),
+                now: context.clock.now(), policy: policy)
         }
-        if let (message, phone) = text { try await context.texts.send(message, to: phone) }
-        return result
+        switch outcome {
+        case .notActivated:
+            throw AccessError(.stepRequired, "Activate your logon first, with the link in your approval email.")
+        case .opened(let result):
+            return result
+        }
     }
 
     // MARK: - Security codes
 
     /// Sends a new login code, by the method of `kind` or the one in use (RULES A4): the new code replaces the
-    /// previous one, which stops working; the failed-try count is kept; sends are limited per window.
+    /// previous one, which stops working; the wrong tries are kept; sends are limited per window.
     ///
     /// - Returns: where the code went, masked (RULES A5).
     /// - Throws: `.tooManyResends`, `.invalidCode` when the code died of wrong tries, `.invalidInput` for a method
@@ -185,93 +151,49 @@ public struct Authentication: Sendable {
     @discardableResult
     public func sendCode(session token: String, method kind: TwoStepKind? = nil) async throws -> String {
         let actor = try await context.authenticate(token, allowing: [.awaitingCode])
-        let (destination, text) = try await context.commitRetrying {
-            () async throws -> (ChangeSet, (String, (String, PhoneNumber)?)) in
-            let now = context.clock.now()
+        let wanted = kind ?? actor.logon.twoStep.methods.first?.kind
+        guard let method = actor.logon.twoStep.methods.first(where: { $0.kind == wanted }) else {
+            throw AccessError.invalid("method", "That two-step method is not set up for this logon.")
+        }
+        guard method.kind != .authenticator else {
+            throw AccessError.invalid("method", "An authenticator app makes its own codes; nothing is sent.")
+        }
+        let code = try await context.drawCode()
+        return try await context.decideAndCommit {
             guard let logon = try await context.store.logon(actor.id)?.value else {
                 throw LoginRules.invalidCredentials
             }
-            let current = try await context.store.verificationCode(of: logon.id, purpose: .login)?.value
-            let wanted = kind ?? current?.method ?? logon.twoStep.methods.first?.kind
-            guard let method = logon.twoStep.methods.first(where: { $0.kind == wanted }) else {
-                throw AccessError.invalid("method", "That two-step method is not set up for this logon.")
-            }
-            guard method.kind != .authenticator else {
-                throw AccessError.invalid("method", "An authenticator app makes its own codes; nothing is sent.")
-            }
-            var changes = ChangeSet()
-            let fresh = (current?.issuedAt ?? now) < actor.session.createdAt
-            let text = try await issueCode(
-                for: logon, purpose: .login, method: method, freshLogin: fresh, now: now,
-                into: &changes)
-            return (changes, (TwoStepRules.maskedDestination(of: method, email: logon.email), text))
+            let current = try await context.store.verificationCode(of: logon.id, purpose: .login)
+            let newCode = (current?.value.issuedAt ?? .distantPast) < actor.session.createdAt
+            return try TwoStepRules.issue(
+                replacing: current, for: logon, purpose: .login, method: method, code: code, newCode: newCode,
+                now: context.clock.now(), policy: context.policy)
         }
-        if let (message, phone) = text { try await context.texts.send(message, to: phone) }
-        return destination
     }
 
-    /// Checks the login code (RULES A4, A8) and signs the session in. A wrong code counts; after the policy's
-    /// number of wrong tries the code dies, the session ends and the failure counts toward the lockout (A2).
+    /// Checks the login code (RULES A4, A8) and signs the session in. Every wrong code counts against the logon
+    /// (RULES A2, A4): after ``Policy/codeLockoutThreshold`` of them since the last completed sign-in the logon is
+    /// locked, every session ends and the owner is told; a code also dies after its own number of wrong tries, and
+    /// the session it was tried on ends.
     ///
     /// - Parameter trustDevice: trust this device (RULES A6); the token comes back once in ``Verified/deviceToken``.
-    /// - Throws: `.invalidInput` for a code that is not six digits, `.invalidCode`.
+    /// - Throws: `.invalidInput` for a code that is not six digits, `.invalidCode`, `.lockedOut`.
     @discardableResult
     public func verifyCode(session token: String, code: String, trustDevice: Bool = false) async throws -> Verified {
         let actor = try await context.authenticate(token, allowing: [.awaitingCode])
         try Self.validateCodeShape(code, digits: context.policy.totpDigits)
-        let policy = context.policy
-        let now = context.clock.now()
-        // A4: the try is counted before the code is checked.
-        let record = try await chargeTry(of: actor.id, purpose: .login, now: now)
+        let charge = try await chargeCode(of: actor, purpose: .login)
         let logon = actor.logon
-        let totpStep = try await checkTry(
-            code, record, authenticator: record.value.method == .authenticator ? logon.twoStep.methods : nil,
-            after: logon.twoStep.lastTOTPStep, session: actor.session, now: now)
-        return try await context.commitRetrying { () async throws -> (ChangeSet, Verified) in
-            guard let fresh = try await context.store.verificationCode(of: actor.id, purpose: .login),
-                fresh.value.issuedAt == record.value.issuedAt, !fresh.value.consumed,
-                let session = try await context.store.session(byTokenHash: actor.session.tokenHash),
-                let current = try await context.store.logon(actor.id)
-            else { throw TwoStepRules.invalidCode }
-            let used = TwoStepRules.afterCorrectTry(fresh.value)
-            var signedIn = session.value
-            signedIn.stage = .authenticated
-            signedIn.lastActivityAt = now
-            var changes = ChangeSet()
-            changes.update(.verificationCode(used), from: fresh.version)
-            changes.update(.session(signedIn), from: session.version)
-            if let totpStep {
-                // A8: a step used once is refused afterwards.
-                guard current.value.twoStep.lastTOTPStep.map({ totpStep > $0 }) ?? true else {
-                    throw TwoStepRules.invalidCode
-                }
-                var updated = current.value
-                updated.twoStep.lastTOTPStep = totpStep
-                changes.update(.logon(updated), from: current.version)
-            }
-            changes.audit(
-                AuditEvent(
-                    time: now, actor: actor.actor, action: .codeAccepted, subject: "session/\(session.value.id)",
-                    note: "by \(used.method.rawValue)"))
-            changes.audit(
-                AuditEvent(
-                    time: now, actor: actor.actor, action: .loginSucceeded, subject: "session/\(session.value.id)",
-                    note: "two-step verified by \(used.method.rawValue)"))
-            var deviceToken: String?
-            if trustDevice, let lifetime = policy.trustedDeviceLifetime {
-                let (token, hash) = SecretToken.generate(using: context.random)
-                let device = TrustedDevice(
-                    id: context.newID("D"), tokenHash: hash, logon: actor.id, createdAt: now,
-                    expiresAt: now.addingTimeInterval(lifetime.timeInterval))
-                changes.insert(.trustedDevice(device))
-                changes.audit(
-                    AuditEvent(
-                        time: now, actor: actor.actor, action: .deviceTrusted,
-                        subject: "trustedDevice/\(device.id)", after: .trustedDevice(device)))
-                try context.send(IdentityMail.deviceTrusted, to: current.value.email, in: &changes)
-                deviceToken = token
-            }
-            return (changes, Verified(deviceToken: deviceToken))
+        let authenticator = charge.code.value.method == .authenticator ? logon.twoStep.methods : nil
+        let totpStep = try await check(
+            code, charge, authenticator: authenticator, after: logon.twoStep.lastTOTPStep, session: actor.session)
+        let device = trustDevice && context.policy.trustedDeviceLifetime != nil ? context.drawToken("D") : nil
+        return try await context.decideAndCommit {
+            try TwoStepRules.signIn(
+                charge, current: try await context.store.verificationCode(of: actor.id, purpose: .login),
+                session: try await context.store.session(byTokenHash: actor.session.tokenHash),
+                logon: try await context.store.logon(actor.id), lock: try await context.store.logonLock(charge.lock.id),
+                totpStep: totpStep, device: device, now: context.clock.now(), policy: context.policy)
         }
     }
 
@@ -294,25 +216,15 @@ public struct Authentication: Sendable {
 
     /// Ends the session at once (RULES A7). Ending an unknown or ended session is not an error.
     public func logout(session token: String) async throws {
-        try await context.commitRetrying { () async throws -> (ChangeSet, Void) in
-            let now = context.clock.now()
-            guard let session = try await context.store.session(byTokenHash: SecretToken.hash(token)),
-                session.value.endedAt == nil
-            else { return (ChangeSet(), ()) }
-            var ended = session.value
-            ended.endedAt = now
-            var changes = ChangeSet()
-            changes.update(.session(ended), from: session.version)
-            changes.audit(
-                AuditEvent(
-                    time: now, actor: .logon(ended.logon), action: .loggedOut, subject: "session/\(ended.id)",
-                    note: "logout"))
-            return (changes, ())
+        try await context.decideAndCommit {
+            SessionRules.logout(
+                try await context.store.session(byTokenHash: SecretToken.hash(token)), now: context.clock.now())
         }
     }
 
     // MARK: - Internals shared with Profile
 
+    /// Starts setting up a method (RULES A3): the method the request names, its code issued by the rules.
     func startSetup(for actor: AuthenticatedActor, _ request: SetupRequest) async throws -> SetupChallenge {
         let policy = context.policy
         let method: TwoStepMethod
@@ -320,286 +232,129 @@ public struct Authentication: Sendable {
         var uri: String?
         switch request {
         case .email:
-            method = .email
+            method = .email(address: actor.logon.email)
+        case .otherEmail(let address):
+            method = .email(address: try Policy.validateEmail(address))
         case .text(let countryCode, let number):
             method = .text(try Policy.validatePhone(countryCode: countryCode, type: .mobile, number: number))
         case .authenticator(let algorithm):
             let secret = TOTP.generateSecret(byteCount: 20, using: context.random)
-            let sealed = try SecretBox(key: context.secretKey).seal(secret, using: context.random)
+            let sealed = try context.mailBox().seal(secret, using: context.random)
             method = .authenticator(sealedSecret: sealed, algorithm: algorithm)
             let totp = TOTP(secret: secret, algorithm: algorithm, digits: policy.totpDigits, period: policy.totpStep)
             secretText = Base32.encode(secret)
             uri = totp.provisioningURI(account: actor.logon.username, issuer: issuer)
         }
         try TwoStepRules.allowed(method, policy: policy)
-        let text = try await context.commitRetrying { () async throws -> (ChangeSet, (String, PhoneNumber)?) in
-            let now = context.clock.now()
+        let code = method.kind == .authenticator ? nil : try await context.drawCode()
+        let destination = try await context.decideAndCommit {
             guard let logon = try await context.store.logon(actor.id)?.value else {
                 throw LoginRules.invalidCredentials
             }
-            let current = try await context.store.verificationCode(of: logon.id, purpose: .setup)?.value
-            let fresh = (current?.issuedAt ?? now) < actor.session.createdAt
-            var changes = ChangeSet()
-            let text = try await issueCode(
-                for: logon, purpose: .setup, method: method, freshLogin: fresh, now: now,
-                into: &changes)
-            return (changes, text)
+            let current = try await context.store.verificationCode(of: logon.id, purpose: .setup)
+            let newCode =
+                (current?.value.issuedAt ?? .distantPast) < actor.session.createdAt
+                || current?.value.pendingMethod != method
+            return try TwoStepRules.issue(
+                replacing: current, for: logon, purpose: .setup, method: method, code: code, newCode: newCode,
+                now: context.clock.now(), policy: policy)
         }
-        if let (message, phone) = text { try await context.texts.send(message, to: phone) }
         return SetupChallenge(
-            kind: method.kind,
-            codeSentTo: method.kind == .authenticator
-                ? nil : TwoStepRules.maskedDestination(of: method, email: actor.logon.email),
-            secret: secretText, provisioningURI: uri)
+            kind: method.kind, codeSentTo: method.kind == .authenticator ? nil : destination, secret: secretText,
+            provisioningURI: uri)
     }
 
+    /// Finishes setting up a method with a code from it (RULES A3, A8); a wrong code counts like any (RULES A4).
     func finishSetup(for actor: AuthenticatedActor, code: String) async throws {
         try Self.validateCodeShape(code, digits: context.policy.totpDigits)
-        let now = context.clock.now()
         guard let started = try await context.store.verificationCode(of: actor.id, purpose: .setup),
-            started.value.pendingMethod != nil
+            started.value.pendingMethod != nil, !started.value.consumed
         else { throw AccessError(.conflict, "Start setting up a two-step method first.") }
-        let record = try await chargeTry(of: actor.id, purpose: .setup, now: now)
-        guard let pending = record.value.pendingMethod else {
+        let charge = try await chargeCode(of: actor, purpose: .setup)
+        guard let pending = charge.code.value.pendingMethod else {
             throw AccessError(.conflict, "Start setting up a two-step method first.")
         }
-        let authenticator: [TwoStepMethod]?
-        if case .authenticator = pending { authenticator = [pending] } else { authenticator = nil }
-        let totpStep = try await checkTry(
-            code, record, authenticator: authenticator, after: nil, session: actor.session, now: now)
-        try await context.commitRetrying { () async throws -> (ChangeSet, Void) in
-            guard let fresh = try await context.store.verificationCode(of: actor.id, purpose: .setup),
-                fresh.value.issuedAt == record.value.issuedAt, !fresh.value.consumed,
-                let session = try await context.store.session(byTokenHash: actor.session.tokenHash),
-                let current = try await context.store.logon(actor.id)
-            else { throw TwoStepRules.invalidCode }
-            var used = TwoStepRules.afterCorrectTry(fresh.value)
-            used.pendingMethod = nil
-            var logon = current.value
-            logon.twoStep = ProfileRules.adding(pending, to: logon.twoStep)
-            if let totpStep { logon.twoStep.lastTOTPStep = totpStep }
-            var changes = ChangeSet()
-            changes.update(.verificationCode(used), from: fresh.version)
-            changes.update(.logon(logon), from: current.version)
-            changes.audit(
-                AuditEvent(
-                    time: now, actor: actor.actor, action: .twoStepChanged, subject: "logon/\(logon.id)",
-                    before: .logon(current.value), after: .logon(logon),
-                    note: "\(pending.kind.rawValue) set up"))
-            try context.send(IdentityMail.twoStepChanged, to: logon.email, in: &changes)
-            if session.value.stage == .awaitingTwoStepSetup {
-                var signedIn = session.value
-                signedIn.stage = .authenticated
-                signedIn.lastActivityAt = now
-                changes.update(.session(signedIn), from: session.version)
-                changes.audit(
-                    AuditEvent(
-                        time: now, actor: actor.actor, action: .loginSucceeded,
-                        subject: "session/\(session.value.id)", note: "two-step verification set up (R12)"))
-            }
-            return (changes, ())
+        let authenticator: [TwoStepMethod]? = pending.kind == .authenticator ? [pending] : nil
+        let totpStep = try await check(code, charge, authenticator: authenticator, after: nil, session: actor.session)
+        try await context.decideAndCommit {
+            try TwoStepRules.setupCompleted(
+                charge, current: try await context.store.verificationCode(of: actor.id, purpose: .setup),
+                session: try await context.store.session(byTokenHash: actor.session.tokenHash),
+                logon: try await context.store.logon(actor.id), lock: try await context.store.logonLock(charge.lock.id),
+                totpStep: totpStep, now: context.clock.now())
         }
     }
 
-    /// Writes a new code record for `method` into `changes`; emails the code in the same commit (RULES N2), or
-    /// returns the text message to send after the commit. An authenticator gets a record too, so wrong TOTP tries
-    /// count like wrong codes (RULES A4).
-    private func issueCode(
-        for logon: Logon, purpose: CodePurpose, method: TwoStepMethod, freshLogin: Bool, now: Date,
-        into changes: inout ChangeSet
-    ) async throws -> (String, PhoneNumber)? {
-        let policy = context.policy
-        let current = try await context.store.verificationCode(of: logon.id, purpose: purpose)
-        let sends = method.kind != .authenticator
-        let code = sends ? SecurityCode.generate(digits: policy.totpDigits, using: context.random) : ""
-        let codeHash = sends ? try await context.hasher.hash(code) : ""
-        let record = try TwoStepRules.issuing(
-            replacing: current?.value, logon: logon.id, purpose: purpose, method: method.kind, codeHash: codeHash,
-            sends: sends, freshLogin: freshLogin, pendingMethod: purpose == .setup ? method : nil, now: now,
-            policy: policy)
-        changes.put(.verificationCode(record), from: current?.version)
-        guard sends else { return nil }
-        changes.audit(
-            AuditEvent(
-                time: now, actor: .logon(logon.id), action: .codeSent, subject: "logon/\(logon.id)",
-                note:
-                    "\(purpose.rawValue) code by \(method.kind.rawValue) to \(TwoStepRules.maskedDestination(of: method, email: logon.email))"
-            ))
-        let minutes = max(1, Int(policy.codeLifetime.timeInterval / 60))
-        switch method {
-        case .email:
-            try context.send(IdentityMail.securityCode(code, validMinutes: minutes), to: logon.email, in: &changes)
-            return nil
-        case .text(let phone):
-            return ("Your security code is \(code). It expires in \(minutes) minutes.", phone)
-        case .authenticator:
-            return nil
-        }
-    }
-
-    /// Counts one try against the logon's code before the code is checked (RULES A4): every check must first win
-    /// the write of its try, so concurrent guesses get no more tries than the policy allows between them.
-    ///
-    /// - Returns: the code record as charged.
-    /// - Throws: ``TwoStepRules/invalidCode`` or ``TwoStepRules/codeExhausted`` when no try is left.
-    private func chargeTry(of logon: LogonID, purpose: CodePurpose, now: Date) async throws
-        -> Versioned<VerificationCode>
-    {
+    /// Counts one try against the code and the logon's lock before the code is checked (RULES A2, A4): every check
+    /// must first win the writes of its try, so concurrent guesses get no more tries than the policy allows.
+    private func chargeCode(of actor: AuthenticatedActor, purpose: CodePurpose) async throws -> CodeCharge {
         // Each conflict means another try (or a new code) was written first; the tries are bounded, so is this.
-        try await context.commitRetrying(attempts: context.policy.codeMaxFailedAttempts + 2) {
-            () async throws -> (ChangeSet, Versioned<VerificationCode>) in
-            guard let current = try await context.store.verificationCode(of: logon, purpose: purpose) else {
-                throw TwoStepRules.invalidCode
-            }
-            let charged = try TwoStepRules.chargingTry(current.value, now: now, policy: context.policy)
-            var changes = ChangeSet()
-            changes.update(.verificationCode(charged), from: current.version)
-            return (changes, Versioned(charged, version: current.version + 1))
+        try await context.decideAndCommit(attempts: context.policy.codeMaxFailedAttempts + 2) {
+            try TwoStepRules.chargeCode(
+                try await context.store.verificationCode(of: actor.id, purpose: purpose),
+                lock: try await context.store.logonLock(actor.id.rawValue), logon: actor.id,
+                now: context.clock.now(), policy: context.policy)
         }
     }
 
-    /// Records a wrong try already counted by ``chargeTry(of:purpose:now:)``; the try that used up the last one
-    /// kills the code.
-    private func recordWrongCode(_ record: Versioned<VerificationCode>, session: Session, now: Date) async throws {
-        try await context.commitRetrying { () async throws -> (ChangeSet, Void) in
-            var changes = ChangeSet()
-            changes.audit(
-                AuditEvent(
-                    time: now, actor: .logon(record.value.logon), action: .codeFailed,
-                    subject: "logon/\(record.value.logon)",
-                    note:
-                        "wrong \(record.value.purpose.rawValue) code \(record.value.failedAttempts) of \(context.policy.codeMaxFailedAttempts)"
-                ))
-            if TwoStepRules.wrongTryKills(chargedAttempts: record.value.failedAttempts, policy: context.policy) {
-                // A4: the code dies; the session ends; the failure counts toward the lockout (A2).
-                if let fresh = try await context.store.verificationCode(
-                    of: record.value.logon, purpose: record.value.purpose),
-                    fresh.value.issuedAt == record.value.issuedAt, !fresh.value.consumed
-                {
-                    var dead = fresh.value
-                    dead.consumed = true
-                    changes.update(.verificationCode(dead), from: fresh.version)
-                }
-                if let live = try await context.store.session(byTokenHash: session.tokenHash), live.value.endedAt == nil
-                {
-                    var ended = live.value
-                    ended.endedAt = now
-                    changes.update(.session(ended), from: live.version)
-                    changes.audit(
-                        AuditEvent(
-                            time: now, actor: .logon(ended.logon), action: .loggedOut,
-                            subject: "session/\(ended.id)", note: "too many wrong codes"))
-                }
-                if let logon = try await context.store.logon(record.value.logon) {
-                    let (after, locked) = LoginRules.afterFailure(logon.value, now: now, policy: context.policy)
-                    changes.update(.logon(after), from: logon.version)
-                    if locked { try lockOutEvents(after, now: now, into: &changes) }
-                }
-            }
-            return (changes, ())
-        }
-    }
-
-    private func matchTOTP(_ code: String, methods: [TwoStepMethod], after: UInt64?, now: Date) -> UInt64? {
-        for case .authenticator(let sealed, let algorithm) in methods {
-            guard let secret = try? SecretBox(key: context.secretKey).open(sealed) else { continue }
-            let totp = TOTP(
-                secret: secret, algorithm: algorithm, digits: context.policy.totpDigits,
-                period: context.policy.totpStep)
-            return totp.match(code, at: now, drift: context.policy.totpAllowedDrift, after: after)
-        }
-        return nil
-    }
-
-    /// What counting a password try found (RULES A1, A2).
-    private enum PasswordTry {
-        /// No active logon with a password answers to the username.
-        case unknown
-        /// The logon is locked: the password is not tried.
-        case locked(LogonID, passwordHash: String)
-        /// The try is counted: the logon as charged, with the hash to check the password against.
-        case charged(Versioned<Logon>, passwordHash: String)
-    }
-
-    /// Counts one password try against the logon before the password is checked (RULES A2), like
-    /// ``chargeTry(of:purpose:now:)`` for codes: every check must first win the versioned write of its try, so
-    /// concurrent guesses get no more checks than ``Policy/lockoutThreshold`` between them. A conflict means another
-    /// try was counted first: read again and decide again.
-    private func chargePasswordTry(username: String) async throws -> PasswordTry {
-        // Each conflict is another try counted first; the threshold bounds them before the lock, so this is bounded.
-        try await context.commitRetrying(attempts: context.policy.lockoutThreshold + 2) {
-            () async throws -> (ChangeSet, PasswordTry) in
-            let now = context.clock.now()
-            guard let current = try await context.store.logon(byUsername: username), current.value.status == .active,
-                let encoded = current.value.credentials.passwordHash
-            else { return (ChangeSet(), .unknown) }
-            let charged: Logon
-            do {
-                charged = try LoginRules.chargingTry(current.value, now: now, policy: context.policy)
-            } catch {
-                return (ChangeSet(), .locked(current.value.id, passwordHash: encoded))
-            }
-            var changes = ChangeSet()
-            changes.update(.logon(charged), from: current.version)
-            return (changes, .charged(Versioned(charged, version: current.version + 1), passwordHash: encoded))
-        }
-    }
-
-    /// Records a wrong password whose try ``chargePasswordTry(username:)`` already counted; when that try set the
-    /// lock, the lock stands and the owner is told (RULES A2).
-    private func recordWrongPassword(_ charged: Logon) async throws {
-        let now = context.clock.now()
-        var changes = ChangeSet()
-        changes.audit(
-            AuditEvent(
-                time: now, actor: .anonymous, action: .loginFailed, subject: "logon/\(charged.id)",
-                note: "wrong password"))
-        if LoginRules.chargeLocked(charged) { try lockOutEvents(charged, now: now, into: &changes) }
-        try await context.store.commit(changes)
-    }
-
-    private func lockOutEvents(_ logon: Logon, now: Date, into changes: inout ChangeSet) throws(AccessError) {
-        changes.audit(
-            AuditEvent(
-                time: now, actor: .system, action: .lockedOut, subject: "logon/\(logon.id)",
-                after: .logon(logon), note: "locked after \(context.policy.lockoutThreshold) failures"))
-        try context.send(IdentityMail.lockedOut, to: logon.email, in: &changes)
-    }
-
-    /// Checks a try already counted (RULES A4, A8): against the authenticator `methods` when given (the matched TOTP
-    /// step is returned), else against the code's hash (`nil` is returned). A wrong code is recorded and refused.
-    private func checkTry(
-        _ code: String, _ record: Versioned<VerificationCode>, authenticator methods: [TwoStepMethod]?,
-        after lastStep: UInt64?, session: Session, now: Date
+    /// Checks a try already counted (RULES A4, A8): against the authenticator `methods` when given (the matched
+    /// TOTP step is returned), else against the code's hash (`nil` is returned). A wrong code is recorded and
+    /// refused.
+    private func check(
+        _ code: String, _ charge: CodeCharge, authenticator methods: [TwoStepMethod]?, after lastStep: UInt64?,
+        session: Session
     ) async throws -> UInt64? {
         let totpStep: UInt64?
         let correct: Bool
         if let methods {
-            totpStep = matchTOTP(code, methods: methods, after: lastStep, now: now)
+            totpStep = matchTOTP(code, methods: methods, after: lastStep)
             correct = totpStep != nil
         } else {
             totpStep = nil
-            correct = await context.hasher.verify(code, against: record.value.codeHash)
+            correct = await context.hasher.verify(code, against: charge.code.value.codeHash)
         }
         guard correct else {
-            try await recordWrongCode(record, session: session, now: now)
-            throw TwoStepRules.invalidCode
+            let logonID = charge.code.value.logon
+            try await context.decideAndCommit {
+                guard let logon = try await context.store.logon(logonID)?.value else { throw TwoStepRules.invalidCode }
+                return TwoStepRules.wrongCode(
+                    charge,
+                    current: try await context.store.verificationCode(of: logonID, purpose: charge.code.value.purpose),
+                    session: try await context.store.session(byTokenHash: session.tokenHash), logon: logon,
+                    sessions: charge.lock.setLock ? try await context.store.sessions(of: logonID) : [],
+                    now: context.clock.now(), policy: context.policy)
+            }
+            throw charge.code.value.failedAttempts >= context.policy.codeMaxFailedAttempts
+                ? TwoStepRules.codeExhausted : TwoStepRules.invalidCode
         }
         return totpStep
     }
 
-    private func failedLoginAudit(subject: String, note: String) -> ChangeSet {
-        var changes = ChangeSet()
-        changes.audit(
-            AuditEvent(time: context.clock.now(), actor: .anonymous, action: .loginFailed, subject: subject, note: note)
-        )
-        return changes
+    private func matchTOTP(_ code: String, methods: [TwoStepMethod], after: UInt64?) -> UInt64? {
+        for case .authenticator(let sealed, let algorithm) in methods {
+            guard let secret = try? context.mailBox().open(sealed) else { continue }
+            let totp = TOTP(
+                secret: secret, algorithm: algorithm, digits: context.policy.totpDigits,
+                period: context.policy.totpStep)
+            return totp.match(code, at: context.clock.now(), drift: context.policy.totpAllowedDrift, after: after)
+        }
+        return nil
     }
 
     static func validateCodeShape(_ code: String, digits: Int) throws(AccessError) {
         guard !code.isEmpty else { throw AccessError.invalid("code", "Enter the security code.") }
         guard code.count == digits, code.allSatisfy({ $0.isASCII && $0.isNumber }) else {
             throw AccessError.invalid("code", "A security code is \(digits) digits.")
+        }
+    }
+}
+
+extension Optional {
+    /// `map` for an async transform.
+    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
+        switch self {
+        case .some(let value): try await transform(value)
+        case .none: nil
         }
     }
 }

@@ -21,32 +21,18 @@ public struct Correspondence: Sendable {
         guard !`operator`.allSatisfy(\.isWhitespace) else {
             throw AccessError.invalid("operator", "Name the agency operator who mailed the notice.")
         }
-        return try await context.commitDecision {
-            guard let account = try await context.store.account(account)?.value else {
-                throw AccessError(.notFound, "There is no such account.")
+        return try await context.decideAndCommit {
+            guard let account = try await context.store.account(account)?.value,
+                let taxpayer = try await context.store.taxpayer(account.taxpayer)?.value
+            else { throw AccessError(.notFound, "There is no such account.") }
+            let grants = try await context.store.grants(on: taxpayer.id).map(\.value)
+            var thirdParties: [Logon] = []
+            for grant in grants where grant.status == .active {
+                if let logon = try await context.store.logon(grant.thirdParty)?.value { thirdParties.append(logon) }
             }
-            guard let taxpayer = try await context.store.taxpayer(account.taxpayer)?.value else {
-                throw AccessError(.notFound, "There is no such taxpayer.")
-            }
-            var notices: [AccessNotice] = []
-            for grant in try await context.store.grants(on: taxpayer.id).map(\.value)
-            where grant.status == .active && (grant.accounts[account.id] ?? .none) > .none && account.status == .active
-            {
-                guard let logon = try await context.store.logon(grant.thirdParty)?.value,
-                    let notice = AccessNotice.to(
-                        logon, subject: "New correspondence for a client",
-                        details: "The agency mailed correspondence to \(taxpayer.legalName) about account "
-                            + "\(account.id.rawValue) (\(account.type.rawValue)).")
-                else { continue }
-                notices.append(notice)
-            }
-            var changes = ChangeSet()
-            changes.audit(
-                AuditEvent(
-                    time: context.clock.now(), actor: .agency(operator: `operator`),
-                    action: AuditAction("correspondence.mailed"), subject: "account/\(account.id.rawValue)",
-                    note: "\(notices.count) third part\(notices.count == 1 ? "y" : "ies") told"))
-            return (AccessDecision(changes: changes, notices: notices), notices.map(\.recipient))
+            return CorrespondenceRules.noticeMailed(
+                account: account, taxpayer: taxpayer, grants: grants, thirdParties: thirdParties, operator: `operator`,
+                now: context.clock.now())
         }
     }
 }

@@ -35,21 +35,16 @@ public struct FirmAdministration: Sendable {
 
     /// Commits a firm decision from fresh reads, turning a taken group name into a conflict.
     private func commit<T: Sendable>(
-        _ token: String, _ decide: (Logon, FirmState) async throws -> (ChangeSet, T)
+        _ token: String, _ decide: (Logon, FirmState) async throws -> Decision<T>
     ) async throws -> T {
         let actor = try await context.authenticate(token).logon
         do {
-            return try await context.commitRetrying {
+            return try await context.decideAndCommit {
                 let parent = try await context.firmAdministrator(actor)
                 return try await decide(actor, try await loadState(parent))
             }
-        } catch let error as StoreError where error.code == .uniqueKeyTaken {
-            switch error.uniqueKeyName {
-            case "groupName": throw AccessError(.conflict, "You already have a security group with that name.")
-            case "email": throw AccessError(.emailTaken, "That email address belongs to another logon.")
-            case "username": throw AccessError(.usernameTaken, "That username is taken.")
-            default: throw error
-            }
+        } catch let error as StoreError where error.uniqueKeyName == "groupName" {
+            throw AccessError(.conflict, "You already have a security group with that name.")
         }
     }
 
@@ -67,20 +62,14 @@ public struct FirmAdministration: Sendable {
     ///   ``AccessError/Code/invalidInput`` naming the field; ``AccessError/Code/emailTaken`` (R4).
     @discardableResult
     public func addSecondary(_ token: String, _ input: NewSecondary) async throws -> LogonID {
-        try await commit(token) { actor, state in
-            let now = context.clock.now()
-            let id: LogonID = context.newID("L")
-            let (secret, hash) = SecretToken.generate(using: context.random)
-            let link = LinkToken(
-                id: context.newID("K"), tokenHash: hash, purpose: .secondaryCompletion, logon: id, issuedAt: now,
-                expiresAt: now.addingTimeInterval(context.policy.secondaryLinkLifetime.timeInterval))
-            var (changes, logon) = try FirmRules.addSecondary(
-                state, actor: actor, input: input, id: id, link: link, now: now)
-            changes.send(
-                try context.mail(
-                    to: logon.email, subject: "Complete your logon",
-                    body: AccessMail.secondaryCompletionBody(portalURL: context.portalURL, token: secret)))
-            return (changes, id)
+        let id: LogonID = context.newID("L")
+        let link = context.drawToken("K")
+        let url = context.link("complete-logon", token: link.token)
+        return try await commit(token) { actor, state in
+            try FirmRules.addSecondary(
+                state, actor: actor, input: input, id: id, link: link, url: url, now: context.clock.now(),
+                policy: context.policy
+            ).with(result: id)
         }
     }
 
@@ -91,38 +80,16 @@ public struct FirmAdministration: Sendable {
     ///   ``AccessError/Code/invalidInput`` for a bad username or password; ``AccessError/Code/usernameTaken``.
     @discardableResult
     public func completeSecondary(linkToken: String, username: String, password: String) async throws -> LogonID {
-        let invalid = AccessError(
-            .invalidLink, "This link is not valid any more. Ask your firm's administrator for a new one.")
         try context.policy.validateUsername(username)
         try context.policy.validatePassword(password, username: username)
         let passwordHash = try await context.hasher.hash(password)
-        do {
-            return try await context.commitRetrying {
-                let now = context.clock.now()
-                guard let link = try await context.store.linkToken(byTokenHash: SecretToken.hash(linkToken)),
-                    link.value.purpose == .secondaryCompletion, link.value.usedAt == nil, link.value.expiresAt > now,
-                    let logon = try await context.store.logon(link.value.logon), logon.value.secondary != nil,
-                    logon.value.status != .deleted, !logon.value.activated
-                else { throw invalid }
-                var used = link.value
-                used.usedAt = now
-                var completed = logon.value
-                completed.username = username
-                completed.credentials.passwordHash = passwordHash
-                completed.credentials.passwordChangedAt = now
-                completed.activated = true
-                var changes = ChangeSet()
-                changes.update(.linkToken(used), from: link.version)
-                changes.update(.logon(completed), from: logon.version)
-                changes.audit(
-                    AuditEvent(
-                        time: now, actor: .logon(completed.id), action: .logonActivated,
-                        subject: "logon/\(completed.id.rawValue)",
-                        before: .logon(logon.value), after: .logon(completed), note: "secondary logon completed"))
-                return (changes, completed.id)
-            }
-        } catch let error as StoreError where error.code == .uniqueKeyTaken && error.uniqueKeyName == "username" {
-            throw AccessError(.usernameTaken, "That username is taken.")
+        return try await context.decideAndCommit {
+            let link = try await context.store.linkToken(byTokenHash: SecretToken.hash(linkToken))
+            let logon = try await link.asyncMap { try await context.store.logon($0.value.logon) } ?? nil
+            let links = try await logon.asyncMap { try await context.store.linkTokens(of: $0.value.id) } ?? []
+            return try FirmRules.completeSecondary(
+                link, logon: logon, links: links.map(\.value), username: username, passwordHash: passwordHash,
+                now: context.clock.now())
         }
     }
 
@@ -144,14 +111,15 @@ public struct FirmAdministration: Sendable {
     public func createGroup(_ token: String, name: String) async throws -> SecurityGroupID {
         try await commit(token) { actor, state in
             let id: SecurityGroupID = context.newID("G")
-            return (try FirmRules.createGroup(state, actor: actor, name: name, id: id, now: context.clock.now()), id)
+            return try FirmRules.createGroup(state, actor: actor, name: name, id: id, now: context.clock.now())
+                .with(result: id)
         }
     }
 
     /// RULES S3: renames a custom group.
     public func renameGroup(_ token: String, group: SecurityGroupID, to name: String) async throws {
         try await commit(token) { actor, state in
-            (try FirmRules.renameGroup(state, actor: actor, group: group, name: name, now: context.clock.now()), ())
+            try FirmRules.renameGroup(state, actor: actor, group: group, name: name, now: context.clock.now())
         }
     }
 
@@ -159,7 +127,7 @@ public struct FirmAdministration: Sendable {
     /// Default.
     public func deleteGroup(_ token: String, group: SecurityGroupID) async throws {
         try await commit(token) { actor, state in
-            (try FirmRules.deleteGroup(state, actor: actor, group: group, now: context.clock.now()), ())
+            try FirmRules.deleteGroup(state, actor: actor, group: group, now: context.clock.now())
         }
     }
 
@@ -167,41 +135,33 @@ public struct FirmAdministration: Sendable {
     public func assignTaxpayer(_ token: String, taxpayer: TaxpayerID, to group: SecurityGroupID) async throws {
         try await commit(token) { actor, state in
             let reachable = try await reaches(state.parent, taxpayer)
-            return (
-                try FirmRules.assignTaxpayer(
-                    state, actor: actor, taxpayer: taxpayer, reachable: reachable, group: group,
-                    now: context.clock.now()), ()
-            )
+            return try FirmRules.assignTaxpayer(
+                state, actor: actor, taxpayer: taxpayer, reachable: reachable, group: group,
+                now: context.clock.now())
         }
     }
 
     /// RULES S5: sets a secondary logon's groups; an empty list means Default.
     public func setGroups(_ token: String, secondary: LogonID, groups: [SecurityGroupID]) async throws {
         try await commit(token) { actor, state in
-            (
-                try FirmRules.setGroups(
-                    state, actor: actor, secondary: secondary, groups: groups, now: context.clock.now()), ()
-            )
+            try FirmRules.setGroups(
+                state, actor: actor, secondary: secondary, groups: groups, now: context.clock.now())
         }
     }
 
     /// RULES S2, S6: sets a secondary logon's access type (MA, or TA with a level).
     public func setAccessType(_ token: String, secondary: LogonID, to accessType: SecondaryAccessType) async throws {
         try await commit(token) { actor, state in
-            (
-                try FirmRules.setAccessType(
-                    state, actor: actor, secondary: secondary, accessType: accessType, now: context.clock.now()), ()
-            )
+            try FirmRules.setAccessType(
+                state, actor: actor, secondary: secondary, accessType: accessType, now: context.clock.now())
         }
     }
 
     /// RULES S2, S6: sets the account types a secondary logon applies to; `nil` for all.
     public func setAccountTypes(_ token: String, secondary: LogonID, to accountTypes: Set<AccountType>?) async throws {
         try await commit(token) { actor, state in
-            (
-                try FirmRules.setAccountTypes(
-                    state, actor: actor, secondary: secondary, accountTypes: accountTypes, now: context.clock.now()), ()
-            )
+            try FirmRules.setAccountTypes(
+                state, actor: actor, secondary: secondary, accountTypes: accountTypes, now: context.clock.now())
         }
     }
 
@@ -212,13 +172,10 @@ public struct FirmAdministration: Sendable {
     ) async throws {
         try await commit(token) { actor, state in
             let reachable = try await reaches(state.parent, taxpayer)
-            return (
-                try FirmRules.setRefinement(
-                    state, actor: actor, secondary: secondary, taxpayer: taxpayer, reachable: reachable,
-                    taxpayerAccounts: try await context.store.accounts(of: taxpayer).map(\.value), accounts: accounts,
-                    existing: try await context.store.refinement(of: secondary, on: taxpayer), now: context.clock.now()),
-                ()
-            )
+            return try FirmRules.setRefinement(
+                state, actor: actor, secondary: secondary, taxpayer: taxpayer, reachable: reachable,
+                taxpayerAccounts: try await context.store.accounts(of: taxpayer).map(\.value), accounts: accounts,
+                existing: try await context.store.refinement(of: secondary, on: taxpayer), now: context.clock.now())
         }
     }
 
@@ -241,11 +198,8 @@ public struct FirmAdministration: Sendable {
         try await commit(token) { actor, state in
             // S8: the secondary's sessions, ended in the same commit when it is deactivated or cancelled.
             let sessions = try await context.store.sessions(of: secondary)
-            return (
-                try FirmRules.setStatus(
-                    state, actor: actor, secondary: secondary, to: status, sessions: sessions, now: context.clock.now()),
-                ()
-            )
+            return try FirmRules.setStatus(
+                state, actor: actor, secondary: secondary, to: status, sessions: sessions, now: context.clock.now())
         }
     }
 }

@@ -80,6 +80,8 @@ public struct OutboxDelivery: Sendable {
 
     public let store: any AccessStore
     public let mailer: any Mailer
+    /// Sends the outbox's text messages (RULES A3, N2); `nil` leaves them waiting for a worker that has one.
+    public let texts: (any TextMessenger)?
     public let clock: any TimeSource
     public let random: any RandomSource
     /// Opens the sealed bodies: the box of the ``ServiceContext/secretKey`` they were sealed with.
@@ -87,12 +89,13 @@ public struct OutboxDelivery: Sendable {
     public let backoff: Backoff
     /// How long a claimed mail is left to its worker before another may try it.
     public let lease: Duration
-    /// The most mails one pass sends.
+    /// The most mails (and the most texts) one pass sends.
     public let batchSize: Int
 
     /// - Parameters:
     ///   - store: where the outbox is.
     ///   - mailer: what sends the mail.
+    ///   - texts: what sends the text messages; `nil` leaves them pending.
     ///   - clock: what "due" is measured against.
     ///   - random: the jitter of the backoff.
     ///   - box: opens the sealed bodies (``ServiceContext/mailBox()``).
@@ -100,11 +103,13 @@ public struct OutboxDelivery: Sendable {
     ///   - lease: how long a claim holds (longer than a send can take).
     ///   - batchSize: the most mails one pass sends.
     public init(
-        store: any AccessStore, mailer: any Mailer, clock: any TimeSource, random: any RandomSource, box: SecretBox,
-        backoff: Backoff = .standard, lease: Duration = .seconds(300), batchSize: Int = 100
+        store: any AccessStore, mailer: any Mailer, texts: (any TextMessenger)? = nil, clock: any TimeSource,
+        random: any RandomSource, box: SecretBox, backoff: Backoff = .standard, lease: Duration = .seconds(300),
+        batchSize: Int = 100
     ) {
         self.store = store
         self.mailer = mailer
+        self.texts = texts
         self.clock = clock
         self.random = random
         self.box = box
@@ -113,33 +118,23 @@ public struct OutboxDelivery: Sendable {
         self.batchSize = max(1, batchSize)
     }
 
-    /// One pass: sends every mail whose `nextAttemptAt` has come (oldest due first, at most ``batchSize``).
+    /// One pass: sends every mail and text whose `nextAttemptAt` has come (oldest due first, at most ``batchSize``
+    /// of each).
     ///
-    /// Never throws: a store failure is counted in ``DeliveryReport/storeErrors`` and the mail stays pending.
+    /// Never throws: a store failure is counted in ``DeliveryReport/storeErrors`` and the message stays pending.
     public func deliverPending() async -> DeliveryReport {
         var report = DeliveryReport()
         let now = clock.now()
-        let pending: [Versioned<OutboxMail>]
-        do {
-            pending = try await store.pendingMail()
-        } catch {
-            report.storeErrors.append("reading the outbox: \(error)")
-            return report
+        var remaining = 0
+        await pass(MailEntry.self, now: now, into: &report, remaining: &remaining) { mail in
+            try await mailer.send(OutgoingMail(mail, openedWith: box))
         }
-        let due = pending.filter { $0.value.nextAttemptAt <= now }.sorted {
-            ($0.value.nextAttemptAt, $0.value.createdAt, $0.value.id.rawValue)
-                < ($1.value.nextAttemptAt, $1.value.createdAt, $1.value.id.rawValue)
+        if let texts {
+            await pass(TextEntry.self, now: now, into: &report, remaining: &remaining) { text in
+                try await texts.send(OutgoingText(text, openedWith: box))
+            }
         }
-        for mail in due.prefix(batchSize) {
-            if Task.isCancelled { break }
-            await deliver(mail, now: now, into: &report)
-        }
-        do {
-            report.remaining = try await store.pendingMail().count
-        } catch {
-            report.storeErrors.append("reading the outbox: \(error)")
-            report.remaining = pending.count - report.sent
-        }
+        report.remaining = remaining
         return report
     }
 
@@ -162,17 +157,48 @@ public struct OutboxDelivery: Sendable {
         return total
     }
 
-    /// Claims, sends and marks one mail.
-    private func deliver(_ mail: Versioned<OutboxMail>, now: Date, into report: inout DeliveryReport) async {
+    /// One pass over one kind of outbox entry.
+    private func pass<Entry: OutboxEntry>(
+        _ kind: Entry.Type, now: Date, into report: inout DeliveryReport, remaining: inout Int,
+        send: (Entry) async throws -> Void
+    ) async {
+        let pending: [Versioned<Entry>]
+        do {
+            pending = try await Entry.pending(in: store)
+        } catch {
+            report.storeErrors.append("reading the outbox: \(error)")
+            return
+        }
+        let due = pending.filter { $0.value.nextAttemptAt <= now }.sorted {
+            ($0.value.nextAttemptAt, $0.value.createdAt, $0.value.entryID)
+                < ($1.value.nextAttemptAt, $1.value.createdAt, $1.value.entryID)
+        }
+        let sentBefore = report.sent
+        for entry in due.prefix(batchSize) {
+            if Task.isCancelled { break }
+            await deliver(entry, now: now, into: &report, send: send)
+        }
+        do {
+            remaining += try await Entry.pending(in: store).count
+        } catch {
+            report.storeErrors.append("reading the outbox: \(error)")
+            remaining += pending.count - (report.sent - sentBefore)
+        }
+    }
+
+    /// Claims, sends and marks one entry.
+    private func deliver<Entry: OutboxEntry>(
+        _ entry: Versioned<Entry>, now: Date, into report: inout DeliveryReport, send: (Entry) async throws -> Void
+    ) async {
         // Claim: one attempt more, and nobody else tries it while the lease holds.
-        var claimed = mail.value
+        var claimed = entry.value
         claimed.attempts += 1
         claimed.nextAttemptAt = now.addingTimeInterval(lease.timeInterval)
-        guard await update(claimed, from: mail.version, into: &report) else { return }
-        let claimedVersion = mail.version + 1
+        guard await update(claimed, from: entry.version, into: &report) else { return }
+        let claimedVersion = entry.version + 1
 
         do {
-            try await mailer.send(OutgoingMail(claimed, openedWith: box))
+            try await send(claimed)
         } catch {
             var retry = claimed
             let failedAt = clock.now()
@@ -191,10 +217,12 @@ public struct OutboxDelivery: Sendable {
         if await update(sent, from: claimedVersion, into: &report) { report.sent += 1 }
     }
 
-    /// Writes a new state of a mail; `false` when another worker got there first or the store failed.
-    private func update(_ mail: OutboxMail, from version: Int, into report: inout DeliveryReport) async -> Bool {
+    /// Writes a new state of an entry; `false` when another worker got there first or the store failed.
+    private func update<Entry: OutboxEntry>(_ entry: Entry, from version: Int, into report: inout DeliveryReport)
+        async -> Bool
+    {
         var changes = ChangeSet()
-        changes.update(.mail(mail), from: version)
+        changes.update(entry.record, from: version)
         do {
             try await store.commit(changes)
             return true
@@ -202,8 +230,41 @@ public struct OutboxDelivery: Sendable {
             report.skipped += 1
             return false
         } catch {
-            report.storeErrors.append("mail \(mail.id): \(error)")
+            report.storeErrors.append("\(entry.entryID): \(error)")
             return false
         }
+    }
+}
+
+/// What the worker needs of an outbox record, mail or text.
+private protocol OutboxEntry: Sendable, Hashable {
+    var entryID: String { get }
+    var createdAt: Date { get }
+    var status: MailStatus { get set }
+    var attempts: Int { get set }
+    var nextAttemptAt: Date { get set }
+    var sentAt: Date? { get set }
+    var lastError: String? { get set }
+    var sealedBody: [UInt8] { get set }
+    var record: Record { get }
+    static func pending(in store: any AccessStore) async throws -> [Versioned<Self>]
+}
+
+private typealias MailEntry = OutboxMail
+private typealias TextEntry = OutboxText
+
+extension OutboxMail: OutboxEntry {
+    fileprivate var entryID: String { "mail \(id.rawValue)" }
+    fileprivate var record: Record { .mail(self) }
+    fileprivate static func pending(in store: any AccessStore) async throws -> [Versioned<OutboxMail>] {
+        try await store.pendingMail()
+    }
+}
+
+extension OutboxText: OutboxEntry {
+    fileprivate var entryID: String { "text \(id.rawValue)" }
+    fileprivate var record: Record { .text(self) }
+    fileprivate static func pending(in store: any AccessStore) async throws -> [Versioned<OutboxText>] {
+        try await store.pendingTexts()
     }
 }

@@ -46,34 +46,35 @@ public struct Profile: Sendable {
     public init(context: ServiceContext) { self.context = context }
 
     /// Changes the password, giving the current one (RULES P1, V2). Every other session ends and every trusted
-    /// device is revoked (A6, A7).
+    /// device is revoked (A6, A7); reset links die with the old password.
     ///
-    /// - Throws: `.invalidInput` (`currentPassword`, `password`), `.passwordReused`.
+    /// - Throws: `.invalidInput` (`currentPassword`, `password`), `.passwordReused`, `.lockedOut`.
     public func changePassword(
         session token: String, currentPassword: String, newPassword: String, confirmation: String
     ) async throws {
         let actor = try await context.authenticate(token)
         let policy = context.policy
-        try await context.requireCurrentPassword(currentPassword, of: actor.logon)
         try policy.validatePassword(newPassword, username: actor.logon.username)
         try Policy.validateConfirmation(newPassword, confirmation, field: "password")
-        if await context.passwordWasUsed(newPassword, credentials: actor.logon.credentials) {
-            throw ProfileRules.passwordReused(count: policy.passwordHistoryCount)
-        }
-        let newHash = try await context.hasher.hash(newPassword)
-        try await change(actor, action: .passwordChanged, mail: IdentityMail.passwordChanged) { logon, changes, now in
-            logon.credentials = ProfileRules.settingPassword(
-                logon.credentials, newHash: newHash, now: now, policy: policy)
-            try await context.endSessionsAndRevokeDevices(
-                of: logon.id, keep: actor.session.id, actor: actor.actor,
-                now: now, into: &changes)
+        try await withCurrentPassword(currentPassword, of: actor) { charge in
+            if await context.passwordWasUsed(newPassword, credentials: actor.logon.credentials) {
+                throw ProfileRules.passwordReused(count: policy.passwordHistoryCount)
+            }
+            let newHash = try await context.hasher.hash(newPassword)
+            try await commit(actor, givingBack: charge) { logon in
+                try ProfileRules.changePassword(
+                    logon, newHash: newHash, keep: actor.session.id,
+                    sessions: try await context.store.sessions(of: actor.id),
+                    devices: try await context.store.trustedDevices(of: actor.id), now: context.clock.now(),
+                    policy: policy)
+            }
         }
     }
 
     /// Changes the email, giving the current password (RULES P1, R4): the new address must not belong to another
-    /// live logon. Both addresses are told.
+    /// live logon. Both addresses are told; links sent to the old address die (V2).
     ///
-    /// - Throws: `.invalidInput` (`currentPassword`, `email`, `emailAgain`), `.emailTaken`.
+    /// - Throws: `.invalidInput` (`currentPassword`, `email`, `emailAgain`), `.emailTaken`, `.lockedOut`.
     public func changeEmail(session token: String, currentPassword: String, newEmail: String, confirmation: String)
         async throws
     {
@@ -82,27 +83,27 @@ public struct Profile: Sendable {
         guard Logon.normalizedKey(address) == Logon.normalizedKey(String(confirmation.identityTrimmed)) else {
             throw AccessError.invalid("emailAgain", "The two entries of the email address do not match.")
         }
-        try await context.requireCurrentPassword(currentPassword, of: actor.logon)
-        let old = actor.logon.email
-        do {
-            try await change(actor, action: .profileChanged, mail: IdentityMail.emailChanged) { logon, changes, _ in
-                logon.email = address
-                try context.send(IdentityMail.emailChanged, to: old, in: &changes)
+        try await withCurrentPassword(currentPassword, of: actor) { charge in
+            try await commit(actor, givingBack: charge) { logon in
+                try ProfileRules.changeEmail(logon, to: address, now: context.clock.now())
             }
-        } catch let error as StoreError where error.code == .uniqueKeyTaken {
-            throw context.refusal(for: error) ?? error
         }
     }
 
     /// Changes the phone, giving the current password (RULES P1, R4).
+    ///
+    /// - Throws: `.invalidInput` (`currentPassword`, `phone`), `.lockedOut`.
     public func changePhone(
         session token: String, currentPassword: String, countryCode: String, type: PhoneNumber.LineType, number: String
     ) async throws {
         let actor = try await context.authenticate(token)
         let phone = try Policy.validatePhone(countryCode: countryCode, type: type, number: number)
-        try await context.requireCurrentPassword(currentPassword, of: actor.logon)
-        try await change(actor, action: .profileChanged, mail: IdentityMail.profileChanged) { logon, _, _ in
-            logon.phone = phone
+        try await withCurrentPassword(currentPassword, of: actor) { charge in
+            try await commit(actor, givingBack: charge) { logon in
+                try ProfileRules.changing(
+                    logon, action: .profileChanged, mail: IdentityMail.profileChanged, now: context.clock.now()
+                ) { $0.phone = phone }
+            }
         }
     }
 
@@ -112,8 +113,10 @@ public struct Profile: Sendable {
         try Policy.validatePIN(newPIN)
         try Policy.validateConfirmation(newPIN, confirmation, field: "pin")
         let hash = try await context.hasher.hash(newPIN)
-        try await change(actor, action: .profileChanged, mail: IdentityMail.profileChanged) { logon, _, _ in
-            logon.credentials.pinHash = hash
+        try await commit(actor, givingBack: nil) { logon in
+            try ProfileRules.changing(
+                logon, action: .profileChanged, mail: IdentityMail.profileChanged, now: context.clock.now()
+            ) { $0.credentials.pinHash = hash }
         }
     }
 
@@ -123,85 +126,76 @@ public struct Profile: Sendable {
         let actor = try await context.authenticate(token)
         try Policy.validateSecurityAnswer(answer)
         let hash = try await context.hasher.hash(Policy.normalizeSecurityAnswer(answer))
-        try await change(actor, action: .profileChanged, mail: IdentityMail.profileChanged) { logon, _, _ in
-            logon.credentials.securityQuestion = question
-            logon.credentials.securityAnswerHash = hash
+        try await commit(actor, givingBack: nil) { logon in
+            try ProfileRules.changing(
+                logon, action: .profileChanged, mail: IdentityMail.profileChanged, now: context.clock.now()
+            ) {
+                $0.credentials.securityQuestion = question
+                $0.credentials.securityAnswerHash = hash
+            }
         }
     }
 
     /// Starts adding (or replacing) a two-step method, giving the current password (RULES P1, A3). Finish with
     /// ``confirmTwoStepMethod(session:code:)``.
+    ///
+    /// - Throws: `.invalidInput` (`currentPassword`, the method's fields), `.lockedOut`, `.tooManyResends`.
     public func addTwoStepMethod(
         session token: String, currentPassword: String, _ request: Authentication.SetupRequest
     ) async throws -> Authentication.SetupChallenge {
         let actor = try await context.authenticate(token)
-        try await context.requireCurrentPassword(currentPassword, of: actor.logon)
-        return try await Authentication(context: context).startSetup(for: actor, request)
+        return try await withCurrentPassword(currentPassword, of: actor) { charge in
+            try await context.decideAndCommit {
+                LockoutRules.givingBack(charge, current: try await context.store.logonLock(actor.id.rawValue))
+            }
+            return try await Authentication(context: context).startSetup(for: actor, request)
+        }
     }
 
-    /// Finishes adding a two-step method with a code from it (RULES A3, A8).
+    /// Finishes adding a two-step method with a code from it (RULES A3, A8); a wrong code counts (A4).
     public func confirmTwoStepMethod(session token: String, code: String) async throws {
         let actor = try await context.authenticate(token)
         try await Authentication(context: context).finishSetup(for: actor, code: code)
     }
 
     /// Removes a two-step method, giving the current password (RULES P1, A3); at least one must remain.
+    ///
+    /// - Throws: `.invalidInput` (`currentPassword`), `.notFound`, `.conflict` (the last method), `.lockedOut`.
     public func removeTwoStepMethod(session token: String, currentPassword: String, kind: TwoStepKind) async throws {
         let actor = try await context.authenticate(token)
-        try await context.requireCurrentPassword(currentPassword, of: actor.logon)
         _ = try ProfileRules.removing(kind, from: actor.logon.twoStep)
-        try await change(actor, action: .twoStepChanged, mail: IdentityMail.twoStepChanged) { logon, _, _ in
-            logon.twoStep = try ProfileRules.removing(kind, from: logon.twoStep)
+        try await withCurrentPassword(currentPassword, of: actor) { charge in
+            try await commit(actor, givingBack: charge) { logon in
+                try ProfileRules.changing(
+                    logon, action: .twoStepChanged, mail: IdentityMail.twoStepChanged, now: context.clock.now()
+                ) { (logon: inout Logon) throws(AccessError) in
+                    logon.twoStep = try ProfileRules.removing(kind, from: logon.twoStep)
+                }
+            }
         }
     }
 
     /// Delete My Profile (RULES P2), giving the current password: every role and third-party grant the logon holds
     /// is cancelled, its pending access requests are withdrawn, every session ends, every trusted device is revoked,
-    /// and the logon is deleted for ever. Its username stays reserved (R5); its email is free again.
+    /// every link is spent, and the logon is deleted for ever — each end audited. Its username stays reserved (R5);
+    /// its email is free again.
+    ///
+    /// - Throws: `.invalidInput` (`currentPassword`), `.lockedOut`.
     public func deleteProfile(session token: String, currentPassword: String) async throws {
         let actor = try await context.authenticate(token)
-        try await context.requireCurrentPassword(currentPassword, of: actor.logon)
-        try await context.commitRetrying { () async throws -> (ChangeSet, Void) in
-            let now = context.clock.now()
-            guard let current = try await context.store.logon(actor.id), current.value.status != .deleted else {
-                throw AccessError(.sessionExpired, "Your session has ended. Please log in again.")
+        try await withCurrentPassword(currentPassword, of: actor) { _ in
+            // The logon is deleted: its lock record no longer matters, so the try is not given back.
+            try await context.decideAndCommit {
+                let id = actor.id
+                let store = context.store
+                return try ProfileRules.deleteProfile(
+                    try await store.logon(id),
+                    own: OwnAccess(
+                        roles: try await store.roles(of: id), grants: try await store.grants(of: id),
+                        requests: try await store.accessRequests(of: id), sessions: try await store.sessions(of: id),
+                        devices: try await store.trustedDevices(of: id), links: try await store.linkTokens(of: id)),
+                    now: context.clock.now())
             }
-            var changes = ChangeSet()
-            for role in try await context.store.roles(of: actor.id) where role.value.status == .active {
-                let cancelled = ProfileRules.cancelling(role.value, by: actor.id, now: now)
-                changes.update(.role(cancelled), from: role.version)
-                changes.audit(
-                    AuditEvent(
-                        time: now, actor: actor.actor, action: .roleCancelled, subject: "role/\(cancelled.key)",
-                        before: .role(role.value), after: .role(cancelled), note: "Delete My Profile (P2)"))
-            }
-            for grant in try await context.store.grants(of: actor.id) where grant.value.status == .active {
-                let cancelled = ProfileRules.cancelling(grant.value, by: actor.id, now: now)
-                changes.update(.grant(cancelled), from: grant.version)
-                changes.audit(
-                    AuditEvent(
-                        time: now, actor: actor.actor, action: .grantCancelled, subject: "grant/\(cancelled.key)",
-                        before: .grant(grant.value), after: .grant(cancelled), note: "Delete My Profile (P2)"))
-            }
-            for request in try await context.store.accessRequests(of: actor.id) where request.value.status == .pending {
-                var withdrawn = request.value
-                withdrawn.status = .withdrawn
-                withdrawn.decidedAt = now
-                withdrawn.decidedBy = actor.actor
-                changes.update(.accessRequest(withdrawn), from: request.version)
-            }
-            try await context.endSessionsAndRevokeDevices(
-                of: actor.id, keep: nil, actor: actor.actor, now: now, into: &changes)
-            var deleted = current.value
-            deleted.status = .deleted
-            // P2: a secondary logon's group memberships end with it: a deleted logon is reached by no path (L4).
-            changes.update(.logon(deleted), from: current.version)
-            changes.audit(
-                AuditEvent(
-                    time: now, actor: actor.actor, action: .profileDeleted, subject: "logon/\(deleted.id)",
-                    before: .logon(current.value), after: .logon(deleted)))
-            try context.send(IdentityMail.profileDeleted, to: current.value.email, in: &changes)
-            return (changes, ())
         }
     }
 
@@ -268,26 +262,52 @@ public struct Profile: Sendable {
         return result
     }
 
-    /// Applies a change to the signed-in logon and commits it with its audit event and notice mail (RULES N2, U1).
-    private func change(
-        _ actor: AuthenticatedActor, action: AuditAction, mail: IdentityMail.Text,
-        _ apply: (inout Logon, inout ChangeSet, Date) async throws -> Void
-    ) async throws {
-        try await context.commitRetrying { () async throws -> (ChangeSet, Void) in
-            let now = context.clock.now()
-            guard let current = try await context.store.logon(actor.id), current.value.status == .active else {
-                throw AccessError(.sessionExpired, "Your session has ended. Please log in again.")
+    /// Checks the current password a profile change asks for (RULES P1), counting it as A2 does: the try is
+    /// counted before the check, a wrong one is a failure (audited, and locking the logon at the threshold), a right
+    /// one lets `change` run; the change gives the try back in its own commit (``commit(_:givingBack:_:)``). When the
+    /// change is refused after a right password, the try is given back on its own.
+    private func withCurrentPassword<R>(
+        _ password: String, of actor: AuthenticatedActor, _ change: (LockCharge) async throws -> R
+    ) async throws -> R {
+        let policy = context.policy
+        let charge = try await context.decideAndCommit(attempts: policy.lockoutThreshold + 2) {
+            try ProfileRules.chargeCurrentPassword(
+                try await context.store.logonLock(actor.id.rawValue), logon: actor.id, now: context.clock.now(),
+                policy: policy)
+        }
+        let encoded = actor.logon.credentials.passwordHash ?? context.hasher.decoyHash
+        guard await context.hasher.verify(password, against: encoded) else {
+            try await context.decideAndCommit {
+                ProfileRules.failedCurrentPassword(
+                    charge, logon: actor.logon,
+                    sessions: charge.setLock ? try await context.store.sessions(of: actor.id) : [],
+                    now: context.clock.now(), policy: policy)
             }
-            var logon = current.value
-            var changes = ChangeSet()
-            try await apply(&logon, &changes, now)
-            changes.update(.logon(logon), from: current.version)
-            changes.audit(
-                AuditEvent(
-                    time: now, actor: actor.actor, action: action, subject: "logon/\(logon.id)",
-                    before: .logon(current.value), after: .logon(logon)))
-            try context.send(mail, to: logon.email, in: &changes)
-            return (changes, ())
+            throw ProfileRules.wrongCurrentPassword
+        }
+        do {
+            return try await change(charge)
+        } catch let refusal as AccessError {
+            try await context.decideAndCommit {
+                LockoutRules.givingBack(charge, current: try await context.store.logonLock(actor.id.rawValue))
+            }
+            throw refusal
+        }
+    }
+
+    /// Commits a change to the signed-in logon decided by `decide` on the logon read fresh, with the current
+    /// password's try given back in the same commit (RULES A2, N2, U1).
+    private func commit(
+        _ actor: AuthenticatedActor, givingBack charge: LockCharge?,
+        _ decide: (Versioned<Logon>?) async throws -> Decision<Void>
+    ) async throws {
+        try await context.decideAndCommit {
+            var decision = try await decide(try await context.store.logon(actor.id))
+            if let charge {
+                decision.merge(
+                    LockoutRules.givingBack(charge, current: try await context.store.logonLock(actor.id.rawValue)))
+            }
+            return decision
         }
     }
 }

@@ -7,6 +7,9 @@ import Foundation
 /// Recovery (RULES V1–V3): forgotten username, forgotten password by a single-use link, and the agency's email
 /// change for a locked-out logon.
 ///
+/// A request for an address or username that matches nothing gets the same answer and makes the same store writes
+/// as one that matches (RULES V1, V2): decoy records stand in for the link and the mail, and both are audited.
+///
 /// ```swift
 /// let recovery = Recovery(context: context)
 /// _ = try await recovery.forgotPassword(username: "pat.client")
@@ -18,124 +21,111 @@ public struct Recovery: Sendable {
 
     public init(context: ServiceContext) { self.context = context }
 
-    /// Emails the username to the address on file (RULES V1). The answer is the same whether or not the email is
-    /// known: ``RecoveryRules/requestAccepted``.
+    /// Emails the username to the address on file, with a link straight to creating a new password (RULES V1). The
+    /// answer and the work are the same whether or not the email is known: ``RecoveryRules/requestAccepted``.
     ///
     /// - Throws: `.invalidInput` only for an entry that is not an email address at all.
     @discardableResult
     public func forgotUsername(email: String) async throws -> String {
         let address = try Policy.validateEmail(email)
-        try await context.commitRetrying { () async throws -> (ChangeSet, Void) in
-            let now = context.clock.now()
-            var changes = ChangeSet()
-            if let logon = try await context.store.logon(byEmail: address)?.value, logon.status != .deleted {
-                try context.send(IdentityMail.forgotUsername(logon.username), to: logon.email, in: &changes)
-                changes.audit(
-                    AuditEvent(
-                        time: now, actor: .anonymous, action: .recoveryRequested,
-                        subject: "logon/\(logon.id)", note: "username reminder sent"))
-            }
-            return (changes, ())
+        let drawn = context.drawToken("K")
+        let url = context.link("reset-password", token: drawn.token)
+        try await context.decideAndCommit {
+            let logon = RecoveryRules.recoverable(try await context.store.logon(byEmail: address))
+            let links = try await context.store.linkTokens(of: logon?.id ?? "").map(\.value)
+            return RecoveryRules.forgotUsername(
+                logon, links: links, drawn: drawn, url: url, now: context.clock.now(), policy: context.policy)
         }
         return RecoveryRules.requestAccepted
     }
 
     /// Emails a single-use reset link that expires (RULES V2) to the address on file. Earlier reset links of the
-    /// logon stop working. The answer is the same whether or not the username is known.
+    /// logon stop working. The answer and the work are the same whether or not the username is known.
+    ///
+    /// - Throws: `.invalidInput` for an empty username.
     @discardableResult
     public func forgotPassword(username: String) async throws -> String {
         guard !username.identityTrimmed.isEmpty else { throw AccessError.invalid("username", "Enter your username.") }
-        let policy = context.policy
-        try await context.commitRetrying { () async throws -> (ChangeSet, Void) in
-            let now = context.clock.now()
-            var changes = ChangeSet()
-            guard let logon = try await context.store.logon(byUsername: username)?.value, logon.status == .active,
-                logon.credentials.passwordHash != nil
-            else { return (changes, ()) }
-            for old in try await context.store.linkTokens(of: logon.id)
-            where old.value.purpose == .passwordReset && old.value.usedAt == nil && old.value.expiresAt > now {
-                var spent = old.value
-                spent.usedAt = now
-                changes.update(.linkToken(spent), from: old.version)
-            }
-            let (link, token) = context.newLink(
-                .passwordReset, for: logon.id, lifetime: policy.resetLinkLifetime, now: now)
-            changes.insert(.linkToken(link))
-            let minutes = max(1, Int(policy.resetLinkLifetime.timeInterval / 60))
-            try context.send(
-                IdentityMail.passwordReset(link: context.link("reset-password", token: token), validMinutes: minutes),
-                to: logon.email, in: &changes)
-            changes.audit(
-                AuditEvent(
-                    time: now, actor: .anonymous, action: .recoveryRequested, subject: "logon/\(logon.id)",
-                    note: "password reset link sent"))
-            return (changes, ())
+        let drawn = context.drawToken("K")
+        let url = context.link("reset-password", token: drawn.token)
+        try await context.decideAndCommit {
+            let logon = RecoveryRules.recoverable(try await context.store.logon(byUsername: username))
+            let links = try await context.store.linkTokens(of: logon?.id ?? "").map(\.value)
+            return RecoveryRules.forgotPassword(
+                logon, links: links, drawn: drawn, url: url, now: context.clock.now(), policy: context.policy)
         }
         return RecoveryRules.requestAccepted
     }
 
     /// The security question to ask on the reset page, or `nil` when the policy does not ask one (RULES V2, R7).
     ///
-    /// - Throws: `.invalidLink` for an unknown, used or expired link.
+    /// - Throws: `.invalidLink` for an unknown, used, expired or superseded link.
     public func securityQuestion(forResetToken token: String) async throws -> SecurityQuestion? {
-        let (_, logon) = try await usableLink(token)
+        let (_, logon, _) = try await usableLink(token)
         return context.policy.resetAsksSecurityQuestion ? logon.value.credentials.securityQuestion : nil
     }
 
-    /// Sets a new password from a reset link (RULES V2): the link works once; the security answer where the
-    /// policy asks for it (a wrong answer uses the link up); the new password must satisfy the policy and differ
-    /// from the current and the earlier ones. Unlocks the logon (A2), ends every session and revokes every trusted
-    /// device (A6, A7); two-step verification stays, so the next login still asks for a code.
+    /// Sets a new password from a reset link (RULES V2): the link works once; the security answer where the policy
+    /// asks for it — one answer at a time per link, a wrong one uses the link up and counts as a failure (A2); the
+    /// new password must satisfy the policy and differ from the current and the earlier ones. Unlocks the logon
+    /// (A2), ends every session and revokes every trusted device (A6, A7); two-step verification stays, so the next
+    /// login still asks for a code.
     ///
     /// - Throws: `.invalidLink`, `.invalidInput` (field `securityAnswer`, `password`), `.passwordReused`.
     public func resetPassword(token: String, securityAnswer: String?, newPassword: String, confirmation: String)
         async throws
     {
         let policy = context.policy
-        let (link, logon) = try await usableLink(token)
+        let (link, logon, _) = try await usableLink(token)
+        try policy.validatePassword(newPassword, username: logon.value.username)
+        try Policy.validateConfirmation(newPassword, confirmation, field: "password")
+        var answered: AnswerCharge?
         if policy.resetAsksSecurityQuestion, let encoded = logon.value.credentials.securityAnswerHash {
             let answer = Policy.normalizeSecurityAnswer(securityAnswer ?? "")
             guard !answer.isEmpty else {
                 throw AccessError.invalid("securityAnswer", "Answer your security question.")
             }
+            // V2: the answer is counted on the link (one at a time) and against the lock before the slow check.
+            let charge = try await context.decideAndCommit {
+                try RecoveryRules.chargeAnswer(
+                    try await context.store.linkToken(byTokenHash: link.value.tokenHash), logon: logon.value,
+                    links: try await context.store.linkTokens(of: logon.value.id).map(\.value),
+                    lock: try await context.store.logonLock(logon.value.id.rawValue), now: context.clock.now(),
+                    policy: policy)
+            }
             guard await context.hasher.verify(answer, against: encoded) else {
-                try await spend(link, note: "wrong security answer")
+                try await context.decideAndCommit {
+                    RecoveryRules.wrongAnswer(
+                        charge, link: try await context.store.linkToken(byTokenHash: link.value.tokenHash),
+                        logon: logon.value,
+                        sessions: charge.lock.setLock ? try await context.store.sessions(of: logon.value.id) : [],
+                        now: context.clock.now(), policy: policy)
+                }
                 throw RecoveryRules.wrongSecurityAnswer
             }
+            answered = charge
         }
-        try policy.validatePassword(newPassword, username: logon.value.username)
-        try Policy.validateConfirmation(newPassword, confirmation, field: "password")
         if await context.passwordWasUsed(newPassword, credentials: logon.value.credentials) {
+            if let answered {
+                try await context.decideAndCommit {
+                    RecoveryRules.answerGivenBack(
+                        answered, link: try await context.store.linkToken(byTokenHash: link.value.tokenHash),
+                        lock: try await context.store.logonLock(logon.value.id.rawValue))
+                }
+            }
             throw ProfileRules.passwordReused(count: policy.passwordHistoryCount)
         }
         let newHash = try await context.hasher.hash(newPassword)
-        try await context.commitRetrying { () async throws -> (ChangeSet, Void) in
-            let now = context.clock.now()
-            guard let freshLink = try await context.store.linkToken(byTokenHash: link.value.tokenHash),
-                RegistrationRules.linkUsable(freshLink.value, purpose: .passwordReset, now: now),
-                let current = try await context.store.logon(logon.value.id), current.value.status == .active
-            else { throw RegistrationRules.invalidLink }
-            var spent = freshLink.value
-            spent.usedAt = now
-            let updated = RecoveryRules.afterReset(current.value, newHash: newHash, now: now, policy: policy)
-            var changes = ChangeSet()
-            changes.update(.linkToken(spent), from: freshLink.version)
-            changes.update(.logon(updated), from: current.version)
-            let actor = Actor.logon(updated.id)
-            try await context.endSessionsAndRevokeDevices(
-                of: updated.id, keep: nil, actor: actor, now: now, into: &changes)
-            changes.audit(
-                AuditEvent(
-                    time: now, actor: actor, action: .passwordReset, subject: "logon/\(updated.id)",
-                    before: .logon(current.value), after: .logon(updated), note: "reset by emailed link"))
-            if current.value.lockedUntil != nil {
-                changes.audit(
-                    AuditEvent(
-                        time: now, actor: actor, action: .unlocked, subject: "logon/\(updated.id)",
-                        note: "unlocked by a password reset (A2)"))
-            }
-            try context.send(IdentityMail.passwordChanged, to: updated.email, in: &changes)
-            return (changes, ())
+        try await context.decideAndCommit {
+            let id = logon.value.id
+            return try RecoveryRules.reset(
+                try await context.store.linkToken(byTokenHash: link.value.tokenHash),
+                logon: try await context.store.logon(id),
+                links: try await context.store.linkTokens(of: id).map(\.value),
+                lock: try await context.store.logonLock(id.rawValue),
+                sessions: try await context.store.sessions(of: id),
+                devices: try await context.store.trustedDevices(of: id), newHash: newHash, now: context.clock.now(),
+                policy: policy)
         }
     }
 
@@ -148,55 +138,24 @@ public struct Recovery: Sendable {
         guard !`operator`.identityTrimmed.isEmpty else {
             throw AccessError.invalid("operator", "Name the agency operator making the change.")
         }
-        do {
-            try await context.commitRetrying { () async throws -> (ChangeSet, Void) in
-                let now = context.clock.now()
-                guard let current = try await context.store.logon(byUsername: username) else {
-                    throw AccessError(.notFound, "There is no logon with this username.")
-                }
-                try RecoveryRules.agencyMayChangeEmail(of: current.value, now: now)
-                var updated = current.value
-                updated.email = address
-                var changes = ChangeSet()
-                changes.update(.logon(updated), from: current.version)
-                changes.audit(
-                    AuditEvent(
-                        time: now, actor: .agency(operator: `operator`), action: .emailChangedByAgency,
-                        subject: "logon/\(updated.id)", before: .logon(current.value), after: .logon(updated),
-                        note: "email of a locked-out logon changed by the agency (V3)"))
-                try context.send(IdentityMail.emailChanged, to: current.value.email, in: &changes)
-                try context.send(IdentityMail.emailChanged, to: address, in: &changes)
-                return (changes, ())
-            }
-        } catch let error as StoreError where error.code == .uniqueKeyTaken {
-            throw context.refusal(for: error) ?? error
+        try await context.decideAndCommit {
+            let logon = try await context.store.logon(byUsername: username)
+            let lock = try await logon.asyncMap { try await context.store.logonLock($0.value.id.rawValue) } ?? nil
+            return try RecoveryRules.agencyEmailChange(
+                logon, lock: lock?.value, newEmail: address, operator: `operator`, now: context.clock.now())
         }
     }
 
-    private func usableLink(_ token: String) async throws -> (Versioned<LinkToken>, Versioned<Logon>) {
-        let now = context.clock.now()
+    /// The link a token names, its logon and the logon's links, when the link may be used for a reset now.
+    private func usableLink(_ token: String) async throws -> (Versioned<LinkToken>, Versioned<Logon>, [LinkToken]) {
         guard let link = try await context.store.linkToken(byTokenHash: SecretToken.hash(token)),
-            RegistrationRules.linkUsable(link.value, purpose: .passwordReset, now: now),
             let logon = try await context.store.logon(link.value.logon), logon.value.status == .active
-        else { throw RegistrationRules.invalidLink }
-        return (link, logon)
-    }
-
-    private func spend(_ link: Versioned<LinkToken>, note: String) async throws {
-        try await context.commitRetrying { () async throws -> (ChangeSet, Void) in
-            let now = context.clock.now()
-            guard let fresh = try await context.store.linkToken(byTokenHash: link.value.tokenHash),
-                fresh.value.usedAt == nil
-            else { return (ChangeSet(), ()) }
-            var spent = fresh.value
-            spent.usedAt = now
-            var changes = ChangeSet()
-            changes.update(.linkToken(spent), from: fresh.version)
-            changes.audit(
-                AuditEvent(
-                    time: now, actor: .anonymous, action: .codeFailed, subject: "logon/\(spent.logon)",
-                    note: note))
-            return (changes, ())
-        }
+        else { throw LinkRules.invalidLink }
+        let links = try await context.store.linkTokens(of: logon.value.id).map(\.value)
+        guard
+            LinkRules.usable(
+                link.value, purpose: .passwordReset, logon: logon.value, links: links, now: context.clock.now())
+        else { throw LinkRules.invalidLink }
+        return (link, logon, links)
     }
 }

@@ -80,29 +80,56 @@ public struct RegistrationService: Sendable {
         public var approved: Bool
     }
 
+    /// What a proven applicant will become, told before it submits (RULES R11).
+    public struct Preview: Sendable, Hashable {
+        /// The role the logon will get on approval.
+        public enum Role: String, Sendable, Hashable {
+            case masterAdministrator, taxAdministrator
+        }
+        public var role: Role
+        /// For a Tax Administrator: the type of the account it proved, the only one it will reach.
+        public var accountType: AccountType?
+        /// For a Tax Administrator: its level on that account.
+        public var level: AccessLevel?
+        /// What to tell the applicant ("A Master Administrator exists for your company…").
+        public var message: String
+    }
+
     public let context: ServiceContext
 
     public init(context: ServiceContext) { self.context = context }
 
+    /// Proves an identity and tells the applicant what it will become if it submits (RULES R1–R3, R11): Master
+    /// Administrator when the taxpayer has no active one, else a Tax Administrator of the proved account. A failed
+    /// proof counts toward the ID's limit exactly as at submission, and gets the one answer of every failure.
+    ///
+    /// ```swift
+    /// let preview = try await registration.preview(application)
+    /// if preview.role == .taxAdministrator { print(preview.message) }
+    /// ```
+    ///
+    /// - Parameter application: only the identity fields are read (ID type, ID twice, account type, proof).
+    /// - Throws: `.invalidInput` naming the field, `.tooManyAttempts`, `.proofFailed`.
+    public func preview(_ application: Application) async throws -> Preview {
+        let a = application
+        let taxID = try validateIdentity(a)
+        let (proved, entry) = try await prove(taxID, accountType: a.accountType, proof: a.proof)
+        let state = try await approvalState(of: entry)
+        return RegistrationRules.preview(
+            proved: proved, accountType: a.accountType, state: state, policy: context.policy)
+    }
+
     /// Submits an application (RULES R1–R10): validates every field with a specific refusal, proves the identity
-    /// (any failure is ``RegistrationRules/proofFailed``, the same for every cause, R3), creates the logon and the
-    /// request, emails the receipt, and approves at once when the policy says so (R10, R11).
+    /// (any failure is the same refusal for every cause, R3), and only then creates the logon and the request, emails
+    /// the receipt, and approves at once when the policy says so (R10, R11). Whether a username is taken is told
+    /// only to an applicant whose proof passed (R5).
     ///
     /// - Throws: ``AccessError`` — `.invalidInput` naming the field, `.termsNotAccepted`, `.tooManyAttempts`,
     ///   `.proofFailed`, `.usernameTaken`, `.emailTaken`; ``StoreError`` when storage fails.
     public func submit(_ application: Application) async throws -> Receipt {
         let a = application
         let policy = context.policy
-        // R1
-        let taxID = try Policy.validateTaxIdentifier(type: a.idType, number: a.idNumber)
-        let taxIDAgain = try? Policy.validateTaxIdentifier(type: a.idType, number: a.idNumberAgain)
-        guard taxIDAgain == taxID else {
-            throw AccessError.invalid("idNumberAgain", "The two entries of the ID number do not match.")
-        }
-        guard a.accountType.isWellFormed else {
-            throw AccessError.invalid("accountType", "Choose the type of account you filed a return for.")
-        }
-        try Self.validateShape(of: a.proof)
+        let taxID = try validateIdentity(a)
         // R4
         let fullName = try Policy.validateFullName(a.fullName)
         let phone = try Policy.validatePhone(countryCode: a.phoneCountryCode, type: a.phoneType, number: a.phoneNumber)
@@ -111,7 +138,7 @@ public struct RegistrationService: Sendable {
         guard Logon.normalizedKey(email) == Logon.normalizedKey(String(a.emailAgain.identityTrimmed)) else {
             throw AccessError.invalid("emailAgain", "The two entries of the email address do not match.")
         }
-        // R5, R6
+        // R5, R6: the form of the username only; whether it is taken is told after the proof.
         try policy.validateUsername(a.username)
         try policy.validatePassword(a.password, username: a.username)
         try Policy.validateConfirmation(a.password, a.passwordAgain, field: "password")
@@ -122,85 +149,35 @@ public struct RegistrationService: Sendable {
             }
             try Policy.validateSecurityAnswer(a.securityAnswer)
         }
+        // R8, X1: refused at submission, not at the first request.
+        try RegistrationRules.checkClientManagement(a.clientManagement, idType: a.idType)
         // R9: nothing is created without the terms.
         guard a.acceptedTerms else {
             throw AccessError(.termsNotAccepted, "You must accept the terms of use to create a logon.")
         }
-        // R5: a friendly early answer; the store enforces uniqueness again at commit.
-        if try await context.store.logon(byUsername: a.username) != nil {
-            throw AccessError(.usernameTaken, "This username is taken. Choose another.")
-        }
-        // R3
-        let now = context.clock.now()
-        let attempts = try await context.store.proofAttempts(for: taxID)
-        if RegistrationRules.attemptsExhausted(attempts?.value, now: now, policy: policy) {
-            throw RegistrationRules.tooManyAttempts
-        }
-        // R2
-        let entry = try await context.directory.entry(for: taxID)
-        // R3: the same directory work whether or not the ID is known, so the time taken tells nothing either.
-        let returns = try await context.directory.filedReturns(for: taxID, accountType: a.accountType)
-        let letters = try await context.directory.signUpLetters(for: taxID)
-        var proved: AccountID?
-        if let entry {
-            proved = RegistrationRules.provedAccount(
-                by: a.proof, accountType: a.accountType, accounts: entry.accounts, returns: returns, letters: letters)
-        }
-        guard let entry, let proved else {
-            try await recordFailedProof(taxID)
-            throw RegistrationRules.proofFailed
-        }
+        // R2, R3
+        let (proved, entry) = try await prove(taxID, accountType: a.accountType, proof: a.proof)
         // R6, R7, R4: only slow hashes are kept.
-        let passwordHash = try await context.hasher.hash(a.password)
-        let pinHash = try await context.hasher.hash(a.pin)
-        var answerHash: String?
-        if a.securityQuestion != nil {
-            answerHash = try await context.hasher.hash(Policy.normalizeSecurityAnswer(a.securityAnswer))
-        }
+        let validated = ValidatedApplication(
+            taxID: taxID, accountType: a.accountType, fullName: fullName, phone: phone, email: email,
+            username: a.username, passwordHash: try await context.hasher.hash(a.password),
+            pinHash: try await context.hasher.hash(a.pin), securityQuestion: a.securityQuestion,
+            securityAnswerHash: a.securityQuestion == nil
+                ? nil : try await context.hasher.hash(Policy.normalizeSecurityAnswer(a.securityAnswer)),
+            clientManagement: a.clientManagement)
         let logonID: LogonID = context.newID("L")
         let registrationID: RegistrationID = context.newID("R")
-        for _ in 0..<5 {
-            do {
-                return try await context.commitRetrying { () async throws -> (ChangeSet, Receipt) in
-                    var changes = ChangeSet()
-                    let taxpayer = try await copyFromDirectory(entry, into: &changes, now: now)
-                    var logon = Logon(
-                        id: logonID, username: a.username, email: email, fullName: fullName, phone: phone,
-                        status: .pendingApproval, clientManagement: a.clientManagement, ownTaxpayer: taxpayer,
-                        credentials: Credentials(
-                            passwordHash: passwordHash, pinHash: pinHash, securityQuestion: a.securityQuestion,
-                            securityAnswerHash: answerHash, passwordChangedAt: now),
-                        createdAt: now)
-                    var registration = Registration(
-                        id: registrationID, confirmationNumber: context.confirmationNumber(), logon: logonID,
-                        taxpayer: taxpayer, provedAccount: proved, submittedAt: now)
-                    changes.audit(
-                        AuditEvent(
-                            time: now, actor: .anonymous, action: .registrationSubmitted,
-                            subject: "registration/\(registrationID)", after: .registration(registration),
-                            note: "identity proved for \(taxID.masked)"))
-                    try context.send(
-                        IdentityMail.receipt(confirmationNumber: registration.confirmationNumber),
-                        to: email, in: &changes)
-                    if policy.automaticApproval {
-                        try await approve(&registration, logon: &logon, by: .system, now: now, into: &changes)
-                    }
-                    changes.insert(.logon(logon))
-                    changes.insert(.registration(registration))
-                    return (
-                        changes,
-                        Receipt(
-                            registration: registrationID, confirmationNumber: registration.confirmationNumber,
-                            submittedAt: now, approved: registration.status == .approved)
-                    )
-                }
-            } catch let error as StoreError where error.code == .uniqueKeyTaken {
-                if let refusal = context.refusal(for: error) { throw refusal }
-                if error.uniqueKeyName == "registrationConfirmation" { continue }  // R10: draw another number
-                throw error
-            }
+        let activation = context.drawToken("K")
+        let url = context.link("activate", token: activation.token)
+        // R10: a confirmation number that clashes with a stored one is drawn again.
+        return try await context.decideAndCommit(redrawing: ["registrationConfirmation"]) {
+            RegistrationRules.submit(
+                validated, proved: proved, entry: entry, state: try await approvalState(of: entry),
+                draws: RegistrationDraws(
+                    logon: logonID, registration: registrationID, confirmationNumber: context.confirmationNumber(),
+                    activation: activation, activationURL: url),
+                now: context.clock.now(), policy: policy)
         }
-        throw StoreError(.uniqueKeyTaken, subject: "registrationConfirmation", message: "no free confirmation number")
     }
 
     /// The agency approves a request waiting for review (RULES R10, R11).
@@ -210,33 +187,38 @@ public struct RegistrationService: Sendable {
     ///   - operator: who at the agency approves it, recorded as the actor (RULES U1).
     /// - Throws: `.notFound` for an unknown request, `.conflict` when it was already decided.
     public func approve(registration id: RegistrationID, by operator: String) async throws {
-        try await decide(id, by: .agency(operator: `operator`)) { registration, logon, now, changes in
-            try await approve(&registration, logon: &logon, by: .agency(operator: `operator`), now: now, into: &changes)
+        let activation = context.drawToken("K")
+        let url = context.link("activate", token: activation.token)
+        try await context.decideAndCommit {
+            let (registration, logon) = try await stored(id)
+            let entry =
+                try await context.store.taxpayer(registration.value.taxpayer).asyncMap {
+                    try await context.directory.entry(for: $0.value.taxID)
+                } ?? nil
+            var state = try await approvalState(of: entry, taxpayer: registration.value.taxpayer)
+            if entry == nil { state.entry = nil }
+            return try RegistrationRules.approveStored(
+                registration, logon: logon, state: state, activation: activation, activationURL: url,
+                by: .agency(operator: `operator`), now: context.clock.now(), policy: context.policy)
         }
     }
 
     /// The agency refuses a request waiting for review: the logon is never usable, its username stays reserved
     /// (RULES R5), its email is free again.
+    ///
+    /// - Throws: `.notFound` for an unknown request, `.conflict` when it was already decided.
     public func reject(registration id: RegistrationID, by operator: String) async throws {
-        let actor = Actor.agency(operator: `operator`)
-        try await decide(id, by: actor) { registration, logon, now, changes in
-            registration.status = .rejected
-            registration.decidedAt = now
-            logon.status = .deleted
-            changes.audit(
-                AuditEvent(
-                    time: now, actor: actor, action: .registrationRejected,
-                    subject: "registration/\(registration.id)", after: .registration(registration)))
-            try context.send(
-                IdentityMail.rejection(confirmationNumber: registration.confirmationNumber), to: logon.email,
-                in: &changes)
+        try await context.decideAndCommit {
+            let (registration, logon) = try await stored(id)
+            return try RegistrationRules.reject(
+                registration, logon: logon, by: .agency(operator: `operator`), now: context.clock.now())
         }
     }
 
     /// The request with a confirmation number, for the agency's review.
     public func registration(confirmationNumber: String) async throws -> Registration? {
-        try await context.store.record(unique: UniqueKey("registrationConfirmation", confirmationNumber))?.registration?
-            .value
+        try await context.store.record(unique: UniqueKey("registrationConfirmation", confirmationNumber))?
+            .registration?.value
     }
 
     /// Activates a logon from the link of its approval email (RULES R12): the link works once and expires. The
@@ -244,163 +226,98 @@ public struct RegistrationService: Sendable {
     ///
     /// - Throws: `.invalidLink` for an unknown, used or expired link.
     public func activate(token: String) async throws {
-        try await context.commitRetrying { () async throws -> (ChangeSet, Void) in
-            let now = context.clock.now()
-            guard let link = try await context.store.linkToken(byTokenHash: SecretToken.hash(token)),
-                RegistrationRules.linkUsable(link.value, purpose: .activation, now: now),
-                let logon = try await context.store.logon(link.value.logon), logon.value.status == .active
-            else { throw RegistrationRules.invalidLink }
-            var used = link.value
-            used.usedAt = now
-            var activated = logon.value
-            activated.activated = true
-            var changes = ChangeSet()
-            changes.update(.linkToken(used), from: link.version)
-            changes.update(.logon(activated), from: logon.version)
-            changes.audit(
-                AuditEvent(
-                    time: now, actor: .logon(activated.id), action: .logonActivated,
-                    subject: "logon/\(activated.id)", before: .logon(logon.value), after: .logon(activated)))
-            return (changes, ())
+        try await context.decideAndCommit {
+            let link = try await context.store.linkToken(byTokenHash: SecretToken.hash(token))
+            let logon = try await link.asyncMap { try await context.store.logon($0.value.logon) } ?? nil
+            let links = try await logon.asyncMap { try await context.store.linkTokens(of: $0.value.id) } ?? []
+            return try RegistrationRules.activate(
+                link, logon: logon, links: links.map(\.value), now: context.clock.now())
         }
     }
 
     // MARK: - Internals
 
-    private func decide(
-        _ id: RegistrationID, by actor: Actor,
-        _ apply: (inout Registration, inout Logon, Date, inout ChangeSet) async throws -> Void
-    ) async throws {
-        try await context.commitRetrying { () async throws -> (ChangeSet, Void) in
-            let now = context.clock.now()
-            guard let stored = try await context.store.registration(id),
-                let logon = try await context.store.logon(stored.value.logon)
-            else { throw AccessError(.notFound, "There is no such request.") }
-            guard stored.value.status == .submitted, logon.value.status == .pendingApproval else {
-                throw AccessError(.conflict, "This request was already decided.")
-            }
-            var registration = stored.value
-            var updated = logon.value
-            var changes = ChangeSet()
-            try await apply(&registration, &updated, now, &changes)
-            changes.update(.registration(registration), from: stored.version)
-            changes.update(.logon(updated), from: logon.version)
-            return (changes, ())
+    /// RULES R1: the ID, the ID again, the account type and the proof's form.
+    private func validateIdentity(_ a: Application) throws(AccessError) -> TaxIdentifier {
+        let taxID = try Policy.validateTaxIdentifier(type: a.idType, number: a.idNumber)
+        let taxIDAgain = try? Policy.validateTaxIdentifier(type: a.idType, number: a.idNumberAgain)
+        guard taxIDAgain == taxID else {
+            throw AccessError.invalid("idNumberAgain", "The two entries of the ID number do not match.")
         }
+        guard a.accountType.isWellFormed else {
+            throw AccessError.invalid("accountType", "Choose the type of account you filed a return for.")
+        }
+        try Self.validateShape(of: a.proof)
+        return taxID
     }
 
-    /// Approval (RULES R10–R12): copies the taxpayer's newer accounts from the directory, gives the role, writes the
-    /// e-message, and emails the single-use activation link.
-    private func approve(
-        _ registration: inout Registration, logon: inout Logon, by actor: Actor, now: Date,
-        into changes: inout ChangeSet
-    ) async throws {
-        let policy = context.policy
-        // R11: read the taxpayer before its roles; the approval writes it back at this version, so an approval that
-        // commits a role in between makes this one conflict and decide again.
-        let stored = try await context.store.taxpayer(registration.taxpayer)
-        if let stored, let entry = try await context.directory.entry(for: stored.value.taxID) {
-            _ = try await copyFromDirectory(entry, into: &changes, now: now)
-        }
-        let taxpayerName =
-            stored?.value.legalName
-            ?? changes.writes.lazy.compactMap { if case .taxpayer(let t) = $0.record { t.legalName } else { nil } }
-            .first
-            ?? "the taxpayer"
-        var masterAdministrators: [String] = []
-        for role in try await context.store.roles(on: registration.taxpayer)
-        where role.value.role == .masterAdministrator && role.value.status == .active {
-            if let holder = try await context.store.logon(role.value.logon), holder.value.status == .active {
-                masterAdministrators.append(holder.value.fullName)
-            }
-        }
-        let (role, approval) = RegistrationRules.approval(
-            logon: logon.id, taxpayer: registration.taxpayer, read: stored, provedAccount: registration.provedAccount,
-            taxpayerHasActiveMA: !masterAdministrators.isEmpty, policy: policy, now: now)
-        changes.append(approval)
-        changes.audit(
-            AuditEvent(
-                time: now, actor: actor, action: .roleGranted, subject: "role/\(role.key)",
-                after: .role(role), note: "Create My Logon (R11)"))
-        let message: IdentityMail.Text
-        if role.role == .masterAdministrator {
-            message = IdentityMail.welcomeMasterAdministrator(taxpayerName: taxpayerName)
-        } else {
-            let accountType = try await accountType(of: registration.provedAccount, in: changes)
-            message = IdentityMail.welcomeTaxAdministrator(
-                taxpayerName: taxpayerName, accountType: accountType, level: policy.newTaxAdministratorLevel,
-                masterAdministrators: masterAdministrators.sorted())
-        }
-        changes.insert(.eMessage(context.eMessage(to: logon.id, subject: message.subject, body: message.body)))
-        let (link, token) = context.newLink(
-            .activation, for: logon.id, lifetime: policy.activationLinkLifetime, now: now)
-        changes.insert(.linkToken(link))
-        let days = Int(policy.activationLinkLifetime.timeInterval / 86400)
-        try context.send(
-            IdentityMail.approval(link: context.link("activate", token: token), validDays: max(1, days)),
-            to: logon.email, in: &changes)
-        registration.status = .approved
-        registration.decidedAt = now
-        logon.status = .active
-        changes.audit(
-            AuditEvent(
-                time: now, actor: actor, action: .registrationApproved,
-                subject: "registration/\(registration.id)", after: .registration(registration)))
-    }
-
-    private func accountType(of account: AccountID, in changes: ChangeSet) async throws -> AccountType {
-        if let stored = try await context.store.account(account) { return stored.value.type }
-        return changes.writes.lazy.compactMap {
-            if case .account(let a) = $0.record, a.id == account { a.type } else { nil }
-        }
-        .first ?? AccountType("tax")
-    }
-
-    /// Copies the taxpayer and its accounts into the store where absent (RULES T3); returns the taxpayer's id.
-    /// Copies what the store lacks of a directory entry into `changes` (RULES T3): the taxpayer, and accounts not stored
-    /// yet. Records `changes` already writes are not written twice (a submission approved at once copies in both
-    /// steps).
-    private func copyFromDirectory(_ entry: DirectoryEntry, into changes: inout ChangeSet, now: Date) async throws
-        -> TaxpayerID
+    /// RULES R2, R3: proves the identity against the directory. Every failure — unknown ID, wrong account type,
+    /// wrong amount, wrong letter — does the same directory work, records one failed proof, and gets the same
+    /// answer.
+    ///
+    /// - Returns: the account proved and the taxpayer's directory entry.
+    private func prove(_ taxID: TaxIdentifier, accountType: AccountType, proof: IdentityProof) async throws
+        -> (AccountID, DirectoryEntry)
     {
-        let taxpayerID: TaxpayerID
-        let written = Set(changes.writes.map(\.record.key))
-        if let stored = try await context.store.taxpayer(byTaxID: entry.taxpayer.taxID) {
-            taxpayerID = stored.value.id
-        } else if written.contains(RecordKey(.taxpayer, entry.taxpayer.id.rawValue)) {
-            taxpayerID = entry.taxpayer.id
-        } else {
-            taxpayerID = entry.taxpayer.id
-            changes.insert(.taxpayer(entry.taxpayer))
-            changes.audit(
-                AuditEvent(
-                    time: now, actor: .system, action: .taxpayerLoaded,
-                    subject: "taxpayer/\(taxpayerID)", after: .taxpayer(entry.taxpayer),
-                    note: "copied from the directory (T3)"))
+        let now = context.clock.now()
+        let attempts = try await context.store.proofAttempts(for: taxID)
+        if RegistrationRules.attemptsExhausted(attempts?.value, now: now, policy: context.policy) {
+            throw RegistrationRules.tooManyAttempts
         }
-        for account in entry.accounts where !written.contains(RecordKey(.account, account.id.rawValue)) {
-            guard try await context.store.account(account.id) == nil else { continue }
-            var copy = account
-            copy.taxpayer = taxpayerID
-            changes.insert(.account(copy))
+        let entry = try await context.directory.entry(for: taxID)
+        // R3: the same directory work whether or not the ID is known, so the time taken tells nothing either.
+        let returns = try await context.directory.filedReturns(for: taxID, accountType: accountType)
+        let letters = try await context.directory.signUpLetters(for: taxID)
+        let proved = entry.flatMap {
+            RegistrationRules.provedAccount(
+                by: proof, accountType: accountType, accounts: $0.accounts, returns: returns, letters: letters)
         }
-        return taxpayerID
+        guard let entry, let proved else {
+            try await context.decideAndCommit {
+                RegistrationRules.failedProof(
+                    try await context.store.proofAttempts(for: taxID), taxID: taxID, now: context.clock.now(),
+                    policy: context.policy)
+            }
+            throw RegistrationRules.proofFailed
+        }
+        return (proved, entry)
     }
 
-    private func recordFailedProof(_ taxID: TaxIdentifier) async throws {
-        try await context.commitRetrying { () async throws -> (ChangeSet, Void) in
-            let now = context.clock.now()
-            let current = try await context.store.proofAttempts(for: taxID)
-            let updated = RegistrationRules.recordingFailure(
-                current?.value, taxID: taxID, now: now, policy: context.policy)
-            var changes = ChangeSet()
-            changes.put(.proofAttempts(updated), from: current?.version)
-            changes.audit(
-                AuditEvent(
-                    time: now, actor: .anonymous, action: .proofFailed, subject: "proof/\(taxID.masked)",
-                    note: "failed identity proof \(updated.failures.count) of \(context.policy.maxFailedProofs)"))
-            return (changes, ())
+    /// What an approval for the taxpayer of `entry` decides from (RULES R11, T3): the stored taxpayer read before
+    /// its roles, the accounts the store holds, and its active Master Administrators.
+    private func approvalState(of entry: DirectoryEntry?, taxpayer id: TaxpayerID? = nil) async throws
+        -> ApprovalState
+    {
+        let store = context.store
+        var taxpayer: Versioned<Taxpayer>?
+        if let entry { taxpayer = try await store.taxpayer(byTaxID: entry.taxpayer.taxID) }
+        if taxpayer == nil, let id { taxpayer = try await store.taxpayer(id) }
+        var accounts: [AccountID: AccountType] = [:]
+        var masterAdministrators: [Logon] = []
+        if let taxpayer {
+            for account in try await store.accounts(of: taxpayer.value.id) {
+                accounts[account.value.id] = account.value.type
+            }
+            for role in try await store.roles(on: taxpayer.value.id)
+            where role.value.role == .masterAdministrator && role.value.status == .active {
+                if let holder = try await store.logon(role.value.logon), holder.value.status == .active {
+                    masterAdministrators.append(holder.value)
+                }
+            }
         }
+        for account in entry?.accounts ?? [] where accounts[account.id] == nil {
+            if let stored = try await store.account(account.id) { accounts[account.id] = stored.value.type }
+        }
+        return ApprovalState(
+            taxpayer: taxpayer, entry: entry, storedAccounts: accounts, masterAdministrators: masterAdministrators)
+    }
+
+    /// A stored request and its logon.
+    private func stored(_ id: RegistrationID) async throws -> (Versioned<Registration>, Versioned<Logon>) {
+        guard let registration = try await context.store.registration(id),
+            let logon = try await context.store.logon(registration.value.logon)
+        else { throw AccessError(.notFound, "There is no such request.") }
+        return (registration, logon)
     }
 
     private static func validateShape(of proof: IdentityProof) throws(AccessError) {

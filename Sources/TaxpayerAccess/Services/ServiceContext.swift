@@ -108,40 +108,23 @@ public struct ServiceContext: Sendable {
     public func authenticate(_ token: String, allowing stages: Set<SessionStage>) async throws -> AuthenticatedActor {
         let now = clock.now()
         guard let session = try await store.session(byTokenHash: SecretToken.hash(token)) else {
-            throw AccessError(.sessionExpired, "Your session has ended. Please log in again.")
+            throw SessionRules.expired
         }
-        let s = session.value
-        if let decision = SessionRules.expiry(of: s, now: now, policy: policy) {
-            var ended = s
-            ended.endedAt = ended.endedAt ?? now
-            if s.endedAt == nil {
-                var changes = ChangeSet()
-                changes.update(.session(ended), from: session.version)
-                changes.audit(
-                    AuditEvent(
-                        time: now, actor: .logon(s.logon), action: .loggedOut,
-                        subject: "session/\(s.id)", note: decision))
-                _ = try? await store.commit(changes)
-            }
-            throw AccessError(.sessionExpired, "Your session has ended. Please log in again.")
+        if SessionRules.expiry(of: session.value, now: now, policy: policy) != nil {
+            // Closing the record is housekeeping: losing this race to another request that closed it is harmless.
+            do { try await commit(SessionRules.closingExpired(session, now: now, policy: policy)) } catch let
+                error as StoreError where error.code == .versionConflict
+            {}
+            throw SessionRules.expired
         }
-        guard let logon = try await store.logon(s.logon), logon.value.status == .active else {
-            throw AccessError(.sessionExpired, "Your session has ended. Please log in again.")
+        guard let logon = try await store.logon(session.value.logon), logon.value.status == .active else {
+            throw SessionRules.expired
         }
-        guard stages.contains(s.stage) else {
-            throw AccessError(
-                .stepRequired,
-                s.stage == .awaitingTwoStepSetup
-                    ? "Set up two-step verification before you continue."
-                    : "Enter your security code before you continue.")
-        }
-        var touched = s
-        touched.lastActivityAt = now
-        var changes = ChangeSet()
-        changes.update(.session(touched), from: session.version)
+        try SessionRules.requireStage(session.value, allowing: stages)
+        let touched = SessionRules.touching(session, now: now)
         // Losing this race to a concurrent request of the same session is harmless: its write touched it too.
-        _ = try? await store.commit(changes)
-        return AuthenticatedActor(logon: logon.value, session: touched)
+        do { try await commit(touched) } catch let error as StoreError where error.code == .versionConflict {}
+        return AuthenticatedActor(logon: logon.value, session: touched.result)
     }
 }
 

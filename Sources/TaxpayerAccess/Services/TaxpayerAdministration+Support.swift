@@ -4,14 +4,15 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// What the access services share: loading a taxpayer's access state, finding a firm's parent, and committing a
-/// decision with its mail and e-messages in the same commit (RULES N1, N2).
+/// What the access services share: loading a taxpayer's access state and finding a firm's parent.
 extension ServiceContext {
-    /// Everything a decision about one taxpayer reads. An unknown taxpayer is ``AccessError/Code/notFound``.
-    func accessState(of taxpayer: TaxpayerID, actor: Logon) async throws -> TaxpayerAccessState {
-        guard let record = try await store.taxpayer(taxpayer) else {
-            throw AccessError(.notFound, "There is no such taxpayer.")
-        }
+    /// Everything a decision about one taxpayer reads.
+    ///
+    /// - Parameter unknown: the refusal for a taxpayer that does not exist: the one the rule gives a caller without
+    ///   the right on a taxpayer that does, so nobody learns whether an id exists without the right to know
+    ///   (RULES L4). Master-Administrator work passes ``Authorization/notMasterAdministrator``.
+    func accessState(of taxpayer: TaxpayerID, actor: Logon, unknown: AccessError) async throws -> TaxpayerAccessState {
+        guard let record = try await store.taxpayer(taxpayer) else { throw unknown }
         let accounts = try await store.accounts(of: taxpayer).map(\.value)
         let roles = try await store.roles(on: taxpayer)
         let grants = try await store.grants(on: taxpayer)
@@ -35,31 +36,5 @@ extension ServiceContext {
         var ownRole: RoleAssignment?
         if let parent, let own = parent.ownTaxpayer { ownRole = try await store.role(of: parent.id, on: own)?.value }
         return try Authorization.firmAdministrator(actor: actor, parent: parent, parentOwnRole: ownRole)
-    }
-
-    /// Adds to `changes` an email (saying only that there is something new, RULES N1) and an e-message with the
-    /// details for every notice.
-    func deliver(_ notices: [AccessNotice], into changes: inout ChangeSet) throws(AccessError) {
-        for notice in notices {
-            changes.send(
-                try mail(to: notice.address, subject: AccessMail.subject, body: AccessMail.body(portalURL: portalURL)))
-            changes.insert(.eMessage(eMessage(to: notice.recipient, subject: notice.subject, body: notice.details)))
-        }
-    }
-
-    /// Commits what `decide` builds from fresh reads, with its notices, retrying on version conflicts.
-    @discardableResult
-    func commitDecision<T: Sendable>(_ decide: () async throws -> (AccessDecision, T)) async throws -> T {
-        try await commitRetrying {
-            let (decision, result) = try await decide()
-            var changes = decision.changes
-            try deliver(decision.notices, into: &changes)
-            return (changes, result)
-        }
-    }
-
-    /// Commits what `decide` builds, with its notices.
-    func commitDecision(_ decide: () async throws -> AccessDecision) async throws {
-        try await commitDecision { (try await decide(), ()) }
     }
 }

@@ -23,8 +23,9 @@ public struct TaxpayerAdministration: Sendable {
         _ token: String, taxpayer: TaxpayerID, logon: LogonID, account: AccountID, level: AccessLevel?
     ) async throws {
         let actor = try await context.authenticate(token).logon
-        try await context.commitDecision {
-            let state = try await context.accessState(of: taxpayer, actor: actor)
+        try await context.decideAndCommit {
+            let state = try await context.accessState(
+                of: taxpayer, actor: actor, unknown: Authorization.notMasterAdministrator)
             return try AdministrationRules.setAccountLevel(
                 state, actor: actor, target: logon, account: account, level: level, now: context.clock.now())
         }
@@ -33,8 +34,9 @@ public struct TaxpayerAdministration: Sendable {
     /// RULES M2: promotes a Tax Administrator to Master Administrator.
     public func promote(_ token: String, taxpayer: TaxpayerID, logon: LogonID) async throws {
         let actor = try await context.authenticate(token).logon
-        try await context.commitDecision {
-            let state = try await context.accessState(of: taxpayer, actor: actor)
+        try await context.decideAndCommit {
+            let state = try await context.accessState(
+                of: taxpayer, actor: actor, unknown: Authorization.notMasterAdministrator)
             return try AdministrationRules.promote(state, actor: actor, target: logon, now: context.clock.now())
         }
     }
@@ -46,8 +48,9 @@ public struct TaxpayerAdministration: Sendable {
         _ token: String, taxpayer: TaxpayerID, logon: LogonID, levels: [AccountID: AccessLevel]? = nil
     ) async throws {
         let actor = try await context.authenticate(token).logon
-        try await context.commitDecision {
-            let state = try await context.accessState(of: taxpayer, actor: actor)
+        try await context.decideAndCommit {
+            let state = try await context.accessState(
+                of: taxpayer, actor: actor, unknown: Authorization.notMasterAdministrator)
             return try AdministrationRules.demote(
                 state, actor: actor, target: logon, levels: levels, now: context.clock.now())
         }
@@ -57,8 +60,9 @@ public struct TaxpayerAdministration: Sendable {
     /// ``grantTaxAdministrator(_:taxpayer:logon:levels:)`` restores access.
     public func cancelAccess(_ token: String, taxpayer: TaxpayerID, logon: LogonID) async throws {
         let actor = try await context.authenticate(token).logon
-        try await context.commitDecision {
-            let state = try await context.accessState(of: taxpayer, actor: actor)
+        try await context.decideAndCommit {
+            let state = try await context.accessState(
+                of: taxpayer, actor: actor, unknown: Authorization.notMasterAdministrator)
             return try AdministrationRules.cancelAccess(state, actor: actor, target: logon, now: context.clock.now())
         }
     }
@@ -69,8 +73,9 @@ public struct TaxpayerAdministration: Sendable {
         _ token: String, taxpayer: TaxpayerID, logon: LogonID, levels: [AccountID: AccessLevel]
     ) async throws {
         let actor = try await context.authenticate(token).logon
-        try await context.commitDecision {
-            let state = try await context.accessState(of: taxpayer, actor: actor)
+        try await context.decideAndCommit {
+            let state = try await context.accessState(
+                of: taxpayer, actor: actor, unknown: Authorization.notMasterAdministrator)
             // Deny by default: whether a logon id exists is the MA's business only.
             try Authorization.requireMasterAdministrator(actor, role: state.role(of: actor.id)?.value)
             guard let target = try await context.store.logon(logon)?.value else {
@@ -86,8 +91,9 @@ public struct TaxpayerAdministration: Sendable {
     /// (``AccessError/Code/notFound``): its access comes from its parent (RULES S6).
     public func cancelOwnAccess(_ token: String, taxpayer: TaxpayerID) async throws {
         let actor = try await context.authenticate(token).logon
-        try await context.commitDecision {
-            let state = try await context.accessState(of: taxpayer, actor: actor)
+        try await context.decideAndCommit {
+            let state = try await context.accessState(
+                of: taxpayer, actor: actor, unknown: AdministrationRules.noOwnAccess(for: actor))
             return try AdministrationRules.cancelOwnAccess(state, actor: actor, now: context.clock.now())
         }
     }
@@ -96,7 +102,8 @@ public struct TaxpayerAdministration: Sendable {
     /// level per account. For an MA of the taxpayer only.
     public func whoHasAccess(_ token: String, taxpayer: TaxpayerID) async throws -> [AccessHolder] {
         let actor = try await context.authenticate(token).logon
-        let state = try await context.accessState(of: taxpayer, actor: actor)
+        let state = try await context.accessState(
+            of: taxpayer, actor: actor, unknown: Authorization.notMasterAdministrator)
         return try AdministrationRules.whoHasAccess(state, actor: actor)
     }
 }

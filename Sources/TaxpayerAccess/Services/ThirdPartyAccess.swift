@@ -44,34 +44,29 @@ public struct ThirdPartyAccess: Sendable {
         try ThirdPartyRules.checkEligibility(principal, ownTaxpayer: own)
         let digits = try ThirdPartyRules.validateRequestInput(
             idNumber: idNumber, legalName: legalName, accounts: accounts)
-        for attempt in 1... {
-            do {
-                return try await context.commitDecision {
-                    var state: TaxpayerAccessState?
-                    var existing: [Versioned<AccessRequest>] = []
-                    // X2: a wrong name is treated as an unknown taxpayer before anything else is read, so both do the
-                    // same work and get the same answer.
-                    if let taxpayer = try await context.store.taxpayer(
-                        byTaxID: TaxIdentifier(type: idType, number: digits)),
-                        Policy.matchesLegalName(legalName, taxpayer.value.legalName)
-                    {
-                        state = try await context.accessState(of: taxpayer.value.id, actor: actor)
-                        existing = try await context.store.accessRequests(on: taxpayer.value.id)
-                    }
-                    return try ThirdPartyRules.request(
-                        state, legalName: legalName, principal: principal, actor: actor, accounts: accounts,
-                        channel: channel, existing: existing, id: context.newID("R"),
-                        confirmationNumber: context.confirmationNumber(), policy: context.policy,
-                        now: context.clock.now())
+        let id: AccessRequestID = context.newID("R")
+        do {
+            // X10: a confirmation number that clashes with a stored one is drawn again.
+            return try await context.decideAndCommit(redrawing: ["requestConfirmation"]) {
+                var state: TaxpayerAccessState?
+                var existing: [Versioned<AccessRequest>] = []
+                // X2: nothing about the taxpayer is read or told until ID and name match.
+                if let taxpayer = try await context.store.taxpayer(
+                    byTaxID: TaxIdentifier(type: idType, number: digits)),
+                    Policy.matchesLegalName(legalName, taxpayer.value.legalName)
+                {
+                    state = try await context.accessState(
+                        of: taxpayer.value.id, actor: actor, unknown: ThirdPartyRules.notMatched)
+                    existing = try await context.store.accessRequests(on: taxpayer.value.id)
                 }
-            } catch let error as StoreError where error.code == .uniqueKeyTaken {
-                if error.uniqueKeyName == "pendingRequest" {
-                    throw AccessError(.conflict, "You already have a pending request for this taxpayer.")
-                }
-                if attempt >= 5 { throw error }  // a confirmation number clash: draw another
+                return try ThirdPartyRules.request(
+                    state, legalName: legalName, principal: principal, actor: actor, accounts: accounts,
+                    channel: channel, existing: existing, id: id, confirmationNumber: context.confirmationNumber(),
+                    policy: context.policy, now: context.clock.now())
             }
+        } catch let error as StoreError where error.uniqueKeyName == "pendingRequest" {
+            throw AccessError(.conflict, "You already have a pending request for this taxpayer.")
         }
-        fatalError("unreachable")
     }
 
     /// RULES X4: the printable authorization of one of the caller's own requests.
@@ -99,7 +94,10 @@ public struct ThirdPartyAccess: Sendable {
                 if request.value.expiresAt > now {
                     live.append(request.value)
                 } else {
-                    _ = try? await context.store.commit(ThirdPartyRules.expire(request, now: now))
+                    // Marking it expired is housekeeping: a request decided meanwhile is left to that decision.
+                    do {
+                        try await context.commit(ThirdPartyRules.expire(request, now: now))
+                    } catch let error as StoreError where error.code == .versionConflict {}
                 }
             }
         }
@@ -152,15 +150,21 @@ public struct ThirdPartyAccess: Sendable {
         _ decider: RequestDecider, actor: Logon?, request load: () async throws -> Versioned<AccessRequest>?,
         approve: Bool, levels: [AccountID: AccessLevel]
     ) async throws {
-        try await context.commitDecision {
-            guard let request = try await load() else {
-                throw actor == nil
-                    ? AccessError(.notFound, "There is no request with that confirmation number.")
-                    : AccessError(.notFound, "There is no such request.")
-            }
+        // L4: a request of a taxpayer the caller does not administer gets the answer of a request that does not exist.
+        let unknown =
+            actor == nil
+            ? AccessError(.notFound, "There is no request with that confirmation number.")
+            : AccessError(.notFound, "There is no such request.")
+        try await context.decideAndCommit {
+            guard let request = try await load() else { throw unknown }
             let r = request.value
+            if let actor {
+                let role = try await context.store.role(of: actor.id, on: r.taxpayer)?.value
+                guard (try? Authorization.requireMasterAdministrator(actor, role: role)) != nil else { throw unknown }
+            }
             let state = try await context.accessState(
-                of: r.taxpayer, actor: actor ?? Logon(id: "", username: "", email: "", fullName: "", status: .deleted))
+                of: r.taxpayer, actor: actor ?? Logon(id: "", username: "", email: "", fullName: "", status: .deleted),
+                unknown: unknown)
             let thirdParty = try await context.store.logon(r.thirdParty)?.value
             return try ThirdPartyRules.decide(
                 state, by: decider, request: request, approve: approve, levels: levels, thirdParty: thirdParty,
@@ -176,8 +180,9 @@ public struct ThirdPartyAccess: Sendable {
         _ token: String, taxpayer: TaxpayerID, thirdParty: LogonID, levels: [AccountID: AccessLevel]
     ) async throws {
         let actor = try await context.authenticate(token).logon
-        try await context.commitDecision {
-            let state = try await context.accessState(of: taxpayer, actor: actor)
+        try await context.decideAndCommit {
+            let state = try await context.accessState(
+                of: taxpayer, actor: actor, unknown: Authorization.notMasterAdministrator)
             return try ThirdPartyRules.changeGrant(
                 state, actor: actor, thirdParty: thirdParty, levels: levels, now: context.clock.now())
         }
@@ -186,8 +191,9 @@ public struct ThirdPartyAccess: Sendable {
     /// RULES X8: an MA of the taxpayer cancels a third party's access. Irreversible: it must request again.
     public func cancelAccess(_ token: String, taxpayer: TaxpayerID, thirdParty: LogonID) async throws {
         let actor = try await context.authenticate(token).logon
-        try await context.commitDecision {
-            let state = try await context.accessState(of: taxpayer, actor: actor)
+        try await context.decideAndCommit {
+            let state = try await context.accessState(
+                of: taxpayer, actor: actor, unknown: Authorization.notMasterAdministrator)
             return try ThirdPartyRules.cancelGrant(
                 state, actor: actor, thirdParty: thirdParty, byThirdParty: false, now: context.clock.now())
         }
@@ -197,8 +203,8 @@ public struct ThirdPartyAccess: Sendable {
     public func cancelOwnAccess(_ token: String, taxpayer: TaxpayerID) async throws {
         let actor = try await context.authenticate(token).logon
         let (principal, _) = try await principal(of: actor)
-        try await context.commitDecision {
-            let state = try await context.accessState(of: taxpayer, actor: actor)
+        try await context.decideAndCommit {
+            let state = try await context.accessState(of: taxpayer, actor: actor, unknown: ThirdPartyRules.noGrant)
             return try ThirdPartyRules.cancelGrant(
                 state, actor: actor, thirdParty: principal.id, byThirdParty: true, now: context.clock.now())
         }
@@ -211,7 +217,7 @@ public struct ThirdPartyAccess: Sendable {
         for request in try await context.store.records(ofKind: .accessRequest).compactMap(\.accessRequest)
         where request.value.status == .pending && request.value.expiresAt <= now {
             do {
-                try await context.store.commit(ThirdPartyRules.expire(request, now: now))
+                try await context.commit(ThirdPartyRules.expire(request, now: now))
                 count += 1
             } catch let error as StoreError where error.code == .versionConflict {
                 continue  // decided meanwhile
@@ -256,28 +262,12 @@ public struct ThirdPartyAccess: Sendable {
             throw AccessError(.notFound, "That taxpayer is not in your client list.")
         }
         let actor = try await context.authenticate(token).logon
-        let record = ClientFavourite(thirdParty: actor.id, taxpayer: taxpayer)
-        let existing = try await context.store.record(RecordKey(.favourite, record.key))
-        var changes = ChangeSet()
-        switch (favourite, existing) {
-        case (true, nil): changes.insert(.favourite(record))
-        case (false, let e?): changes.delete(RecordKey(.favourite, record.key), from: e.version)
-        default: return
-        }
-        changes.audit(
-            AuditEvent(
-                time: context.clock.now(), actor: .logon(actor.id), action: .recordWritten,
-                subject: "favourite/\(record.key)", before: favourite ? nil : .favourite(record),
-                after: favourite ? .favourite(record) : nil))
-        try await context.store.commit(changes)
-    }
-}
-
-extension Optional {
-    fileprivate func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
-        switch self {
-        case .some(let value): try await transform(value)
-        case .none: nil
+        try await context.decideAndCommit {
+            let record = ClientFavourite(thirdParty: actor.id, taxpayer: taxpayer)
+            return ThirdPartyRules.setFavourite(
+                record, favourite: favourite,
+                existing: try await context.store.record(RecordKey(.favourite, record.key)),
+                now: context.clock.now())
         }
     }
 }

@@ -41,7 +41,7 @@ struct AuthenticationTests {
             }
             #expect(error?.code == .invalidCredentials && error?.message == unknown?.message)
         }
-        #expect(try await world.logon("pat.client").lockedUntil != nil)
+        #expect(try await world.isLocked("pat.client"))
         let locked = await #expect(throws: AccessError.self) {
             try await world.auth.login(username: "pat.client", password: IdentityWorld.password)
         }
@@ -51,17 +51,31 @@ struct AuthenticationTests {
         world.clock.advance(by: .seconds(15 * 60))
         let login = try await world.auth.login(username: "pat.client", password: IdentityWorld.password)
         #expect(login.stage == .awaitingCode)
-        #expect(try await world.logon("pat.client").failedLogins == 0)
+        #expect(try await world.lock("pat.client").failures == 0)
     }
 
-    // A2: a success resets the count, so only consecutive failures lock.
-    @Test func onlyConsecutiveFailuresLock() async throws {
+    // A2: only a completed sign-in (password and code) clears the count, so only failures since the last one lock;
+    // a correct password alone clears nothing.
+    @Test func onlyFailuresSinceTheLastCompletedSignInLock() async throws {
         let world = IdentityWorld()
         try await world.signedInWithEmailCodes()
-        for _ in 1...4 { _ = try? await world.auth.login(username: "pat.client", password: "Wrong1234") }
+        for _ in 1...4 { try await Self.wrongPassword(world) }
+        _ = try await world.loginWithCode()
+        #expect(try await world.lock("pat.client").failures == 0)
+        for _ in 1...4 { try await Self.wrongPassword(world) }
+        #expect(try await !world.isLocked("pat.client"))
+        // A right password without its code leaves the four failures counted: the next wrong one locks.
         _ = try await world.auth.login(username: "pat.client", password: IdentityWorld.password)
-        for _ in 1...4 { _ = try? await world.auth.login(username: "pat.client", password: "Wrong1234") }
-        #expect(try await world.logon("pat.client").lockedUntil == nil)
+        #expect(try await world.lock("pat.client").failures == 4)
+        try await Self.wrongPassword(world)
+        #expect(try await world.isLocked("pat.client"))
+    }
+
+    /// One login with a wrong password, which must be refused as A1 says.
+    static func wrongPassword(_ world: IdentityWorld, username: String = "pat.client") async throws {
+        await #expect(throws: AccessError(.invalidCredentials, "")) {
+            try await world.auth.login(username: username, password: "Wrong1234")
+        }
     }
 
     // A3 A4 A5: a code by email, masked destination, stored only hashed, works once.
@@ -132,7 +146,11 @@ struct AuthenticationTests {
         let login = try await world.auth.login(username: "pat.client", password: IdentityWorld.password)
         let first = try await world.lastCode(to: Self.email)
         let wrong = first == "000000" ? "111111" : "000000"
-        for _ in 1...3 { _ = try? await world.auth.verifyCode(session: login.sessionToken, code: wrong) }
+        for _ in 1...3 {
+            await #expect(throws: AccessError(.invalidCode, "")) {
+                try await world.auth.verifyCode(session: login.sessionToken, code: wrong)
+            }
+        }
         let destination = try await world.auth.sendCode(session: login.sessionToken)
         #expect(destination == "p**@c*****.example")
         let second = try await world.lastCode(to: Self.email)
@@ -173,13 +191,13 @@ struct AuthenticationTests {
         let challenge = try await world.auth.beginTwoStepSetup(
             session: setup.sessionToken, .text(countryCode: "1", number: "(617) 555-1111"))
         #expect(challenge.codeSentTo == "(***) ***-1111")
-        let setupCode = String(try #require(world.texts.messages.last).text.split(separator: " ")[4].prefix(6))
+        let setupCode = try await world.lastTextCode()
         try await world.auth.completeTwoStepSetup(session: setup.sessionToken, code: setupCode)
         let login = try await world.auth.login(username: "pat.client", password: IdentityWorld.password)
         #expect(login.codeMethod == .text && login.codeSentTo == "(***) ***-1111")
-        let message = try #require(world.texts.messages.last)
+        let message = try #require(try await world.texts().last)
         #expect(message.to.number == "6175551111")
-        let code = String(message.text.split(separator: " ")[4].prefix(6))
+        let code = try await world.lastTextCode()
         try await world.auth.verifyCode(session: login.sessionToken, code: code)
     }
 
@@ -314,7 +332,9 @@ struct AuthenticationTests {
         let old = try #require(try await world.logon("pat.client").credentials.passwordHash)
         #expect(old.contains(",t=1,"))
         let upgraded = IdentityWorldUpgrade(world: world)
-        _ = try? await upgraded.auth.login(username: "pat.client", password: "Wrong1234")
+        await #expect(throws: AccessError(.invalidCredentials, "")) {
+            try await upgraded.auth.login(username: "pat.client", password: "Wrong1234")
+        }
         #expect(try await world.logon("pat.client").credentials.passwordHash == old)
         _ = try await upgraded.auth.login(username: "pat.client", password: IdentityWorld.password)
         let new = try #require(try await world.logon("pat.client").credentials.passwordHash)

@@ -20,6 +20,7 @@ final class CountingHasher: SecretHasher {
         return await inner.verify(secret, against: encoded)
     }
     func needsRehash(_ encoded: String) -> Bool { inner.needsRehash(encoded) }
+    var decoyHash: String { inner.decoyHash }
 }
 
 /// The world the identity tests run in: in-memory ports, a manual clock, a seeded random source, minimum-cost
@@ -98,6 +99,21 @@ struct IdentityWorld {
         }.map { try OutgoingMail($0, openedWith: box) }
     }
 
+    /// Every outbox text message, in commit order, opened as the gateway would get it (RULES A3, N2).
+    func texts() async throws -> [OutgoingText] {
+        let box = try context.mailBox()
+        return try await store.changes(after: 0, limit: 100_000).flatMap(\.written).compactMap {
+            if case .text(let t) = $0.value, $0.version == 1 { t } else { nil }
+        }.map { try OutgoingText($0, openedWith: box) }
+    }
+
+    /// The code of the last security-code text message.
+    func lastTextCode() async throws -> String {
+        let body = try #require(try await texts().last).body
+        let start = try #require(body.range(of: "is "))
+        return String(body[start.upperBound...].prefix(6))
+    }
+
     func mails(to address: String) async throws -> [OutgoingMail] {
         try await mails().filter { $0.to.lowercased() == address.lowercased() }
     }
@@ -118,6 +134,17 @@ struct IdentityWorld {
 
     func logon(_ username: String) async throws -> Logon {
         try #require(try await store.logon(byUsername: username)).value
+    }
+
+    /// The lock record of a logon (RULES A2, A4): its failures and lock; an empty one when none was written.
+    func lock(_ username: String) async throws -> LogonLock {
+        let id = try await logon(username).id.rawValue
+        return try await store.logonLock(id)?.value ?? LogonLock(id: id)
+    }
+
+    /// Whether the logon is locked now (RULES A2).
+    func isLocked(_ username: String) async throws -> Bool {
+        LockoutRules.isLocked(try await lock(username), now: clock.now())
     }
 
     func audit(_ action: AuditAction) async throws -> [AuditEvent] {

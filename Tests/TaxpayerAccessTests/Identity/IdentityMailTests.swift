@@ -21,7 +21,7 @@ struct IdentityMailTests {
             username: "acme.owner", email: "owner@acme.example", taxID: IdentityWorld.acmeFEIN,
             accountType: .withholding, proof: .amountDue(980_00), fullName: "Acme Owner")
         _ = try await world.setUpEmailCodes(username: "acme.owner", email: "owner@acme.example")
-        for _ in 1...5 { _ = try? await world.auth.login(username: "acme.owner", password: "Wrong1234") }
+        for _ in 1...5 { try await AuthenticationTests.wrongPassword(world, username: "acme.owner") }
         // Agency email change (V3), recovery (V1, V2).
         try await world.recovery.changeEmailOfLockedOutLogon(
             username: "acme.owner", newEmail: "owner2@acme.example", by: "clerk")
@@ -39,7 +39,7 @@ struct IdentityMailTests {
             session: token, currentPassword: "Better456", .text(countryCode: "1", number: "6175551111"))
         try await world.profile.confirmTwoStepMethod(
             session: token,
-            code: String(try #require(world.texts.messages.last).text.split(separator: " ")[4].prefix(6)))
+            code: try await world.lastTextCode())
         try await world.profile.changeEmail(
             session: token, currentPassword: "Better456", newEmail: "pat@new.example", confirmation: "pat@new.example")
         try await world.profile.deleteProfile(session: token, currentPassword: "Better456")

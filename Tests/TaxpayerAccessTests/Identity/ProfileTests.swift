@@ -124,7 +124,7 @@ struct ProfileTests {
         let challenge = try await world.profile.addTwoStepMethod(
             session: token, currentPassword: IdentityWorld.password, .text(countryCode: "1", number: "6175551111"))
         #expect(challenge.codeSentTo == "(***) ***-1111")
-        let code = String(try #require(world.texts.messages.last).text.split(separator: " ")[4].prefix(6))
+        let code = try await world.lastTextCode()
         try await world.profile.confirmTwoStepMethod(session: token, code: code)
         #expect(try await world.logon("pat.client").twoStep.methods.map(\.kind) == [.email, .text])
         try await world.profile.removeTwoStepMethod(

@@ -25,8 +25,8 @@ struct RecoveryTests {
     @Test func forgotPassword() async throws {
         let world = IdentityWorld()
         let session = try await world.signedInWithEmailCodes()
-        for _ in 1...5 { _ = try? await world.auth.login(username: "pat.client", password: "Wrong1234") }
-        #expect(try await world.logon("pat.client").lockedUntil != nil)
+        for _ in 1...5 { try await AuthenticationTests.wrongPassword(world) }
+        #expect(try await world.isLocked("pat.client"))
 
         let known = try await world.recovery.forgotPassword(username: "pat.client")
         let unknown = try await world.recovery.forgotPassword(username: "no.such.user")
@@ -64,8 +64,8 @@ struct RecoveryTests {
                 token: token, securityAnswer: "mr. whiskers", newPassword: "Other789x", confirmation: "Other789x")
         }
         await #expect(throws: AccessError(.sessionExpired, "")) { try await world.context.authenticate(session) }  // A7
-        let logon = try await world.logon("pat.client")
-        #expect(logon.lockedUntil == nil && logon.failedLogins == 0)
+        let lock = try await world.lock("pat.client")
+        #expect(lock.lockedUntil == nil && lock.failures == 0)
         let login = try await world.auth.login(username: "pat.client", password: "Better456")
         #expect(login.stage == .awaitingCode)  // V2: never skips two-step verification
         try await world.auth.verifyCode(session: login.sessionToken, code: try await world.lastCode(to: Self.email))
@@ -152,7 +152,7 @@ struct RecoveryTests {
             try await world.recovery.changeEmailOfLockedOutLogon(
                 username: "pat.client", newEmail: "pat@new.example", by: "clerk 9")
         }
-        for _ in 1...5 { _ = try? await world.auth.login(username: "pat.client", password: "Wrong1234") }
+        for _ in 1...5 { try await AuthenticationTests.wrongPassword(world) }
         await #expect(throws: AccessError(.invalidInput, "")) {
             try await world.recovery.changeEmailOfLockedOutLogon(
                 username: "pat.client", newEmail: "not an email", by: "clerk 9")

@@ -56,16 +56,29 @@ struct ConcurrentApprovalTests {
         try await world.store.commit(seed)
         let read = try #require(try await world.store.taxpayer("T1"))
         let now = world.clock.now()
-        let first = RegistrationRules.approval(
-            logon: "L1", taxpayer: "T1", read: read, provedAccount: "A1", taxpayerHasActiveMA: false,
-            policy: world.context.policy, now: now)
-        let second = RegistrationRules.approval(
-            logon: "L2", taxpayer: "T1", read: read, provedAccount: "A1", taxpayerHasActiveMA: false,
-            policy: world.context.policy, now: now)
-        #expect(first.role.role == .masterAdministrator && second.role.role == .masterAdministrator)
-        try await world.store.commit(first.changes)
+        let state = ApprovalState(
+            taxpayer: read, entry: nil, storedAccounts: ["A1": .personalIncome], masterAdministrators: [])
+        func approval(_ logon: LogonID) -> Decision<Void> {
+            var registration = Registration(
+                id: RegistrationID("R" + logon.rawValue), confirmationNumber: "1-234-567-89\(logon.rawValue.suffix(1))",
+                logon: logon, taxpayer: "T1", provedAccount: "A1", submittedAt: now)
+            var pending = Logon(
+                id: logon, username: logon.rawValue, email: "\(logon.rawValue)@example.test", fullName: "Applicant",
+                status: .pendingApproval, ownTaxpayer: "T1")
+            let drawn = world.context.drawToken("K")
+            return RegistrationRules.approve(
+                &registration, logon: &pending, state: state, activation: drawn, activationURL: "https://x/activate",
+                by: .system, now: now, policy: world.context.policy)
+        }
+        let first = approval("L1")
+        let second = approval("L2")
+        let roles = [first, second].map { decision in
+            decision.changes.writes.compactMap { if case .role(let role) = $0.record { role.role } else { nil } }
+        }
+        #expect(roles == [[.masterAdministrator], [.masterAdministrator]])
+        try await world.store.commit(try world.context.records(of: first))
         await #expect(throws: StoreError(.versionConflict, subject: "taxpayer/T1", message: "")) {
-            try await world.store.commit(second.changes)
+            try await world.store.commit(try world.context.records(of: second))
         }
         #expect(try await Self.masterAdministrators(world) == ["L1"])
         // The taxpayer is written back unchanged: only its version moves.

@@ -21,6 +21,7 @@ final class GateHasher: SecretHasher {
 
     func hash(_ secret: String) async throws -> String { try await inner.hash(secret) }
     func needsRehash(_ encoded: String) -> Bool { inner.needsRehash(encoded) }
+    var decoyHash: String { inner.decoyHash }
     func verify(_ secret: String, against encoded: String) async -> Bool {
         await gate.pass()
         return await inner.verify(secret, against: encoded)

@@ -28,7 +28,7 @@ struct ConcurrentPasswordTests {
             notes.filter { $0 == "wrong password" }.count == policy.lockoutThreshold,
             "A2: \(notes.filter { $0 == "wrong password" }.count) passwords checked, at most \(policy.lockoutThreshold) allowed"
         )
-        #expect(notes.filter { $0 == "locked" }.count == extra)
+        #expect(notes.filter { $0 == "logon locked" }.count == extra)
         #expect(try await world.audit(.lockedOut).count == 1)
         #expect(
             try await world.mails(to: "pat@client.example").filter { $0.subject == "Your logon is locked" }.count == 1)
@@ -37,50 +37,22 @@ struct ConcurrentPasswordTests {
             try await auth.login(username: "pat.client", password: IdentityWorld.password)
         }
         #expect(locked?.code == .invalidCredentials && locked?.message == LoginRules.invalidCredentials.message)
-        #expect(try await world.logon("pat.client").lockedUntil != nil)
+        #expect(try await world.isLocked("pat.client"))
     }
 
-    @Test("A2: a right password on the try that reaches the threshold gives that try and its lock back")
+    @Test("A2: a right password on the try that reaches the threshold gives that try and its lock back, no more")
     func rightPasswordGivesItsTryBack() async throws {
         let policy = Policy.massTaxConnect.forTesting
         let world = IdentityWorld(policy: policy)
         try await world.signedInWithEmailCodes()
         let auth = world.auth
-        for _ in 1..<policy.lockoutThreshold {
-            _ = try? await auth.login(username: "pat.client", password: "Wrong1234")
-        }
+        for _ in 1..<policy.lockoutThreshold { try await AuthenticationTests.wrongPassword(world) }
         // The right password takes the last try, which locks when it is counted, and gives both back.
         let login = try await auth.login(username: "pat.client", password: IdentityWorld.password)
         #expect(login.stage == .awaitingCode)
         #expect(try await world.audit(.lockedOut).isEmpty)
-        let after = try await world.logon("pat.client")
-        #expect(after.failedLogins == 0 && after.lockedUntil == nil)
-    }
-
-    @Test("A2: the try that reaches the threshold sets the lock; a right password lifts only the lock it set")
-    func chargingRules() throws {
-        let policy = Policy.massTaxConnect.forTesting
-        let now = Date(timeIntervalSince1970: 1_800_000_000)
-        var logon = Logon(
-            id: "L1", username: "pat.client", email: "pat@client.example", fullName: "Pat", status: .active,
-            createdAt: now)
-        logon.failedLogins = policy.lockoutThreshold - 2
-        let charged = try LoginRules.chargingTry(logon, now: now, policy: policy)
-        #expect(charged.failedLogins == policy.lockoutThreshold - 1 && charged.lockedUntil == nil)
-        #expect(!LoginRules.chargeLocked(charged))
-        let last = try LoginRules.chargingTry(charged, now: now, policy: policy)
-        #expect(LoginRules.chargeLocked(last) && LoginRules.isLocked(last, now: now))
-        // A locked logon is not tried at all, and gets the one answer (A1).
-        #expect(throws: LoginRules.invalidCredentials) { try LoginRules.chargingTry(last, now: now, policy: policy) }
-        // The right password on the try that locked gives the lock back.
-        let given = LoginRules.afterCorrectTry(last, charged: last, now: now)
-        #expect(given.failedLogins == 0 && given.lockedUntil == nil)
-        // The right password on an earlier try keeps a lock that other, wrong tries set meanwhile.
-        let kept = LoginRules.afterCorrectTry(last, charged: charged, now: now)
-        #expect(kept.failedLogins == 0 && kept.lockedUntil == last.lockedUntil)
-        // An expired lock is lifted by the next try, which counts from the start again.
-        let later = now.addingTimeInterval(policy.lockoutDuration.timeInterval)
-        let fresh = try LoginRules.chargingTry(last, now: later, policy: policy)
-        #expect(fresh.lockedUntil == nil && fresh.failedLogins == 1)
+        // A2: the right password gives back its own try only; the earlier failures stay counted.
+        let after = try await world.lock("pat.client")
+        #expect(after.failures == policy.lockoutThreshold - 1 && after.lockedUntil == nil)
     }
 }

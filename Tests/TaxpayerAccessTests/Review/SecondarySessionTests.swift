@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import TaxpayerAccess
+@testable import TaxpayerAccess
 import TaxpayerAccessInMemory
 import TaxpayerAccessTesting
 
@@ -61,7 +61,8 @@ struct SecondarySessionTests {
         }
         let sessions = [session("S1"), session("S2", ended: now.addingTimeInterval(-60))]
         let changes = try FirmRules.setStatus(
-            state, actor: parent, secondary: "S", to: to, sessions: sessions, now: now)
+            state, actor: parent, secondary: "S", to: to, sessions: sessions, now: now
+        ).changes
         let ended = changes.writes.compactMap { write -> Session? in
             if case .session(let s) = write.record, write.expected == .version(2) { s } else { nil }
         }
