@@ -113,6 +113,7 @@ struct SecondFactorLockoutTests {
         /// A new code by the other method the logon has.
         case otherMethod
         var testDescription: String { rawValue }
+        var phrase: String { self == .resend ? "a resend" : "a new code by another method" }
     }
 
     @Test(
@@ -158,7 +159,7 @@ struct SecondFactorLockoutTests {
         let relogin = await answer { try await target.login() }
         #expect(
             relogin == "refused: \(LoginRules.invalidCredentials.description)",
-            "A4: \(codeLockoutThreshold) wrong codes across a \(newCode.rawValue) did not lock the logon: \(relogin)")
+            "A4: \(codeLockoutThreshold) wrong codes across \(newCode.phrase) did not lock the logon: \(relogin)")
     }
 
     /// The failure that brings the count to the threshold.
