@@ -65,4 +65,7 @@ public final class CountingSecretHasher: SecretHasher {
         tally.withLock { $0.needsRehash += 1 }
         return inner.needsRehash(encoded)
     }
+
+    /// The inner hasher's decoy (not a call: it hashes nothing).
+    public var decoyHash: String { inner.decoyHash }
 }

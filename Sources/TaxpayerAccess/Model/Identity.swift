@@ -130,10 +130,13 @@ public struct VerificationCode: Hashable, Sendable, Codable {
     public var consumed: Bool
     /// A method being set up (purpose ``CodePurpose/setup``), kept until the code proves it.
     public var pendingMethod: TwoStepMethod?
+    /// The session the code was issued or last resent for: only that session may use it (RULES A4).
+    public var session: SessionID?
 
     public init(
         logon: LogonID, purpose: CodePurpose, method: TwoStepKind, codeHash: String, issuedAt: Date, expiresAt: Date,
-        failedAttempts: Int = 0, sentAt: [Date] = [], consumed: Bool = false, pendingMethod: TwoStepMethod? = nil
+        failedAttempts: Int = 0, sentAt: [Date] = [], consumed: Bool = false, pendingMethod: TwoStepMethod? = nil,
+        session: SessionID? = nil
     ) {
         self.logon = logon
         self.purpose = purpose
@@ -145,6 +148,7 @@ public struct VerificationCode: Hashable, Sendable, Codable {
         self.sentAt = sentAt
         self.consumed = consumed
         self.pendingMethod = pendingMethod
+        self.session = session
     }
 
     public var key: String { "\(logon.rawValue)|\(purpose.rawValue)" }
@@ -172,9 +176,10 @@ public struct LinkToken: Hashable, Sendable, Codable {
     public var usedAt: Date?
     /// The logon's email (``Logon/normalizedKey(_:)``) the link was sent to; the link dies when the email changes.
     public var boundEmail: String?
-    /// The logon's ``Credentials/passwordChangedAt`` when the link was issued; the link dies when the password
-    /// changes or is reset.
-    public var boundPasswordChangedAt: Date?
+    /// A fingerprint of the logon's password hash when the link was issued (``LinkToken/passwordFingerprint(_:)``,
+    /// never the hash itself); the link dies when the password changes or is reset, since every new hash has a new
+    /// salt.
+    public var boundPassword: String?
     /// Security answers being or having been checked on this link (RULES V2): one at a time, and a wrong one uses
     /// the link up.
     public var answerAttempts: Int
@@ -183,7 +188,7 @@ public struct LinkToken: Hashable, Sendable, Codable {
 
     public init(
         id: LinkTokenID, tokenHash: TokenHash, purpose: LinkPurpose, logon: LogonID, issuedAt: Date, expiresAt: Date,
-        usedAt: Date? = nil, boundEmail: String? = nil, boundPasswordChangedAt: Date? = nil, answerAttempts: Int = 0,
+        usedAt: Date? = nil, boundEmail: String? = nil, boundPassword: String? = nil, answerAttempts: Int = 0,
         serial: Int = 0
     ) {
         self.id = id
@@ -194,13 +199,18 @@ public struct LinkToken: Hashable, Sendable, Codable {
         self.expiresAt = expiresAt
         self.usedAt = usedAt
         self.boundEmail = boundEmail
-        self.boundPasswordChangedAt = boundPasswordChangedAt
+        self.boundPassword = boundPassword
         self.answerAttempts = answerAttempts
         self.serial = serial
     }
 
+    /// The fingerprint a link keeps of a password hash: 128 bits of its BLAKE2b hash (RULES V2).
+    public static func passwordFingerprint(_ passwordHash: String?) -> String? {
+        passwordHash.map { String(SecretToken.hash("link-binding|" + $0).hex.prefix(32)) }
+    }
+
     enum CodingKeys: String, CodingKey {
-        case id, tokenHash, purpose, logon, issuedAt, expiresAt, usedAt, boundEmail, boundPasswordChangedAt,
+        case id, tokenHash, purpose, logon, issuedAt, expiresAt, usedAt, boundEmail, boundPassword,
             answerAttempts, serial
     }
 
@@ -215,7 +225,7 @@ public struct LinkToken: Hashable, Sendable, Codable {
             expiresAt: try c.decode(Date.self, forKey: .expiresAt),
             usedAt: try c.decodeIfPresent(Date.self, forKey: .usedAt),
             boundEmail: try c.decodeIfPresent(String.self, forKey: .boundEmail),
-            boundPasswordChangedAt: try c.decodeIfPresent(Date.self, forKey: .boundPasswordChangedAt),
+            boundPassword: try c.decodeIfPresent(String.self, forKey: .boundPassword),
             answerAttempts: try c.decodeIfPresent(Int.self, forKey: .answerAttempts) ?? 0,
             serial: try c.decodeIfPresent(Int.self, forKey: .serial) ?? 0)
     }

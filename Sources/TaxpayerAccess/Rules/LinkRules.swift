@@ -4,6 +4,11 @@ import FoundationEssentials
 import Foundation
 #endif
 
+extension AuditAction {
+    /// A single-use link was ended before it was used (RULES P2, V2).
+    public static let linkEnded = AuditAction("link.ended")
+}
+
 /// The pure decisions about single-use links: activation (RULES R12), password reset (V1, V2), completing a
 /// secondary logon (S2).
 ///
@@ -24,7 +29,7 @@ enum LinkRules {
         LinkToken(
             id: LinkTokenID(drawn.id), tokenHash: drawn.hash, purpose: purpose, logon: logon.id, issuedAt: now,
             expiresAt: now.addingTimeInterval(lifetime.timeInterval), boundEmail: Logon.normalizedKey(logon.email),
-            boundPasswordChangedAt: logon.credentials.passwordChangedAt,
+            boundPassword: LinkToken.passwordFingerprint(logon.credentials.passwordHash),
             serial: (links.map(\.serial).max() ?? 0) + 1)
     }
 
@@ -44,20 +49,26 @@ enum LinkRules {
             now < link.expiresAt
         else { return false }
         if let email = link.boundEmail, email != Logon.normalizedKey(logon.email) { return false }
-        if link.boundEmail != nil, link.boundPasswordChangedAt != logon.credentials.passwordChangedAt { return false }
+        if link.boundEmail != nil, link.boundPassword != LinkToken.passwordFingerprint(logon.credentials.passwordHash) {
+            return false
+        }
         let superseded = links.contains { other in
             other.id != link.id && other.purpose == purpose && other.serial > link.serial
         }
         return !superseded
     }
 
-    /// Every live link of a logon spent at `now` (RULES P2: Delete My Profile ends its links).
-    static func spendingAll(_ links: [Versioned<LinkToken>], now: Date) -> Decision<Void> {
+    /// Every live link of a logon spent at `now`, each end audited (RULES P2: Delete My Profile ends its links).
+    static func spendingAll(_ links: [Versioned<LinkToken>], actor: Actor, note: String, now: Date) -> Decision<Void> {
         var decision = Decision()
         for link in links where link.value.usedAt == nil && now < link.value.expiresAt {
             var spent = link.value
             spent.usedAt = now
             decision.update(.linkToken(spent), from: link.version)
+            decision.audit(
+                AuditEvent(
+                    time: now, actor: actor, action: .linkEnded, subject: "linkToken/\(spent.id)",
+                    note: "\(spent.purpose.rawValue) link: \(note)"))
         }
         return decision
     }

@@ -37,6 +37,8 @@ enum LoginOutcome: Sendable {
     case notActivated
     /// A session was opened at the stage the rules call for.
     case opened(Authentication.LoginResult)
+    /// No session was opened: the code could not be sent (too many sends); the try was given back.
+    case refused(AccessError)
 }
 
 /// What the password step decides from, once the password proved right (RULES A2, A6, R12): read fresh from the
@@ -171,9 +173,21 @@ enum LoginRules {
                     time: now, actor: .logon(logon.id), action: .passwordAccepted, subject: "session/\(session.id)",
                     note: "security code awaited"))
             let method = logon.twoStep.methods[0]
-            let issued = try TwoStepRules.issue(
-                replacing: input.codeRecord, for: logon, purpose: .login, method: method, code: input.code,
-                newCode: true, now: now, policy: policy)
+            let issued: Decision<String>
+            do {
+                issued = try TwoStepRules.issue(
+                    replacing: input.codeRecord, for: logon, purpose: .login, method: method, code: input.code,
+                    newCode: true, session: session.id, now: now, policy: policy)
+            } catch {
+                // A4: the code cannot go out; the password was right, so its try is given back and no session opens.
+                var refused = LockoutRules.givingBack(input.charge, current: input.lock).with(
+                    result: LoginOutcome.refused(error))
+                refused.audit(
+                    AuditEvent(
+                        time: now, actor: .logon(logon.id), action: .passwordAccepted, subject: "logon/\(logon.id)",
+                        note: "no session: \(error.code)"))
+                return refused
+            }
             decision.merge(issued)
             result.codeMethod = method.kind
             result.codeSentTo = issued.result

@@ -221,7 +221,7 @@ enum ProfileRules {
         }
         decision.merge(SessionRules.ending(own.sessions, actor: actor, note: "Delete My Profile (P2)", now: now))
         decision.merge(revoking(own.devices, actor: actor, note: "trust revoked by Delete My Profile (P2)", now: now))
-        decision.merge(LinkRules.spendingAll(own.links, now: now))
+        decision.merge(LinkRules.spendingAll(own.links, actor: actor, note: "Delete My Profile (P2)", now: now))
         var deleted = logon.value
         deleted.status = .deleted
         decision.update(.logon(deleted), from: logon.version)

@@ -4,6 +4,11 @@ import FoundationEssentials
 import Foundation
 #endif
 
+extension AuditAction {
+    /// A third-party request's ID, name and accounts matched no taxpayer (RULES X2, U1).
+    public static let requestNotMatched = AuditAction("request.notMatched")
+}
+
 /// Pure decisions of third-party access (RULES X1–X10, W2).
 enum ThirdPartyRules {
     /// The one answer to an unknown ID, a legal name that does not match, and accounts that are not the matched
@@ -322,6 +327,17 @@ enum ThirdPartyRules {
                 time: now, actor: .system, action: .requestDecided, subject: "accessRequest/\(expired.id.rawValue)",
                 before: .accessRequest(request.value), after: .accessRequest(expired), note: "expired"))
         return Decision(changes)
+    }
+
+    /// RULES X2, U1: a request that matched no taxpayer, audited with the ID masked (RULES T4), so the agency can
+    /// see who tries which IDs and names.
+    static func notMatchedAudit(actor: Logon, taxID: TaxIdentifier, now: Date) -> Decision<Void> {
+        var decision = Decision()
+        decision.audit(
+            AuditEvent(
+                time: now, actor: .logon(actor.id), action: .requestNotMatched, subject: "taxpayer/unmatched",
+                note: "request for \(taxID.type.rawValue) \(taxID.masked) matched no taxpayer"))
+        return decision
     }
 
     /// RULES W2: a client marked or unmarked as a favourite of the caller, audited.

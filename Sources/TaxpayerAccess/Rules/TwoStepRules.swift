@@ -53,7 +53,7 @@ enum TwoStepRules {
     ///   tries.
     static func issue(
         replacing current: Versioned<VerificationCode>?, for logon: Logon, purpose: CodePurpose,
-        method: TwoStepMethod, code: DrawnCode?, newCode: Bool, now: Date, policy: Policy
+        method: TwoStepMethod, code: DrawnCode?, newCode: Bool, session: SessionID, now: Date, policy: Policy
     ) throws(AccessError) -> Decision<String> {
         let sends = method.kind != .authenticator
         let sent = recentSends(current?.value, now: now, policy: policy)
@@ -63,7 +63,8 @@ enum TwoStepRules {
         let record = VerificationCode(
             logon: logon.id, purpose: purpose, method: method.kind, codeHash: sends ? (code?.hash ?? "") : "",
             issuedAt: now, expiresAt: now.addingTimeInterval(policy.codeLifetime.timeInterval), failedAttempts: failed,
-            sentAt: sends ? sent + [now] : sent, consumed: false, pendingMethod: purpose == .setup ? method : nil)
+            sentAt: sends ? sent + [now] : sent, consumed: false, pendingMethod: purpose == .setup ? method : nil,
+            session: session)
         let destination = maskedDestination(of: method, profileEmail: logon.email)
         var decision = Decision(result: destination)
         decision.put(.verificationCode(record), from: current?.version)
@@ -164,7 +165,8 @@ enum TwoStepRules {
         policy: Policy
     ) throws(AccessError) -> Decision<Authentication.Verified> {
         guard let current, current.value.issuedAt == charge.code.value.issuedAt, !current.value.consumed,
-            let session, session.value.endedAt == nil, let logon, logon.value.status == .active
+            let session, session.value.endedAt == nil, current.value.session.map({ $0 == session.value.id }) ?? true,
+            let logon, logon.value.status == .active
         else { throw invalidCode }
         let used = afterCorrectTry(current.value)
         var signedIn = session.value
@@ -215,8 +217,8 @@ enum TwoStepRules {
         logon: Versioned<Logon>?, lock: Versioned<LogonLock>?, totpStep: UInt64?, now: Date
     ) throws(AccessError) -> Decision<Void> {
         guard let current, current.value.issuedAt == charge.code.value.issuedAt, !current.value.consumed,
-            let pending = current.value.pendingMethod, let session, session.value.endedAt == nil, let logon,
-            logon.value.status == .active
+            let pending = current.value.pendingMethod, let session, session.value.endedAt == nil,
+            current.value.session.map({ $0 == session.value.id }) ?? true, let logon, logon.value.status == .active
         else { throw invalidCode }
         var used = afterCorrectTry(current.value)
         used.pendingMethod = nil

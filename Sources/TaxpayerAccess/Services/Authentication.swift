@@ -135,6 +135,8 @@ public struct Authentication: Sendable {
         switch outcome {
         case .notActivated:
             throw AccessError(.stepRequired, "Activate your logon first, with the link in your approval email.")
+        case .refused(let refusal):
+            throw refusal
         case .opened(let result):
             return result
         }
@@ -167,7 +169,7 @@ public struct Authentication: Sendable {
             let newCode = (current?.value.issuedAt ?? .distantPast) < actor.session.createdAt
             return try TwoStepRules.issue(
                 replacing: current, for: logon, purpose: .login, method: method, code: code, newCode: newCode,
-                now: context.clock.now(), policy: context.policy)
+                session: actor.session.id, now: context.clock.now(), policy: context.policy)
         }
     }
 
@@ -257,7 +259,7 @@ public struct Authentication: Sendable {
                 || current?.value.pendingMethod != method
             return try TwoStepRules.issue(
                 replacing: current, for: logon, purpose: .setup, method: method, code: code, newCode: newCode,
-                now: context.clock.now(), policy: policy)
+                session: actor.session.id, now: context.clock.now(), policy: policy)
         }
         return SetupChallenge(
             kind: method.kind, codeSentTo: method.kind == .authenticator ? nil : destination, secret: secretText,

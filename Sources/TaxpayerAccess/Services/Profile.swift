@@ -107,31 +107,44 @@ public struct Profile: Sendable {
         }
     }
 
-    /// Changes the 4-digit PIN (RULES P1, R4); it is stored only as a slow hash.
-    public func changePIN(session token: String, newPIN: String, confirmation: String) async throws {
+    /// Changes the 4-digit PIN, giving the current password (RULES P1, R4); it is stored only as a slow hash.
+    ///
+    /// - Throws: `.invalidInput` (`currentPassword`, `pin`), `.lockedOut`.
+    public func changePIN(session token: String, currentPassword: String, newPIN: String, confirmation: String)
+        async throws
+    {
         let actor = try await context.authenticate(token)
         try Policy.validatePIN(newPIN)
         try Policy.validateConfirmation(newPIN, confirmation, field: "pin")
-        let hash = try await context.hasher.hash(newPIN)
-        try await commit(actor, givingBack: nil) { logon in
-            try ProfileRules.changing(
-                logon, action: .profileChanged, mail: IdentityMail.profileChanged, now: context.clock.now()
-            ) { $0.credentials.pinHash = hash }
+        try await withCurrentPassword(currentPassword, of: actor) { charge in
+            let hash = try await context.hasher.hash(newPIN)
+            try await commit(actor, givingBack: charge) { logon in
+                try ProfileRules.changing(
+                    logon, action: .profileChanged, mail: IdentityMail.profileChanged, now: context.clock.now()
+                ) { $0.credentials.pinHash = hash }
+            }
         }
     }
 
-    /// Changes the security question and answer (RULES P1, R7); the answer is stored only as a slow hash of its
+    /// Changes the security question and answer, giving the current password (RULES P1, R7): the answer guards
+    /// password resets (V2), so a borrowed session alone cannot replace it. It is stored only as a slow hash of its
     /// normalised form.
-    public func changeSecurityQuestion(session token: String, question: SecurityQuestion, answer: String) async throws {
+    ///
+    /// - Throws: `.invalidInput` (`currentPassword`, `securityAnswer`), `.lockedOut`.
+    public func changeSecurityQuestion(
+        session token: String, currentPassword: String, question: SecurityQuestion, answer: String
+    ) async throws {
         let actor = try await context.authenticate(token)
         try Policy.validateSecurityAnswer(answer)
-        let hash = try await context.hasher.hash(Policy.normalizeSecurityAnswer(answer))
-        try await commit(actor, givingBack: nil) { logon in
-            try ProfileRules.changing(
-                logon, action: .profileChanged, mail: IdentityMail.profileChanged, now: context.clock.now()
-            ) {
-                $0.credentials.securityQuestion = question
-                $0.credentials.securityAnswerHash = hash
+        try await withCurrentPassword(currentPassword, of: actor) { charge in
+            let hash = try await context.hasher.hash(Policy.normalizeSecurityAnswer(answer))
+            try await commit(actor, givingBack: charge) { logon in
+                try ProfileRules.changing(
+                    logon, action: .profileChanged, mail: IdentityMail.profileChanged, now: context.clock.now()
+                ) {
+                    $0.credentials.securityQuestion = question
+                    $0.credentials.securityAnswerHash = hash
+                }
             }
         }
     }

@@ -66,6 +66,11 @@ public struct ThirdPartyAccess: Sendable {
             }
         } catch let error as StoreError where error.uniqueKeyName == "pendingRequest" {
             throw AccessError(.conflict, "You already have a pending request for this taxpayer.")
+        } catch let refusal as AccessError where refusal.code == .taxpayerNotMatched {
+            try await context.commit(
+                ThirdPartyRules.notMatchedAudit(
+                    actor: actor, taxID: TaxIdentifier(type: idType, number: digits), now: context.clock.now()))
+            throw refusal
         }
     }
 

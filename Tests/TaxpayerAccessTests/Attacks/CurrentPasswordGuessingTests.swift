@@ -51,7 +51,7 @@ struct CurrentPasswordGuessingTests {
         _ = try await world.profile.addTwoStepMethod(
             session: session, currentPassword: IdentityWorld.password,
             .text(countryCode: "1", number: "(617) 555-1111"))
-        try await world.profile.confirmTwoStepMethod(session: session, code: try CodeTarget.lastTextCode(world))
+        try await world.profile.confirmTwoStepMethod(session: session, code: try await CodeTarget.lastTextCode(world))
         return (world, session)
     }
 

@@ -28,7 +28,7 @@ struct ResetLinkLifetimeTests {
         }
     }
 
-    static let deadLink = "refused: \(RegistrationRules.invalidLink.description)"
+    static let deadLink = "refused: \(LinkRules.invalidLink.description)"
 
     @Test("Finding 2, V2 P1: a password change kills the reset links asked for before it")
     func passwordChangeKillsResetLinks() async throws {

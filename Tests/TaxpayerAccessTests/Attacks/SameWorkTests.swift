@@ -76,7 +76,7 @@ struct SameWorkTests {
             let refused = await answer { try await world.auth.login(username: "pat.client", password: "Wrong1234") }
             #expect(refused.hasPrefix("refused: invalidCredentials"), "\(refused)")
         }
-        #expect(try await world.logon("pat.client").lockedUntil != nil)
+        #expect(try await world.isLocked("pat.client"))
         let locked = await counted.observe {
             try await counted.auth.login(username: "pat.client", password: "Wrong1234")
         }

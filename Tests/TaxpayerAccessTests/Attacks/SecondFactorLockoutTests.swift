@@ -127,7 +127,7 @@ struct SecondFactorLockoutTests {
         _ = try await world.profile.addTwoStepMethod(
             session: session, currentPassword: IdentityWorld.password,
             .text(countryCode: "1", number: CodeTarget.phone))
-        try await world.profile.confirmTwoStepMethod(session: session, code: try CodeTarget.lastTextCode(world))
+        try await world.profile.confirmTwoStepMethod(session: session, code: try await CodeTarget.lastTextCode(world))
 
         let login = try await target.login()
         #expect(login.codeMethod == .email)
@@ -144,7 +144,7 @@ struct SecondFactorLockoutTests {
             rightNow = try await world.lastCode(to: CodeTarget.email)
         case .otherMethod:
             try await target.auth.sendCode(session: login.sessionToken, method: .text)
-            rightNow = try CodeTarget.lastTextCode(world)
+            rightNow = try await CodeTarget.lastTextCode(world)
         }
         var wrong = try await target.wrongCodes(codeLockoutThreshold - first + 1)
         wrong.removeAll { $0 == rightNow }

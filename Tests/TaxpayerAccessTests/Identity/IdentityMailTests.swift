@@ -31,7 +31,8 @@ struct IdentityMailTests {
             token: try await world.lastLinkToken(to: "owner2@acme.example"),
             securityAnswer: "mr. whiskers", newPassword: "Better456", confirmation: "Better456")
         // Profile (P1, P2).
-        try await world.profile.changePIN(session: token, newPIN: "1111", confirmation: "1111")
+        try await world.profile.changePIN(
+            session: token, currentPassword: IdentityWorld.password, newPIN: "1111", confirmation: "1111")
         try await world.profile.changePassword(
             session: token, currentPassword: IdentityWorld.password, newPassword: "Better456",
             confirmation: "Better456")

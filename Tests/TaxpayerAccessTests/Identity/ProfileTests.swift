@@ -90,19 +90,24 @@ struct ProfileTests {
                 == PhoneNumber(countryCode: "1", type: .work, number: "6175552222"))
 
         await #expect(throws: AccessError(.invalidInput, "")) {
-            try await world.profile.changePIN(session: token, newPIN: "12a4", confirmation: "12a4")
+            try await world.profile.changePIN(
+                session: token, currentPassword: IdentityWorld.password, newPIN: "12a4", confirmation: "12a4")
         }
         await #expect(throws: AccessError(.invalidInput, "")) {
-            try await world.profile.changePIN(session: token, newPIN: "1234", confirmation: "1235")
+            try await world.profile.changePIN(
+                session: token, currentPassword: IdentityWorld.password, newPIN: "1234", confirmation: "1235")
         }
-        try await world.profile.changePIN(session: token, newPIN: "9876", confirmation: "9876")
+        try await world.profile.changePIN(
+            session: token, currentPassword: IdentityWorld.password, newPIN: "9876", confirmation: "9876")
         let pinHash = try #require(try await world.logon("pat.client").credentials.pinHash)
         #expect(await world.hasher.verify("9876", against: pinHash))
 
         await #expect(throws: AccessError(.invalidInput, "")) {
-            try await world.profile.changeSecurityQuestion(session: token, question: .birthCity, answer: " ")
+            try await world.profile.changeSecurityQuestion(
+                session: token, currentPassword: IdentityWorld.password, question: .birthCity, answer: " ")
         }
-        try await world.profile.changeSecurityQuestion(session: token, question: .birthCity, answer: "  New   Bedford ")
+        try await world.profile.changeSecurityQuestion(
+            session: token, currentPassword: IdentityWorld.password, question: .birthCity, answer: "  New   Bedford ")
         let logon = try await world.logon("pat.client")
         #expect(logon.credentials.securityQuestion == .birthCity)
         #expect(await world.hasher.verify("new bedford", against: try #require(logon.credentials.securityAnswerHash)))
