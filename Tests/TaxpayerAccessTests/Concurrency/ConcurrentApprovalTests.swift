@@ -40,7 +40,7 @@ final class GateStore: AccessStore {
     }
 }
 
-@Suite("Review: concurrent approvals")
+@Suite("Concurrency: concurrent approvals")
 struct ConcurrentApprovalTests {
     static func masterAdministrators(_ world: IdentityWorld) async throws -> [LogonID] {
         try await world.store.roles(on: "T1").map(\.value)

@@ -4,7 +4,7 @@ import Testing
 import TaxpayerAccessInMemory
 import TaxpayerAccessTesting
 
-@Suite("Review: administration under concurrency")
+@Suite("Concurrency: administration under concurrency")
 struct AdministrationRaceTests {
     typealias C = Cast
 
@@ -57,7 +57,7 @@ struct AdministrationRaceTests {
     }
 }
 
-@Suite("Review: authorization comes before lookups")
+@Suite("Concurrency: authorization comes before lookups")
 struct AuthorizationFirstTests {
     typealias C = Cast
 

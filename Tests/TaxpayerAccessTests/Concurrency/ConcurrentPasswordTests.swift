@@ -3,7 +3,7 @@ import Testing
 @testable import TaxpayerAccess
 import TaxpayerAccessInMemory
 
-@Suite("Review: concurrent password guesses")
+@Suite("Concurrency: concurrent password guesses")
 struct ConcurrentPasswordTests {
     static func wrongPasswordNotes(_ world: IdentityWorld) async throws -> [String] {
         try await world.audit(.loginFailed).compactMap(\.note)

@@ -35,7 +35,7 @@ final class Tally: Sendable {
     var count: Int { value.withLock { $0 } }
 }
 
-@Suite("Review: concurrent guesses")
+@Suite("Concurrency: concurrent guesses")
 struct ConcurrentGuessTests {
     /// Runs `guesses` concurrent calls of `body`, holding every one that reaches the hasher at the gate until each
     /// either waits there or has finished, then opens the gate. Returns how many succeeded.

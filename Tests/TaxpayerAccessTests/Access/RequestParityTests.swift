@@ -4,7 +4,7 @@ import Testing
 import TaxpayerAccessInMemory
 import TaxpayerAccessTesting
 
-@Suite("Review: third-party request parity (X2)")
+@Suite("Access: third-party request parity (X2)")
 struct RequestParityTests {
     // X2: a wrong legal name and an unknown ID number do the same store work before the same refusal, so neither
     // the answer nor the work behind it tells the requester that the ID exists.

@@ -62,7 +62,7 @@ final class LoggingStore: AccessStore {
     }
 }
 
-@Suite("Review: identity proofing reveals nothing")
+@Suite("Identity: proofing reveals nothing (R3)")
 struct ProofParityTests {
     @Test("R3: an unknown ID and a wrong amount do the same directory, store and hashing work, and get one answer")
     func unknownIDAndWrongAmountDoTheSameWork() async throws {

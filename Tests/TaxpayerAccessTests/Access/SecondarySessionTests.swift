@@ -4,7 +4,7 @@ import Testing
 import TaxpayerAccessInMemory
 import TaxpayerAccessTesting
 
-@Suite("Review: a deactivated secondary's sessions end")
+@Suite("Access: a deactivated secondary's sessions end (S8)")
 struct SecondarySessionTests {
     typealias C = Cast
 
