@@ -1,7 +1,8 @@
 /// The kinds of record an ``AccessStore`` keeps.
 public enum RecordKind: String, Sendable, Hashable, Codable, CaseIterable {
     case taxpayer, account, logon, role, grant, securityGroup, groupAssignment, refinement, accessRequest,
-        registration, session, trustedDevice, verificationCode, linkToken, eMessage, favourite, proofAttempts, mail
+        registration, session, trustedDevice, verificationCode, linkToken, eMessage, favourite, proofAttempts, mail,
+        sealingKeys
 }
 
 /// The address of one record: its kind and id.
@@ -35,6 +36,8 @@ public enum Record: Hashable, Sendable, Codable {
     case favourite(ClientFavourite)
     case proofAttempts(ProofAttempts)
     case mail(OutboxMail)
+    /// The ids and check values of the keys that sealed the store's data (``SealingKeyCheck``); never a key.
+    case sealingKeys(SealingKeyRegistry)
 
     /// The record's address.
     public var key: RecordKey {
@@ -57,6 +60,7 @@ public enum Record: Hashable, Sendable, Codable {
         case .favourite(let r): RecordKey(.favourite, r.key)
         case .proofAttempts(let r): RecordKey(.proofAttempts, r.taxIDKey)
         case .mail(let r): RecordKey(.mail, r.id.rawValue)
+        case .sealingKeys: RecordKey(.sealingKeys, SealingKeyRegistry.recordID)
         }
     }
 

@@ -502,7 +502,7 @@ public struct Authentication: Sendable {
 
     private func matchTOTP(_ code: String, methods: [TwoStepMethod], after: UInt64?, now: Date) -> UInt64? {
         for case .authenticator(let sealed, let algorithm) in methods {
-            guard let secret = try? SecretBox(key: context.secretKey).open(sealed) else { continue }
+            guard let secret = try? context.sealingBox().open(sealed) else { continue }
             let totp = TOTP(
                 secret: secret, algorithm: algorithm, digits: context.policy.totpDigits,
                 period: context.policy.totpStep)
