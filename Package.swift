@@ -40,7 +40,7 @@ let package = Package(
         .executableTarget(
             name: "TaxpayerAccessCLI",
             dependencies: [
-                "TaxpayerAccess", "TaxpayerAccessInMemory", "TaxpayerAccessSQLite",
+                "TaxpayerAccess", "TaxpayerAccessInMemory", "TaxpayerAccessSQLite", "TaxpayerAccessSendmail",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

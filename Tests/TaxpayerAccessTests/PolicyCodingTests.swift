@@ -123,6 +123,16 @@ struct PolicyCodingTests {
         }
     }
 
+    @Test("the documented example file names every setting, with the MassTaxConnect defaults")
+    func documentedExample() throws {
+        let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Documentation/policy-example.json")
+        let data = try Data(contentsOf: file)
+        #expect(try Policy.decode(json: data) == .massTaxConnect)
+        let keys = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any]).keys
+        #expect(Set(keys) == Set(Policy.Setting.allCases.map(\.rawValue)), "every setting is shown")
+    }
+
     @Test("a custom blocklist round-trips with its words")
     func customBlocklist() throws {
         var policy = Policy.nist80063b
