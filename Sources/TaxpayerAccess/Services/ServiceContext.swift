@@ -82,7 +82,7 @@ public struct ServiceContext: Sendable {
                 }.joined())
     }
 
-    /// An outbox mail stamped now, its body sealed with ``secretKey`` (RULES N1: the body says only that there is
+    /// An outbox mail stamped now, its body sealed with the current key (``sealingBox()``) (RULES N1: the body says only that there is
     /// something new to view, or carries one of the secrets N1 allows; A7: no secret stored in the clear).
     ///
     /// - Throws: ``AccessError`` when ``secretKey`` is not 32 bytes.
