@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "TaxpayerAccessInMemory", targets: ["TaxpayerAccessInMemory"]),
         .library(name: "TaxpayerAccessTesting", targets: ["TaxpayerAccessTesting"]),
         .library(name: "TaxpayerAccessSQLite", targets: ["TaxpayerAccessSQLite"]),
+        .library(name: "TaxpayerAccessSendmail", targets: ["TaxpayerAccessSendmail"]),
         .executable(name: "taxpayer-access", targets: ["TaxpayerAccessCLI"]),
     ],
     dependencies: [
@@ -32,12 +33,14 @@ let package = Package(
             name: "TaxpayerAccessSQLite",
             dependencies: ["TaxpayerAccess", .product(name: "GRDB", package: "GRDB.swift")]
         ),
+        // Mail through the system's `sendmail -t -oi` (Foundation's Process only: no package).
+        .target(name: "TaxpayerAccessSendmail", dependencies: ["TaxpayerAccess"]),
         // Test helper only: the child process the SQLite crash test starts and kills (not a product).
         .executableTarget(name: "SQLiteCrashTestChild", dependencies: ["TaxpayerAccessSQLite"]),
         .executableTarget(
             name: "TaxpayerAccessCLI",
             dependencies: [
-                "TaxpayerAccess", "TaxpayerAccessInMemory", "TaxpayerAccessSQLite",
+                "TaxpayerAccess", "TaxpayerAccessInMemory", "TaxpayerAccessSQLite", "TaxpayerAccessSendmail",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -71,6 +74,9 @@ let package = Package(
                 "SQLiteCrashTestChild",
             ]
         ),
+        .testTarget(
+            name: "TaxpayerAccessSendmailTests",
+            dependencies: ["TaxpayerAccessSendmail", "TaxpayerAccessTesting", "TaxpayerAccessInMemory"]),
         // Runs the built `taxpayer-access`; SQLite to set up a printed-form request on a test's database file.
         .testTarget(
             name: "TaxpayerAccessCLITests",

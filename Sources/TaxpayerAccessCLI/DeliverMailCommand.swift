@@ -2,22 +2,53 @@ import ArgumentParser
 import Foundation
 import TaxpayerAccess
 import TaxpayerAccessInMemory
+import TaxpayerAccessSendmail
 
-/// `taxpayer-access deliver-mail --folder DIR`: sends the outbox's due mail as `.eml` files (RULES N2; the
-/// development mailer, ``EMLFileMailer``).
+/// `taxpayer-access deliver-mail (--folder DIR | --sendmail PATH)`: sends the outbox's due mail (RULES N2), as `.eml`
+/// files (the development mailer, ``EMLFileMailer``) or through the system's `sendmail -t -oi` (``SendmailMailer``).
 struct DeliverMailCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "deliver-mail",
-        abstract: "Deliver the outbox's due mail into a folder as .eml files, and report sent, failed and remaining.")
+        abstract:
+            "Deliver the outbox's due mail as .eml files or through sendmail, and report sent, failed and remaining.")
 
     @OptionGroup var options: DatabaseOptions
-    @Option(name: .long, help: "The folder for the .eml files (created if missing).") var folder: String
-    @Option(name: .long, help: "The From address.") var from = "noreply@portal.example.gov"
+    @Option(name: .long, help: "Write the mail as .eml files into this folder (created if missing).")
+    var folder: String?
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Send through this sendmail-compatible program, run as `PATH -t -oi` (Postfix, Exim, msmtp).",
+            valueName: "path"))
+    var sendmail: String?
+    @Option(
+        name: .customLong("sendmail-argument"), parsing: .unconditionalSingleValue,
+        help: ArgumentHelp(
+            "An argument after -t -oi (repeat for more: --sendmail-argument -C --sendmail-argument FILE).",
+            valueName: "argument"))
+    var sendmailArguments: [String] = []
+    @Option(name: .long, help: "The From header.") var from = "noreply@portal.example.gov"
+
+    func validate() throws {
+        guard (folder == nil) != (sendmail == nil) else {
+            throw ValidationError("give exactly one of --folder and --sendmail")
+        }
+        if sendmail == nil && !sendmailArguments.isEmpty {
+            throw ValidationError("--sendmail-argument needs --sendmail")
+        }
+    }
 
     func run() async throws {
         let store = try openStore(at: options.database, .mustExist)
-        let box = try SecretBox(key: try sealingKey(besideDatabase: options.database))
-        let report = try await deliverOutbox(of: store, opening: box, into: folder, from: from)
+        let box = try await keyRing(for: store, keyFile: options.keyFile).box
+        let report: OutboxDelivery.DeliveryReport
+        if let sendmail {
+            let mailer = try SendmailMailer(
+                from: from, executable: sendmail, extraArguments: sendmailArguments, clock: SystemTimeSource())
+            report = await deliverOutbox(of: store, opening: box, through: mailer)
+        } else {
+            report = try await deliverOutbox(of: store, opening: box, into: folder ?? "", from: from)
+        }
         print("sent \(report.sent), failed \(report.failed), remaining \(report.remaining)")
         if let first = report.storeErrors.first {
             throw CLIError(
@@ -30,25 +61,28 @@ struct DeliverMailCommand: AsyncParsableCommand {
 func deliverOutbox(
     of store: any AccessStore, opening box: SecretBox, into folder: String, from: String
 ) async throws -> OutboxDelivery.DeliveryReport {
-    let clock = SystemTimeSource()
     let mailer: EMLFileMailer
     do {
-        mailer = try EMLFileMailer(folder: URL(fileURLWithPath: folder), from: from, clock: clock)
-    } catch let error as EMLFileMailer.Refusal {
+        mailer = try EMLFileMailer(folder: URL(fileURLWithPath: folder), from: from, clock: SystemTimeSource())
+    } catch let error as MailRefusal {
         throw error
     } catch {
         throw CLIError("cannot create the mail folder \(folder)")
     }
+    return await deliverOutbox(of: store, opening: box, through: mailer)
+}
+
+/// Runs ``OutboxDelivery`` passes with `mailer` until a pass sends less than a full batch, and sums them.
+func deliverOutbox(
+    of store: any AccessStore, opening box: SecretBox, through mailer: any Mailer
+) async -> OutboxDelivery.DeliveryReport {
     let delivery = OutboxDelivery(
-        store: store, mailer: mailer, texts: DevelopmentTextGateway(), clock: clock, random: SecureRandom(), box: box)
+        store: store, mailer: mailer, texts: DevelopmentTextGateway(), clock: SystemTimeSource(),
+        random: SecureRandom(), box: box)
     var total = OutboxDelivery.DeliveryReport()
     while true {
         let pass = await delivery.deliverPending()
-        total.sent += pass.sent
-        total.failed += pass.failed
-        total.skipped += pass.skipped
-        total.remaining = pass.remaining
-        total.storeErrors += pass.storeErrors
+        total.add(pass)
         if pass.sent < delivery.batchSize || !pass.storeErrors.isEmpty { return total }
     }
 }

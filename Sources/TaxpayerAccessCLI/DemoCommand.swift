@@ -40,7 +40,7 @@ struct DemoCommand: AsyncParsableCommand {
         }
         let store = try openStore(at: database, .createIfMissing)
         let directory = DemoStory.systemOfRecord(now: Date())
-        let context = try harnessContext(store: store, databasePath: database, directory: directory)
+        let context = try await harnessContext(store: store, keyFile: database + ".key", directory: directory)
         try await DemoStory(context: context, directory: directory, databasePath: database, mailFolder: mailFolder.path)
             .play()
     }

@@ -9,7 +9,8 @@ import Glibc
 import Darwin
 #endif
 
-/// `--database PATH`: the SQLite file a command works on (Documentation/Operations.md, Harness).
+/// `--database PATH [--key-file PATH]`: the SQLite file a command works on and its sealing keys
+/// (Documentation/Operations.md, Harness).
 struct DatabaseOptions: ParsableArguments {
     /// The file every operator command uses unless told otherwise, in the working directory.
     static let defaultPath = "taxpayer-access.db"
@@ -17,8 +18,18 @@ struct DatabaseOptions: ParsableArguments {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "The SQLite database file. Its sealing key is kept beside it as <file>.key.", valueName: "path"))
+            "The SQLite database file. Its sealing keys are kept beside it as <file>.key.", valueName: "path"))
     var database: String = Self.defaultPath
+
+    @Option(
+        name: .customLong("key-file"),
+        help: ArgumentHelp(
+            "The sealing key file (default: <database>.key): 32 bytes per key, the current key first.",
+            valueName: "path"))
+    var keyFileOption: String?
+
+    /// The key file: `--key-file`, else `<database>.key`.
+    var keyFile: String { keyFileOption ?? database + ".key" }
 }
 
 /// Whether a command may create the database file when it does not exist yet.
@@ -42,44 +53,105 @@ func openStore(at path: String, _ mode: OpenMode) throws -> any AccessStore {
 }
 
 /// The services' context for the harness: the SQLite store, the system clock, the system's CSPRNG, Argon2id at the
-/// policy's cost, the MassTaxConnect policy, the development text gateway, and the sealing key kept beside the
-/// database (``sealingKey(besideDatabase:)``).
+/// policy's cost, the MassTaxConnect policy, the development text gateway, and the sealing keys of the key file,
+/// checked against the store (``keyRing(for:keyFile:)``).
 func harnessContext(
-    store: any AccessStore, databasePath: String, directory: any TaxpayerDirectory = InMemoryTaxpayerDirectory(),
+    store: any AccessStore, keyFile: String, directory: any TaxpayerDirectory = InMemoryTaxpayerDirectory(),
     policy: Policy = .massTaxConnect
-) throws -> ServiceContext {
+) async throws -> ServiceContext {
     ServiceContext(
         store: store, directory: directory, clock: SystemTimeSource(), random: SecureRandom(),
         hasher: Argon2idHasher(cost: policy.hashingCost), policy: policy, texts: DevelopmentTextGateway(),
-        secretKey: try sealingKey(besideDatabase: databasePath))
+        keyRing: try await keyRing(for: store, keyFile: keyFile))
 }
 
-/// The 32-byte key that seals authenticator-app secrets and outbox mail bodies at rest, in `<database>.key` (raw bytes, mode 0600). Made
-/// with ``SecretBox/generateKey(using:)`` the first time; the same key must stay with the database for ever (a new
-/// key cannot open the secrets sealed under the old one).
-func sealingKey(besideDatabase databasePath: String) throws -> [UInt8] {
-    let path = databasePath + ".key"
-    if FileManager.default.fileExists(atPath: path) {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw CLIError("cannot read the key file \(path)")
+/// The sealing keys of `keyFile`, checked against what the store recorded (``SealingKeyCheck/verify(_:store:clock:)``).
+///
+/// The file holds raw keys of 32 bytes each, the current one first, mode 0600. When it is missing, a new key is made
+/// only if the store has recorded none and holds nothing sealed (a new database); otherwise the command refuses,
+/// naming the file: a new key could never open what the old one sealed, so it is never made silently.
+///
+/// - Throws: ``CLIError`` naming the key file and what to do.
+func keyRing(for store: any AccessStore, keyFile: String) async throws -> SealingKeyRing {
+    let clock = SystemTimeSource()
+    if let ring = try readKeyFile(keyFile) {
+        do {
+            try await SealingKeyCheck.verify(ring, store: store, clock: clock)
+        } catch let error as SealingKeyError {
+            throw CLIError("\(keyFile): \(error.message)")
         }
-        guard data.count == SecretBox.keyByteCount else {
-            throw CLIError(
-                "\(path) is not a sealing key (\(SecretBox.keyByteCount) bytes expected, found \(data.count))")
-        }
-        return [UInt8](data)
+        return ring
     }
-    let key = SecretBox.generateKey(using: SecureRandom())
-    // O_EXCL: two processes starting at once never both write a key; the loser reads the winner's.
+    switch try await SealingKeyCheck.requirement(of: store) {
+    case .none: break
+    case .recordedKeys(let ids):
+        throw CLIError(
+            "the key file \(keyFile) is missing, and the database holds data sealed with key "
+                + "\(ids.joined(separator: ", ")): put back the key file kept with the database (or name it with "
+                + "--key-file); no new key was made, as it could not open what is sealed")
+    case .unrecordedSealedData(let count):
+        throw CLIError(
+            "the key file \(keyFile) is missing, and the database holds \(count) sealed value\(count == 1 ? "" : "s"): "
+                + "put back the key file kept with the database (or name it with --key-file); no new key was made, "
+                + "as it could not open what is sealed")
+    }
+    let key = SealingKey.generate(using: SecureRandom())
+    do {
+        try writeNewKeyFile(keyFile, keys: [key])
+    } catch {
+        // Another process made it first: use that one.
+        if FileManager.default.fileExists(atPath: keyFile) { return try await keyRing(for: store, keyFile: keyFile) }
+        throw error
+    }
+    do {
+        try await SealingKeyCheck.verify(SealingKeyRing(current: key), store: store, clock: clock)
+    } catch let error as SealingKeyError {
+        throw CLIError("\(keyFile): \(error.message)")
+    }
+    return SealingKeyRing(current: key)
+}
+
+/// The keys of a key file, the current first; `nil` when there is no file.
+///
+/// - Throws: ``CLIError`` when it cannot be read or is not whole keys.
+func readKeyFile(_ path: String) throws -> SealingKeyRing? {
+    guard FileManager.default.fileExists(atPath: path) else { return nil }
+    guard let data = FileManager.default.contents(atPath: path) else {
+        throw CLIError("cannot read the key file \(path)")
+    }
+    let size = SealingKey.byteCount
+    guard !data.isEmpty, data.count % size == 0 else {
+        throw CLIError(
+            "\(path) is not a sealing key file (whole keys of \(size) bytes expected, found \(data.count) bytes)")
+    }
+    let bytes = [UInt8](data)
+    let keys = try stride(from: 0, to: bytes.count, by: size).map { try SealingKey(Array(bytes[$0..<$0 + size])) }
+    return SealingKeyRing(current: keys[0], previous: Array(keys.dropFirst()))
+}
+
+/// Writes a key file that must not exist yet (O_EXCL: two processes starting at once never both write one).
+func writeNewKeyFile(_ path: String, keys: [SealingKey]) throws {
     let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
-    if descriptor < 0 {
-        if errno == EEXIST { return try sealingKey(besideDatabase: databasePath) }
-        throw CLIError("cannot create the key file \(path)")
-    }
+    guard descriptor >= 0 else { throw CLIError("cannot create the key file \(path)") }
     defer { close(descriptor) }
-    let written = key.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-    guard written == key.count, fsync(descriptor) == 0 else { throw CLIError("cannot write the key file \(path)") }
-    return key
+    let bytes = keys.flatMap(\.rawBytes)
+    let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+    guard written == bytes.count, fsync(descriptor) == 0 else { throw CLIError("cannot write the key file \(path)") }
+}
+
+/// Replaces a key file in one step: a new file beside it (mode 0600, synced), renamed over it, the folder synced. A
+/// crash leaves the old file or the new one, never half of one.
+func replaceKeyFile(_ path: String, keys: [SealingKey]) throws {
+    let temporary = path + ".new"
+    if FileManager.default.fileExists(atPath: temporary) { try? FileManager.default.removeItem(atPath: temporary) }
+    try writeNewKeyFile(temporary, keys: keys)
+    guard rename(temporary, path) == 0 else { throw CLIError("cannot replace the key file \(path)") }
+    let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+    let directory = open(folder, O_RDONLY)
+    if directory >= 0 {
+        _ = fsync(directory)
+        close(directory)
+    }
 }
 
 /// The development text gateway: prints each text message on standard output instead of sending it (RULES A3 by

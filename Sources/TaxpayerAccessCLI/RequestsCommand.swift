@@ -83,7 +83,7 @@ struct RequestsCommand: AsyncParsableCommand {
                 }
             }
             let store = try openStore(at: options.database, .mustExist)
-            let access = ThirdPartyAccess(context: try harnessContext(store: store, databasePath: options.database))
+            let access = ThirdPartyAccess(context: try await harnessContext(store: store, keyFile: options.keyFile))
             try await access.recordPrintedDecision(
                 confirmationNumber: confirmation, approve: approve, levels: levels, by: `operator`)
             print(

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TaxpayerAccess
 import TaxpayerAccessInMemory
+import TaxpayerAccessSendmail
 
 /// `taxpayer-access`: the reference harness over the library, on an SQLite file (Documentation/Operations.md).
 @main
@@ -15,7 +16,7 @@ struct TaxpayerAccessCommand: AsyncParsableCommand {
             """,
         subcommands: [
             DemoCommand.self, TaxpayerCommand.self, AccountCommand.self, RequestsCommand.self,
-            WhoHasAccessCommand.self, AuditCommand.self, DeliverMailCommand.self, CheckCommand.self,
+            WhoHasAccessCommand.self, AuditCommand.self, DeliverMailCommand.self, KeysCommand.self, CheckCommand.self,
             ImportCommand.self, ExportCommand.self,
         ])
 
@@ -47,7 +48,9 @@ struct TaxpayerAccessCommand: AsyncParsableCommand {
         case let error as AccessError: text = error.message  // written to be safe to show (RULES R3, A1, V1, X2)
         case let error as SnapshotError: text = error.description
         case let error as StoreError: text = "store: \(error.message)"
-        case let error as EMLFileMailer.Refusal: text = "mail: \(error.message)"
+        case let error as MailRefusal: text = "mail: \(error.message)"
+        case let error as SendmailMailer.Failure: text = "mail: \(error.message)"
+        case let error as SealingKeyError: text = error.message
         case is ExitCode: return nil
         default:
             text = message(for: error)

@@ -1,4 +1,5 @@
 public import TaxpayerAccess
+import TaxpayerAccessInMemory
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -36,6 +37,9 @@ public struct AccessStoreConformance: Sendable {
         case outboxWithChange
         /// Deletions need the current version and free the record's unique keys.
         case deletions
+        /// The key registry reads back, and a store holding sealed mail refuses a missing or other key and loses
+        /// nothing (Documentation/Operations.md, Key safety).
+        case sealingKeys
 
         public var description: String { rawValue }
     }
@@ -74,6 +78,7 @@ public struct AccessStoreConformance: Sendable {
         case .auditAppendOnly: try await c.auditAppendOnly()
         case .outboxWithChange: try await c.outboxWithChange()
         case .deletions: try await c.deletions()
+        case .sealingKeys: try await c.sealingKeys()
         }
     }
 }
@@ -347,6 +352,39 @@ private struct Checker {
         try await commit { $0.update(.mail(sent), from: pending[0].version) }
         try expect(try await store.pendingMail().isEmpty, "a sent mail is no longer pending")
         try expect(try await store.mail("M1")?.value.status == .sent, "the sent mail is kept")
+    }
+
+    func sealingKeys() async throws {
+        let clock = ManualTimeSource(now: time)
+        let key = try SealingKey([UInt8](repeating: 3, count: SealingKey.byteCount))
+        let ring = SealingKeyRing(current: key)
+        try await SealingKeyCheck.verify(ring, store: store, clock: clock)
+        let registry = try await SealingKeyCheck.registry(in: store)
+        try expect(
+            registry?.value.keys.map(\.checkValue) == [key.checkValue] && registry?.version == 1,
+            "the key registry reads back with its check value at version 1")
+        try await commit {
+            $0.send(
+                OutboxMail(
+                    id: "M1", to: "mail@example.com", subject: "Code", body: "Your code is 112358.",
+                    sealedWith: ring.box, random: SeededRandom(seed: 1), createdAt: time))
+        }
+        for (name, given) in [
+            ("no key", nil), ("another key", SealingKeyRing(current: try SealingKey([UInt8](repeating: 4, count: 32)))),
+        ] {
+            do {
+                try await SealingKeyCheck.verify(given, store: store, clock: clock)
+                try expect(false, "a store holding sealed mail started with \(name)")
+            } catch let error as SealingKeyError {
+                try expect(error.code == .keyMissing && error.keyIDs == [key.id], "\(name): \(error)")
+            }
+        }
+        let pending = try await store.pendingMail()
+        try expect(pending.count == 1, "the refusals lost nothing: \(pending.count) pending mails")
+        try await SealingKeyCheck.verify(ring, store: store, clock: clock)
+        try expect(
+            (try? OutgoingMail(pending[0].value, openedWith: ring.box).body) == "Your code is 112358.",
+            "the mail opens with its key")
     }
 
     func deletions() async throws {

@@ -224,14 +224,17 @@ struct OperatorCommandTests {
         #expect(try cli.run("account", "add", "--taxpayer", "T1", "--id", "A2", "--type", "withholding").status == 0)
         let all = try cli.run("audit")
         #expect(all.status == 0)
-        try #require(all.lines.count == 3)
-        let fields = all.lines[0].split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+        try #require(all.lines.count == 4)
+        // The first start recorded the database's sealing key (Documentation/Operations.md, Key safety).
+        let key = all.lines[0].split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+        #expect(key.count == 6 && key[2] == "system" && key[3] == "keys.registered")
+        let fields = all.lines[1].split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
         try #require(fields.count == 6)
-        #expect(fields[0] == "1")
+        #expect(fields[0] == "2")
         #expect(fields[2] == "agency (clerk 7)")
         #expect(fields[3] == "agency.taxpayerLoaded")
         #expect(fields[4] == "taxpayer/T1")
-        #expect(try cli.run("audit", "--after", "1").lines.map { $0.prefix(2) } == ["2\t", "3\t"])
+        #expect(try cli.run("audit", "--after", "2").lines.map { $0.prefix(2) } == ["3\t", "4\t"])
         #expect(try cli.run("audit", "--limit", "1").lines.count == 1)
         #expect(
             try cli.run("audit", "--subject", "account/").lines.map { $0.split(separator: "\t")[4] } == [

@@ -34,6 +34,13 @@ public struct TOTP: Sendable {
         self.period = period
     }
 
+    /// A generator whose step is a `Duration` (``Policy/totpStep``): whole seconds, positive.
+    public init(secret: [UInt8], algorithm: TOTPAlgorithm = .sha1, digits: Int = 6, period: Duration) {
+        let (seconds, attoseconds) = period.components
+        precondition(attoseconds == 0, "TOTP period must be whole seconds")
+        self.init(secret: secret, algorithm: algorithm, digits: digits, period: Int(seconds))
+    }
+
     /// The time step holding `date`: whole periods since the Unix epoch (0 before it).
     public func step(at date: Date) -> UInt64 {
         let seconds = date.timeIntervalSince1970

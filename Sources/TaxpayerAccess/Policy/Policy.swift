@@ -7,7 +7,7 @@
 /// ```
 public struct Policy: Hashable, Sendable {
     /// Which password rules apply (RULES R6).
-    public enum PasswordRules: Hashable, Sendable {
+    public enum PasswordRules: String, Hashable, Sendable, Codable, CaseIterable {
         /// 8–15 characters, upper, lower and digit, not the username.
         case composition
         /// NIST SP 800-63B: length only, and not on the blocklist of common passwords, not the username.
@@ -15,10 +15,10 @@ public struct Policy: Hashable, Sendable {
     }
 
     /// Argon2id cost (DESIGN.md, Crypto).
-    public struct HashingCost: Hashable, Sendable {
-        /// Passes over memory (libsodium `opslimit`).
+    public struct HashingCost: Hashable, Sendable, Codable {
+        /// Passes over memory (libsodium `opslimit`; a count, ≥ 1).
         public var opsLimit: UInt64
-        /// Memory in bytes (libsodium `memlimit`).
+        /// Memory in bytes (libsodium `memlimit`; ≥ 8192, libsodium's minimum).
         public var memLimit: Int
         public init(opsLimit: UInt64, memLimit: Int) {
             self.opsLimit = opsLimit
@@ -30,60 +30,88 @@ public struct Policy: Hashable, Sendable {
         public static let minimum = HashingCost(opsLimit: 1, memLimit: 8192)
     }
 
+    // Every number below names its rule and its unit. Durations are `Duration`s; in the JSON form
+    // (``Policy/decode(json:)``) every duration is a number of seconds.
+
     // R3
-    /// Failed proofs allowed per taxpayer ID within ``proofAttemptWindow``.
+    /// RULES R3: failed identity proofs allowed per taxpayer ID within ``proofAttemptWindow`` (a count, ≥ 1).
     public var maxFailedProofs: Int
+    /// RULES R3: the window failed proofs are counted in (a duration, > 0).
     public var proofAttemptWindow: Duration
     // R5
+    /// RULES R5: the allowed username lengths, in characters (1 ≤ minimum ≤ maximum).
     public var usernameLength: ClosedRange<Int>
     // R6
+    /// RULES R6: the allowed password lengths, in characters (minimum ≥ 1; ≥ 3 under
+    /// ``PasswordRules/composition``, which needs an upper-case letter, a lower-case letter and a digit).
     public var passwordLength: ClosedRange<Int>
+    /// RULES R6: which password rules apply.
     public var passwordRules: PasswordRules
     // R10
-    /// Whether a proved application is approved at once, or waits for agency review.
+    /// RULES R10: whether a proved application is approved at once, or waits for agency review.
     public var automaticApproval: Bool
     // R11
-    /// The level a new Tax Administrator gets on the account it proved.
+    /// RULES R11: the level a new Tax Administrator gets on the account it proved (not `none`).
     public var newTaxAdministratorLevel: AccessLevel
     // R12
+    /// RULES R12: how long an activation link works (a duration, > 0).
     public var activationLinkLifetime: Duration
     // A2
+    /// RULES A2: consecutive failures (wrong secrets given for the logon) that lock it (a count, ≥ 1).
     public var lockoutThreshold: Int
+    /// RULES A2: how long a lockout lasts (a duration, > 0).
     public var lockoutDuration: Duration
     // A3
-    /// The two-step methods a logon may use.
+    /// RULES A3: the two-step methods a logon may use (at least one).
     public var allowedTwoStepKinds: Set<TwoStepKind>
     // A4
+    /// RULES A4: how long a security code works (a duration, > 0).
     public var codeLifetime: Duration
+    /// RULES A4: wrong tries after which one code dies (a count, ≥ 1).
     public var codeMaxFailedAttempts: Int
+    /// RULES A4: sends (first send and resends) allowed per ``codeSendWindow`` (a count, ≥ 1).
     public var codeMaxSendsPerWindow: Int
+    /// RULES A4: the window sends are counted in (a duration, > 0).
     public var codeSendWindow: Duration
-    /// RULES A4: wrong security codes since the last completed sign-in that lock the logon (as A2 does).
-    public var codeLockoutThreshold: Int = 5
+    /// RULES A4: wrong security codes since the last completed sign-in that lock the logon (as A2 does) (a count,
+    /// ≥ 1).
+    public var codeLockoutThreshold: Int
     // A6
-    /// How long a trusted device skips two-step verification; `nil` turns trusted devices off.
+    /// RULES A6: how long a trusted device skips two-step verification (a duration, > 0); `nil` turns trusted
+    /// devices off.
     public var trustedDeviceLifetime: Duration?
     // A7
+    /// RULES A7: a session ends after this long without activity (a duration, > 0).
     public var sessionIdleTimeout: Duration
+    /// RULES A7: a session ends this long after it began, whatever its activity (a duration, > 0).
     public var sessionAbsoluteLifetime: Duration
     // A8
-    public var totpStep: Int
+    /// RULES A8: the TOTP time step (a duration in whole seconds, > 0; RFC 6238 says 30 seconds).
+    public var totpStep: Duration
+    /// RULES A8, A4: digits of a TOTP code and of a sent security code (a count, 6 to 10: RFC 4226 §5.3 asks at
+    /// least 6).
     public var totpDigits: Int
+    /// RULES A8: TOTP steps of clock drift accepted either way (a count of steps, 0 to 10).
     public var totpAllowedDrift: Int
     // V2
+    /// RULES V2: how long a password reset link works (a duration, > 0).
     public var resetLinkLifetime: Duration
+    /// RULES V2: earlier passwords a new one must differ from (a count, 0 to 100; each is checked with the slow
+    /// hash).
     public var passwordHistoryCount: Int
-    /// Whether a password reset asks the security question (RULES V2, R7).
+    /// RULES V2, R7: whether a password reset asks the security question.
     public var resetAsksSecurityQuestion: Bool
-    /// Whether registration asks for a security question (RULES R7).
+    /// RULES R7: whether registration asks for a security question.
     public var requiresSecurityQuestion: Bool
     // X10
+    /// RULES X10: how long a third-party request waits for its answer (a duration, > 0).
     public var requestLifetime: Duration
-    /// Secondary completion link lifetime (RULES S2).
+    /// RULES S2: how long a secondary logon's completion link works (a duration, > 0).
     public var secondaryLinkLifetime: Duration
-    /// Argon2id cost for passwords, PINs and answers.
+    /// RULES R6, R7, R4 (storage): the Argon2id cost for passwords, PINs and answers.
     public var hashingCost: HashingCost
-    /// Common passwords refused under ``PasswordRules/blocklist``, lower-cased. Defaults to the shipped list.
+    /// RULES R6: common passwords refused under ``PasswordRules/blocklist``, lower-cased. Defaults to the shipped
+    /// list.
     public var blocklist: PasswordBlocklist
 
     /// The rules of the source documents (RULES.md defaults).
@@ -94,10 +122,10 @@ public struct Policy: Hashable, Sendable {
         lockoutThreshold: 5, lockoutDuration: .seconds(15 * 60),
         allowedTwoStepKinds: [.authenticator, .text, .email],
         codeLifetime: .seconds(10 * 60), codeMaxFailedAttempts: 5, codeMaxSendsPerWindow: 5,
-        codeSendWindow: .seconds(3600),
+        codeSendWindow: .seconds(3600), codeLockoutThreshold: 5,
         trustedDeviceLifetime: .seconds(180 * 86400),
         sessionIdleTimeout: .seconds(30 * 60), sessionAbsoluteLifetime: .seconds(12 * 3600),
-        totpStep: 30, totpDigits: 6, totpAllowedDrift: 1,
+        totpStep: .seconds(30), totpDigits: 6, totpAllowedDrift: 1,
         resetLinkLifetime: .seconds(30 * 60), passwordHistoryCount: 24, resetAsksSecurityQuestion: true,
         requiresSecurityQuestion: true,
         requestLifetime: .seconds(30 * 86400), secondaryLinkLifetime: .seconds(7 * 86400),

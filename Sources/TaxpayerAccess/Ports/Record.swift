@@ -2,7 +2,8 @@
 public enum RecordKind: String, Sendable, Hashable, Codable, CaseIterable {
     case taxpayer, account, logon, role, grant, securityGroup, groupAssignment, refinement, accessRequest,
         registration, session, trustedDevice, verificationCode, linkToken, eMessage, favourite, proofAttempts, mail,
-        logonLock, text
+        logonLock, text,
+        sealingKeys
 }
 
 /// The address of one record: its kind and id.
@@ -38,6 +39,8 @@ public enum Record: Hashable, Sendable, Codable {
     case mail(OutboxMail)
     case logonLock(LogonLock)
     case text(OutboxText)
+    /// The ids and check values of the keys that sealed the store's data (``SealingKeyCheck``); never a key.
+    case sealingKeys(SealingKeyRegistry)
 
     /// The record's address.
     public var key: RecordKey {
@@ -62,6 +65,7 @@ public enum Record: Hashable, Sendable, Codable {
         case .mail(let r): RecordKey(.mail, r.id.rawValue)
         case .logonLock(let r): RecordKey(.logonLock, r.id)
         case .text(let r): RecordKey(.text, r.id.rawValue)
+        case .sealingKeys: RecordKey(.sealingKeys, SealingKeyRegistry.recordID)
         }
     }
 

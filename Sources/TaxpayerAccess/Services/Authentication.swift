@@ -241,7 +241,7 @@ public struct Authentication: Sendable {
             method = .text(try Policy.validatePhone(countryCode: countryCode, type: .mobile, number: number))
         case .authenticator(let algorithm):
             let secret = TOTP.generateSecret(byteCount: 20, using: context.random)
-            let sealed = try context.mailBox().seal(secret, using: context.random)
+            let sealed = try context.sealingBox().seal(secret, using: context.random)
             method = .authenticator(sealedSecret: sealed, algorithm: algorithm)
             let totp = TOTP(secret: secret, algorithm: algorithm, digits: policy.totpDigits, period: policy.totpStep)
             secretText = Base32.encode(secret)
@@ -334,7 +334,7 @@ public struct Authentication: Sendable {
 
     private func matchTOTP(_ code: String, methods: [TwoStepMethod], after: UInt64?) -> UInt64? {
         for case .authenticator(let sealed, let algorithm) in methods {
-            guard let secret = try? context.mailBox().open(sealed) else { continue }
+            guard let secret = try? context.sealingBox().open(sealed) else { continue }
             let totp = TOTP(
                 secret: secret, algorithm: algorithm, digits: context.policy.totpDigits,
                 period: context.policy.totpStep)

@@ -4,13 +4,20 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// What every service reaches the world through: the ports, the policy, and the sealing key for authenticator
-/// secrets. Services reach storage, mail and time only through these.
+/// What every service reaches the world through: the ports, the policy, and the sealing keys for authenticator
+/// secrets and outbox bodies. Services reach storage, mail and time only through these.
 ///
 /// ```swift
 /// let context = ServiceContext(store: InMemoryAccessStore(), directory: directory, clock: SystemTimeSource(),
 ///                              random: SecureRandom(), hasher: Argon2idHasher(cost: .owasp), policy: .massTaxConnect,
 ///                              texts: messenger, secretKey: key)
+/// ```
+///
+/// With key rotation, give a ``SealingKeyRing`` (checked first with ``SealingKeyCheck/verify(_:store:clock:)``):
+///
+/// ```swift
+/// let context = ServiceContext(store: store, directory: directory, clock: clock, random: random, hasher: hasher,
+///                              policy: .massTaxConnect, texts: messenger, keyRing: ring)
 /// ```
 public struct ServiceContext: Sendable {
     public let store: any AccessStore
@@ -21,8 +28,11 @@ public struct ServiceContext: Sendable {
     public let hasher: any SecretHasher
     public let policy: Policy
     public let texts: any TextMessenger
-    /// Seals authenticator-app secrets at rest (32 bytes).
+    /// Seals authenticator-app secrets and outbox bodies at rest (32 bytes): the current key of ``keyRing``.
     public let secretKey: [UInt8]
+    /// The current key and the older ones that still open what they sealed; `nil` when the context was made from
+    /// ``secretKey`` alone.
+    public let keyRing: SealingKeyRing?
     /// The portal's address, for links in emails (activation, reset, completion).
     public let portalURL: String
 
@@ -39,6 +49,26 @@ public struct ServiceContext: Sendable {
         self.policy = policy
         self.texts = texts
         self.secretKey = secretKey
+        self.keyRing = nil
+        self.portalURL = portalURL
+    }
+
+    /// A context over a key ring: new values are sealed with its current key, old ones open with the key they name
+    /// (key rotation, Documentation/Operations.md).
+    public init(
+        store: any AccessStore, directory: any TaxpayerDirectory, clock: any TimeSource, random: any RandomSource,
+        hasher: any SecretHasher, policy: Policy, texts: any TextMessenger, keyRing: SealingKeyRing,
+        portalURL: String = "https://portal.example.gov"
+    ) {
+        self.store = store
+        self.directory = directory
+        self.clock = clock
+        self.random = random
+        self.hasher = hasher
+        self.policy = policy
+        self.texts = texts
+        self.secretKey = keyRing.current.rawBytes
+        self.keyRing = keyRing
         self.portalURL = portalURL
     }
 
@@ -52,7 +82,7 @@ public struct ServiceContext: Sendable {
                 }.joined())
     }
 
-    /// An outbox mail stamped now, its body sealed with ``secretKey`` (RULES N1: the body says only that there is
+    /// An outbox mail stamped now, its body sealed with the current key (``sealingBox()``) (RULES N1: the body says only that there is
     /// something new to view, or carries one of the secrets N1 allows; A7: no secret stored in the clear).
     ///
     /// - Throws: ``AccessError`` when ``secretKey`` is not 32 bytes.
@@ -62,10 +92,18 @@ public struct ServiceContext: Sendable {
             random: random, createdAt: clock.now())
     }
 
-    /// The box outbox bodies are sealed with: ``secretKey``.
+    /// The box outbox bodies are sealed with: ``sealingBox()``.
     ///
     /// - Throws: ``AccessError`` when ``secretKey`` is not 32 bytes.
-    public func mailBox() throws(AccessError) -> SecretBox { try SecretBox(key: secretKey) }
+    public func mailBox() throws(AccessError) -> SecretBox { try sealingBox() }
+
+    /// The box that seals with the current key and opens with every key of ``keyRing`` (or ``secretKey`` alone).
+    ///
+    /// - Throws: ``AccessError`` when ``secretKey`` is not 32 bytes.
+    public func sealingBox() throws(AccessError) -> SecretBox {
+        if let keyRing { return keyRing.box }
+        return try SecretBox(key: secretKey)
+    }
 
     /// An e-message for a logon's inbox, stamped now: where the details an email leaves out are read (RULES N1).
     public func eMessage(to logon: LogonID, subject: String, body: String) -> EMessage {

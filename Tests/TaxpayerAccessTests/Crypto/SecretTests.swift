@@ -58,15 +58,17 @@ struct SecretTests {
         let box = try SecretBox(key: SecretBox.generateKey(using: random))
         let secret = TOTP.generateSecret(using: random)
         let sealed = box.seal(secret, using: random)
-        #expect(sealed.count == 24 + 16 + secret.count)
+        // "TAk" 1, the key id (8), the nonce (24), the tag (16), the ciphertext.
+        #expect(sealed.count == 4 + 8 + 24 + 16 + secret.count)
+        #expect(SecretBox.keyID(ofSealed: sealed) == box.currentKeyID)
         #expect(!sealed.indices.dropLast(secret.count - 1).contains { Array(sealed[$0..<$0 + secret.count]) == secret })
         #expect(try box.open(sealed) == secret)
         #expect(box.seal(secret, using: random) != sealed, "a fresh nonce each time")
         #expect(try box.open(box.seal([], using: random)) == [])
     }
 
-    // A8: any altered byte (nonce, tag or body) is refused.
-    @Test(arguments: [0, 23, 24, 39, 40, 59])
+    // A8: any altered byte (format, key id, nonce, tag or body) is refused.
+    @Test(arguments: [0, 3, 4, 11, 12, 35, 36, 51, 52, 71])
     func tamperedBoxIsRefused(position: Int) throws {
         let random = SeededRandom(seed: 12)
         let box = try SecretBox(key: SecretBox.generateKey(using: random))
