@@ -27,12 +27,12 @@ public enum GrantStatus: String, Sendable, Hashable, Codable {
 
 /// Who cancelled something and when, for explanations (``AccessExplanation``) and history (RULES U2).
 public struct Cancellation: Hashable, Sendable, Codable {
-    public var by: Actor
+    public var by: AuditActor
     public var at: Date
     /// Which role the canceller acted in, in words: "the taxpayer's Master Administrator", "the logon itself".
     public var capacity: String
 
-    public init(by: Actor, at: Date, capacity: String) {
+    public init(by: AuditActor, at: Date, capacity: String) {
         self.by = by
         self.at = at
         self.capacity = capacity
@@ -174,12 +174,12 @@ public struct AccessRequest: Hashable, Sendable, Codable {
     public var createdAt: Date
     public var expiresAt: Date
     public var decidedAt: Date?
-    public var decidedBy: Actor?
+    public var decidedBy: AuditActor?
 
     public init(
         id: AccessRequestID, confirmationNumber: String, thirdParty: LogonID, taxpayer: TaxpayerID,
         accounts: [AccountID: AccessLevel], channel: ApprovalChannel, status: RequestStatus = .pending,
-        createdAt: Date, expiresAt: Date, decidedAt: Date? = nil, decidedBy: Actor? = nil
+        createdAt: Date, expiresAt: Date, decidedAt: Date? = nil, decidedBy: AuditActor? = nil
     ) {
         self.id = id
         self.confirmationNumber = confirmationNumber

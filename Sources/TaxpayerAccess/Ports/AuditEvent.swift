@@ -55,7 +55,7 @@ public struct AuditAction: RawRepresentable, Hashable, Sendable, Codable, Custom
 /// replayed to answer who had access at a past moment (RULES U2) and never holds a secret.
 public struct AuditEvent: Hashable, Sendable, Codable {
     public var time: Date
-    public var actor: Actor
+    public var actor: AuditActor
     public var action: AuditAction
     /// What the event is about, e.g. `logon/L1`, `grant/L1|T9`.
     public var subject: String
@@ -65,7 +65,7 @@ public struct AuditEvent: Hashable, Sendable, Codable {
     public var note: String
 
     public init(
-        time: Date, actor: Actor, action: AuditAction, subject: String, before: Record? = nil, after: Record? = nil,
+        time: Date, actor: AuditActor, action: AuditAction, subject: String, before: Record? = nil, after: Record? = nil,
         note: String = ""
     ) {
         self.time = time

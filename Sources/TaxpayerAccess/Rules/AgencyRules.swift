@@ -17,7 +17,7 @@ enum AgencyRules {
     ///   - currentAccounts: the stored accounts with the entry's account ids.
     static func load(
         _ entry: DirectoryEntry, current: Versioned<Taxpayer>?, holderOfTaxID: Versioned<Taxpayer>?,
-        currentAccounts: [AccountID: Versioned<TaxAccount>], actor: Actor, now: Date
+        currentAccounts: [AccountID: Versioned<TaxAccount>], actor: AuditActor, now: Date
     ) throws(AccessError) -> Decision<Void> {
         let taxpayer = entry.taxpayer
         let validated = try Policy.validateTaxIdentifier(type: taxpayer.taxID.type, number: taxpayer.taxID.number)

@@ -155,7 +155,7 @@ enum LockoutRules {
     ///   - actor: who gave the secret.
     ///   - note: what the failure was, for the auditor; never the secret.
     static func failed(
-        _ charge: LockCharge, logon: Logon?, sessions: [Versioned<Session>], actor: Actor, note: String, now: Date,
+        _ charge: LockCharge, logon: Logon?, sessions: [Versioned<Session>], actor: AuditActor, note: String, now: Date,
         policy: Policy
     ) -> Decision<Void> {
         var decision = Decision()

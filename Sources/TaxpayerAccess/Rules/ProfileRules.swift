@@ -70,7 +70,7 @@ enum ProfileRules {
     }
 
     /// Trusted devices revoked at `now` with an audit event each (RULES A6): every live one.
-    static func revoking(_ devices: [Versioned<TrustedDevice>], actor: Actor, note: String, now: Date)
+    static func revoking(_ devices: [Versioned<TrustedDevice>], actor: AuditActor, note: String, now: Date)
         -> Decision<Void>
     {
         var decision = Decision()
@@ -116,7 +116,7 @@ enum ProfileRules {
         var decision = try changing(logon, action: .passwordChanged, mail: IdentityMail.passwordChanged, now: now) {
             $0.credentials = settingPassword($0.credentials, newHash: newHash, now: now, policy: policy)
         }
-        let actor = Actor.logon(logon?.value.id ?? "")
+        let actor = AuditActor.logon(logon?.value.id ?? "")
         decision.merge(
             SessionRules.ending(sessions, keep: session, actor: actor, note: "ended by a password change", now: now))
         decision.merge(revoking(devices, actor: actor, note: "trust revoked by a password change", now: now))
@@ -189,7 +189,7 @@ enum ProfileRules {
     {
         guard let logon, logon.value.status != .deleted else { throw SessionRules.expired }
         let id = logon.value.id
-        let actor = Actor.logon(id)
+        let actor = AuditActor.logon(id)
         var decision = Decision()
         for role in own.roles where role.value.status == .active {
             let cancelled = cancelling(role.value, by: id, now: now)

@@ -170,7 +170,7 @@ public enum RecoveryRules {
         var updated = logon.value
         updated.credentials = ProfileRules.settingPassword(
             updated.credentials, newHash: newHash, now: now, policy: policy)
-        let actor = Actor.logon(updated.id)
+        let actor = AuditActor.logon(updated.id)
         var decision = Decision()
         decision.update(.linkToken(spent), from: link.version)
         decision.update(.logon(updated), from: logon.version)

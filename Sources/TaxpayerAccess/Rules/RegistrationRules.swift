@@ -216,7 +216,7 @@ enum RegistrationRules {
     /// activation link by email. `registration` and `logon` come back approved and active.
     static func approve(
         _ registration: inout Registration, logon: inout Logon, state: ApprovalState, activation: DrawnToken,
-        activationURL: String, by actor: Actor, now: Date, policy: Policy
+        activationURL: String, by actor: AuditActor, now: Date, policy: Policy
     ) -> Decision<Void> {
         var decision = Decision()
         if let entry = state.entry {
@@ -264,7 +264,7 @@ enum RegistrationRules {
     /// - Throws: ``AccessError/Code/conflict`` when the request was already decided.
     static func approveStored(
         _ registration: Versioned<Registration>, logon: Versioned<Logon>, state: ApprovalState,
-        activation: DrawnToken, activationURL: String, by actor: Actor, now: Date, policy: Policy
+        activation: DrawnToken, activationURL: String, by actor: AuditActor, now: Date, policy: Policy
     ) throws(AccessError) -> Decision<Void> {
         try requireUndecided(registration.value, logon: logon.value)
         var approved = registration.value
@@ -282,7 +282,7 @@ enum RegistrationRules {
     ///
     /// - Throws: ``AccessError/Code/conflict`` when the request was already decided.
     static func reject(
-        _ registration: Versioned<Registration>, logon: Versioned<Logon>, by actor: Actor, now: Date
+        _ registration: Versioned<Registration>, logon: Versioned<Logon>, by actor: AuditActor, now: Date
     ) throws(AccessError) -> Decision<Void> {
         try requireUndecided(registration.value, logon: logon.value)
         var rejected = registration.value

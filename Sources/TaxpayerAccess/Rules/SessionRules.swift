@@ -63,7 +63,7 @@ public enum SessionRules {
 
     /// Sessions ended at `now` with an audit event each (RULES A7): every live one of `sessions` but `keep`.
     static func ending(
-        _ sessions: [Versioned<Session>], keep: SessionID? = nil, actor: Actor, note: String, now: Date
+        _ sessions: [Versioned<Session>], keep: SessionID? = nil, actor: AuditActor, note: String, now: Date
     ) -> Decision<Void> {
         var decision = Decision()
         for session in sessions where session.value.endedAt == nil && session.value.id != keep {

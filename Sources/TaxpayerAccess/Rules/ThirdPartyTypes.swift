@@ -29,7 +29,7 @@ public enum RequestDecider: Hashable, Sendable {
     /// The agency recording the taxpayer's signed printed form.
     case agency(operator: String)
 
-    var actor: Actor {
+    var actor: AuditActor {
         switch self {
         case .masterAdministrator(let logon): .logon(logon.id)
         case .agency(let name): .agency(operator: name)

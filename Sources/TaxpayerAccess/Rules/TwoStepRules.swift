@@ -182,7 +182,7 @@ enum TwoStepRules {
             decision.update(.logon(updated), from: logon.version)
         }
         decision.merge(LockoutRules.cleared(lock))
-        let actor = Actor.logon(logon.value.id)
+        let actor = AuditActor.logon(logon.value.id)
         decision.audit(
             AuditEvent(
                 time: now, actor: actor, action: .codeAccepted, subject: "session/\(session.value.id)",
@@ -228,7 +228,7 @@ enum TwoStepRules {
         var decision = Decision()
         decision.update(.verificationCode(used), from: current.version)
         decision.update(.logon(updated), from: logon.version)
-        let actor = Actor.logon(updated.id)
+        let actor = AuditActor.logon(updated.id)
         decision.audit(
             AuditEvent(
                 time: now, actor: actor, action: .twoStepChanged, subject: "logon/\(updated.id)",

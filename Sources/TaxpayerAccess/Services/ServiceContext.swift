@@ -171,5 +171,5 @@ public struct AuthenticatedActor: Sendable, Hashable {
     public let logon: Logon
     public let session: Session
     public var id: LogonID { logon.id }
-    public var actor: Actor { .logon(logon.id) }
+    public var actor: AuditActor { .logon(logon.id) }
 }

@@ -102,7 +102,7 @@ extension AccessSnapshot {
     ///   unique key is taken — nothing is written then.
     @discardableResult
     public func `import`(
-        into store: any AccessStore, at time: Date = Date(timeIntervalSince1970: 0), actor: Actor = .system
+        into store: any AccessStore, at time: Date = Date(timeIntervalSince1970: 0), actor: AuditActor = .system
     ) async throws -> UInt64 {
         try validate()
         var changes = ChangeSet()

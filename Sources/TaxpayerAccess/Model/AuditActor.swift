@@ -1,5 +1,5 @@
 /// Who did something: recorded on every audit event (RULES U1).
-public enum Actor: Hashable, Sendable, Codable, CustomStringConvertible {
+public enum AuditActor: Hashable, Sendable, Codable, CustomStringConvertible {
     /// A logon acting for itself.
     case logon(LogonID)
     /// The agency, through an operator named by the caller (RULES V3, X4, R10).
