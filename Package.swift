@@ -75,6 +75,11 @@ let package = Package(
         .testTarget(
             name: "TaxpayerAccessCLITests",
             dependencies: ["TaxpayerAccessCLI", "TaxpayerAccess", "TaxpayerAccessSQLite"]),
+        // Runs each built example and checks the outcomes its story must reach; the dependencies only make SwiftPM
+        // build the examples next to the test bundle.
+        .testTarget(
+            name: "ExamplesTests",
+            dependencies: ["CreateLogon", "RecoverPassword", "ThirdPartyAccess", "FirmSecurityGroups"]),
     ]
 )
 
