@@ -96,9 +96,14 @@ public enum RegistrationRules {
     /// read — both seeing no active MA — conflict, and the second is decided again and sees the first's MA.
     ///
     /// - Parameters:
-    ///   - taxpayer: the taxpayer's id.
-    ///   - read: the taxpayer as read *before* its roles; `nil` when the caller inserts it in this same commit (the
-    ///     insert conflicts the same way).
+    ///   - logon: the approved logon.
+    ///   - id: the taxpayer's id.
+    ///   - taxpayer: the taxpayer as read *before* its roles; `nil` when the caller inserts it in this same commit
+    ///     (the insert conflicts the same way).
+    ///   - provedAccount: the account the applicant proved (R2), the one a Tax Administrator gets.
+    ///   - taxpayerHasActiveMA: whether the roles read show an active Master Administrator of the taxpayer.
+    ///   - policy: the level a new Tax Administrator gets.
+    ///   - now: when the role is granted.
     public static func approval(
         logon: LogonID, taxpayer id: TaxpayerID, read taxpayer: Versioned<Taxpayer>?, provedAccount: AccountID,
         taxpayerHasActiveMA: Bool, policy: Policy, now: Date

@@ -79,8 +79,11 @@ public struct Authentication: Sendable {
     ///
     /// An unknown username costs exactly one slow hash, like a wrong password, and gets the same answer (A1).
     ///
-    /// - Parameter deviceToken: a token from an earlier ``verifyCode(session:code:trustDevice:)``; a live one skips
-    ///   the code (A6).
+    /// - Parameters:
+    ///   - username: as typed; compared case-insensitively (R5).
+    ///   - password: as typed; never stored or logged.
+    ///   - deviceToken: a token from an earlier ``verifyCode(session:code:trustDevice:)``; a live one skips the
+    ///     code (A6).
     /// - Throws: `.invalidCredentials` (also while locked, RULES A1/A2), `.stepRequired` (not activated yet),
     ///   `.tooManyResends`.
     public func login(username: String, password: String, deviceToken: String? = nil) async throws -> LoginResult {
@@ -213,7 +216,10 @@ public struct Authentication: Sendable {
     /// Checks the login code (RULES A4, A8) and signs the session in. A wrong code counts; after the policy's
     /// number of wrong tries the code dies, the session ends and the failure counts toward the lockout (A2).
     ///
-    /// - Parameter trustDevice: trust this device (RULES A6); the token comes back once in ``Verified/deviceToken``.
+    /// - Parameters:
+    ///   - token: the session token from ``login(username:password:deviceToken:)``.
+    ///   - code: the code as typed.
+    ///   - trustDevice: trust this device (RULES A6); the token comes back once in ``Verified/deviceToken``.
     /// - Throws: `.invalidInput` for a code that is not six digits, `.invalidCode`.
     @discardableResult
     public func verifyCode(session token: String, code: String, trustDevice: Bool = false) async throws -> Verified {
