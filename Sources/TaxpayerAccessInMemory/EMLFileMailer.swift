@@ -5,10 +5,10 @@ public import FoundationEssentials
 public import Foundation
 #endif
 
-/// A ``Mailer`` for development: writes each mail as an RFC 5322 `.eml` file into a folder, where a mail client or a
+/// A `Mailer` for development: writes each mail as an RFC 5322 `.eml` file into a folder, where a mail client or a
 /// text editor opens it.
 ///
-/// One file per ``OutgoingMail/idempotencyKey`` (`<key>.eml`): sending the same mail again overwrites its file, so a
+/// One file per `OutgoingMail.idempotencyKey` (`<key>.eml`): sending the same mail again overwrites its file, so a
 /// retried delivery never shows twice. Lines end in CRLF; the body is UTF-8 plain text; a subject outside ASCII is
 /// encoded as RFC 2047 says. A header value holding a CR or LF is refused (header injection).
 ///

@@ -1,7 +1,7 @@
 public import TaxpayerAccess
 import Synchronization
 
-/// A ``Mailer`` that keeps what it is given, for tests and examples.
+/// A `Mailer` that keeps what it is given, for tests and examples.
 public final class RecordingMailer: Mailer {
     private let sent = Mutex<[OutgoingMail]>([])
 
@@ -18,7 +18,7 @@ public final class RecordingMailer: Mailer {
     }
 }
 
-/// A ``TextMessenger`` that keeps what it is given, for tests and examples.
+/// A `TextMessenger` that keeps what it is given, for tests and examples.
 public final class RecordingTextMessenger: TextMessenger {
     /// One text message.
     public struct Message: Hashable, Sendable {
