@@ -15,6 +15,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // `swift package generate-documentation`: builds the DocC catalog (CI runs it with warnings as errors).
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         .systemLibrary(
@@ -81,17 +83,37 @@ let package = Package(
         .testTarget(
             name: "TaxpayerAccessCLITests",
             dependencies: ["TaxpayerAccessCLI", "TaxpayerAccess", "TaxpayerAccessSQLite"]),
+        // Runs each built example and checks the outcomes its story must reach; the dependencies only make SwiftPM
+        // build the examples next to the test bundle.
+        .testTarget(
+            name: "ExamplesTests",
+            dependencies: ["CreateLogon", "RecoverPassword", "ThirdPartyAccess", "FirmSecurityGroups"]),
     ]
 )
 
-// One loop applies the project's language settings to every target (DESIGN.md, Conventions).
+// One loop applies the project's language settings to every target that compiles Swift (the system library CSodium
+// compiles nothing). Warnings are errors in CI, not here: `.ci/run` builds with `-Xswiftc -warnings-as-errors`, which
+// SwiftPM applies to this package's targets only and drops for remote dependencies. `.treatAllWarnings(as: .error)`
+// (SE-0480) is left out on purpose: Xcode builds a dependency with `-suppress-warnings`, and the two together stop the
+// build ("conflicting options"), so it would break the apps that depend on this package.
 for target in package.targets where target.type != .system {
     var settings = target.swiftSettings ?? []
-    settings += [
-        .swiftLanguageMode(.v6),
-        .enableUpcomingFeature("ExistentialAny"),
-        .enableUpcomingFeature("InternalImportsByDefault"),
-        .enableUpcomingFeature("MemberImportVisibility"),
-    ]
+
+    // https://www.swift.org/migration/documentation/migrationguide/
+    // Swift 6 language mode: complete concurrency checking, data races are compile errors, not warnings.
+    settings.append(.swiftLanguageMode(.v6))
+
+    // https://github.com/swiftlang/swift-evolution/blob/main/proposals/0335-existential-any.md
+    // Require `any` for existential types, so the cost of a protocol-typed value is visible where it is used.
+    settings.append(.enableUpcomingFeature("ExistentialAny"))
+
+    // https://github.com/swiftlang/swift-evolution/blob/main/proposals/0409-access-level-on-imports.md
+    // Imports are internal unless marked `public import`: no dependency leaks into the public API by accident.
+    settings.append(.enableUpcomingFeature("InternalImportsByDefault"))
+
+    // https://github.com/swiftlang/swift-evolution/blob/main/proposals/0444-member-import-visibility.md
+    // A file sees members of a module only if it imports that module itself, not because another file did.
+    settings.append(.enableUpcomingFeature("MemberImportVisibility"))
+
     target.swiftSettings = settings
 }

@@ -57,7 +57,10 @@ print("0. pat.client exists, with email codes")
 
 // 1. Forgot password: the same answer whether or not the username is known (RULES V1, V2).
 clock.advance(by: .seconds(7 * 86400))
-print("1. \(try await recovery.forgotPassword(username: "pat.client"))")
+let answer = try await recovery.forgotPassword(username: "pat.client")
+print("1. \(answer)")
+let unknown = try await recovery.forgotPassword(username: "nobody.here")
+print("   The same answer for an unknown username: \(unknown == answer)")
 
 // 2. The link from the email; the security question (RULES V2, R7).
 let link = token(in: try await lastMail(to: email, subject: "Reset your password"))

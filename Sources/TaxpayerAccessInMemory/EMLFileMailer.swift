@@ -5,11 +5,11 @@ public import FoundationEssentials
 public import Foundation
 #endif
 
-/// A ``Mailer`` for development: writes each mail as an RFC 5322 `.eml` file into a folder, where a mail client or a
+/// A `Mailer` for development: writes each mail as an RFC 5322 `.eml` file into a folder, where a mail client or a
 /// text editor opens it.
 ///
-/// One file per ``OutgoingMail/idempotencyKey`` (`<key>.eml`): sending the same mail again overwrites its file, so a
-/// retried delivery never shows twice. The message is ``MailMessage``'s, with CRLF lines: UTF-8 plain text, 8bit or
+/// One file per `OutgoingMail.idempotencyKey` (`<key>.eml`): sending the same mail again overwrites its file, so a
+/// retried delivery never shows twice. The message is `MailMessage`'s, with CRLF lines: UTF-8 plain text, 8bit or
 /// quoted-printable for lines past 998 octets, a subject outside ASCII encoded as RFC 2047 says. A header value
 /// holding a CR or LF, or a recipient that is not one address, is refused (header injection).
 ///
@@ -20,7 +20,7 @@ public import Foundation
 ///                               box: try context.mailBox())
 /// ```
 public struct EMLFileMailer: Mailer {
-    /// A mail the mailer will not write (``MailRefusal``: header injection, a recipient that is not one address).
+    /// A mail the mailer will not write (`MailRefusal`: header injection, a recipient that is not one address).
     public typealias Refusal = MailRefusal
 
     /// Where the files go.
@@ -33,7 +33,7 @@ public struct EMLFileMailer: Mailer {
 
     /// Creates the folder if it does not exist.
     ///
-    /// - Throws: ``MailRefusal`` when `from` holds a line break or is not ASCII; a file-system error when the folder
+    /// - Throws: `MailRefusal` when `from` holds a line break or is not ASCII; a file-system error when the folder
     ///   cannot be made.
     public init(
         folder: URL, from: String, clock: any TimeSource,
@@ -60,7 +60,7 @@ public struct EMLFileMailer: Mailer {
         try Data(message).write(to: fileURL(for: mail.idempotencyKey), options: .atomic)
     }
 
-    /// The whole RFC 5322 message, CRLF line endings (``MailMessage/compose(_:from:date:messageIDDomain:lineEnding:)``).
+    /// The whole RFC 5322 message, CRLF line endings (`MailMessage.compose(_:from:date:messageIDDomain:lineEnding:)`).
     public static func message(
         _ mail: OutgoingMail, from: String, date: Date, messageIDDomain: String = MailMessage.defaultMessageIDDomain
     ) throws -> String {

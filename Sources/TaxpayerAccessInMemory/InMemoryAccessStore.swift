@@ -1,7 +1,7 @@
 public import TaxpayerAccess
 import Synchronization
 
-/// An ``AccessStore`` in memory: the embedded default for tests and examples, and the reference the conformance
+/// An `AccessStore` in memory: the embedded default for tests and examples, and the reference the conformance
 /// suite is written against. A commit is all or nothing under one lock.
 ///
 /// ```swift

@@ -1,7 +1,7 @@
 public import TaxpayerAccess
 import Synchronization
 
-/// A ``TaxpayerDirectory`` seeded from values: the agency's system of record for tests, examples and the demo.
+/// A `TaxpayerDirectory` seeded from values: the agency's system of record for tests, examples and the demo.
 ///
 /// ```swift
 /// let directory = InMemoryTaxpayerDirectory()

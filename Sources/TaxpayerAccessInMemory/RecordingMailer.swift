@@ -1,8 +1,8 @@
 public import TaxpayerAccess
 import Synchronization
 
-/// A ``Mailer`` that keeps what it is given, for tests and examples. Like every mailer it refuses header injection
-/// (``OutgoingMail/checkHeaders()``); set ``isRefusing`` to make it refuse every mail, as a mail system that is down.
+/// A `Mailer` that keeps what it is given, for tests and examples. Like every mailer it refuses header injection
+/// (`OutgoingMail.checkHeaders()`); set ``isRefusing`` to make it refuse every mail, as a mail system that is down.
 public final class RecordingMailer: Mailer {
     /// What a refusing mailer throws.
     public struct Refused: Error, Hashable, Sendable, CustomStringConvertible {
@@ -36,7 +36,7 @@ public final class RecordingMailer: Mailer {
     }
 }
 
-/// A ``TextMessenger`` that keeps what it is given, for tests and examples.
+/// A `TextMessenger` that keeps what it is given, for tests and examples.
 public final class RecordingTextMessenger: TextMessenger {
     /// One text message.
     public struct Message: Hashable, Sendable {

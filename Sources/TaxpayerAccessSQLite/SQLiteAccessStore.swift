@@ -6,13 +6,13 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// An ``AccessStore`` in one SQLite file through GRDB: the durable embedded default.
+/// An `AccessStore` in one SQLite file through GRDB: the durable embedded default.
 ///
 /// The file is opened in WAL mode with `synchronous=FULL`, so a commit that returned survives a crash or a power cut.
 /// A commit is one SQLite transaction: version checks, records, unique and index keys, the feed entry and the audit
 /// events land together or not at all. Unique keys (username, email, …) are a primary key SQLite enforces inside that
 /// transaction, never a check before the insert. The schema is migrated on open; a file written by a newer version is
-/// refused with ``StoreError/Code/schemaTooNew``.
+/// refused with `StoreError.Code.schemaTooNew`.
 ///
 /// ```swift
 /// let store = try SQLiteAccessStore(path: "taxpayer-access.sqlite")
@@ -24,8 +24,8 @@ public final class SQLiteAccessStore: AccessStore {
 
     /// Opens the database file at `path`, creating and migrating it as needed.
     ///
-    /// - Throws: ``StoreError`` — ``StoreError/Code/schemaTooNew`` when a newer version wrote the file,
-    ///   ``StoreError/Code/corrupt`` when it is not a database, ``StoreError/Code/unavailable`` when it cannot be opened.
+    /// - Throws: `StoreError` — `StoreError.Code.schemaTooNew` when a newer version wrote the file,
+    ///   `StoreError.Code.corrupt` when it is not a database, `StoreError.Code.unavailable` when it cannot be opened.
     public init(path: String) throws {
         database = try SQLiteDatabase(path: path)
     }

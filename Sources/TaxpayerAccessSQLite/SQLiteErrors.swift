@@ -1,7 +1,7 @@
 import GRDB
 import TaxpayerAccess
 
-/// Turns what SQLite, GRDB and the JSON coders throw into the port's ``StoreError``.
+/// Turns what SQLite, GRDB and the JSON coders throw into the port's `StoreError`.
 enum SQLiteErrors {
     /// A failure while opening `path`.
     static func map(_ error: any Error, opening path: String) -> any Error {

@@ -7,11 +7,11 @@ import Glibc
 import Darwin
 #endif
 
-/// A ``Mailer`` that hands each message to the system's `sendmail` interface — `sendmail -t -oi`, which Postfix,
+/// A `Mailer` that hands each message to the system's `sendmail` interface — `sendmail -t -oi`, which Postfix,
 /// Exim, OpenSMTPD and msmtp all provide —, so mail leaves the machine through the MTA the agency already runs
 /// (RULES N2; Documentation/Operations.md, Mail).
 ///
-/// Each message is ``MailMessage``'s RFC 5322 text with LF line endings (the MTA writes CRLF on the wire): `From`,
+/// Each message is `MailMessage`'s RFC 5322 text with LF line endings (the MTA writes CRLF on the wire): `From`,
 /// `To`, `Subject` (RFC 2047 when not ASCII), `Date`, `Message-ID: <idempotency-key@domain>`, MIME headers, 8bit or
 /// quoted-printable so no line passes 998 octets. `-t` takes the recipient from the `To` header (never from the
 /// command line, so no address becomes an argument) and `-oi` keeps a line holding a single `.` from ending the
@@ -80,7 +80,7 @@ public struct SendmailMailer: Mailer {
     ///   - messageIDDomain: the `Message-ID` domain; the `From` address's domain when `nil`.
     ///   - timeout: the longest one run may take (keep it below the outbox lease, 5 minutes by default).
     ///   - clock: the `Date` header's clock.
-    /// - Throws: ``MailRefusal`` for a `From` with a line break or outside ASCII, or a domain that is not one.
+    /// - Throws: `MailRefusal` for a `From` with a line break or outside ASCII, or a domain that is not one.
     public init(
         from: String, executable: String = "/usr/sbin/sendmail", extraArguments: [String] = [],
         messageIDDomain: String? = nil, timeout: Duration = .seconds(60), clock: any TimeSource
@@ -101,7 +101,7 @@ public struct SendmailMailer: Mailer {
 
     /// The message exactly as it goes down the pipe.
     ///
-    /// - Throws: ``MailRefusal`` (header injection, a recipient that is not one address).
+    /// - Throws: `MailRefusal` (header injection, a recipient that is not one address).
     public func message(for mail: OutgoingMail) throws(MailRefusal) -> [UInt8] {
         try MailMessage.compose(
             mail, from: from, date: clock.now(), messageIDDomain: messageIDDomain, lineEnding: .lf)
@@ -109,7 +109,7 @@ public struct SendmailMailer: Mailer {
 
     /// Runs `sendmail -t -oi` with the message on its standard input.
     ///
-    /// - Throws: ``MailRefusal`` before anything runs; ``Failure`` when `sendmail` does not take the message.
+    /// - Throws: `MailRefusal` before anything runs; ``Failure`` when `sendmail` does not take the message.
     public func send(_ mail: OutgoingMail) async throws {
         let message = try message(for: mail)
         let run = try await Self.run(executable, arguments, input: message, timeout: timeout)

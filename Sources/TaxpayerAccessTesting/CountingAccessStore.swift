@@ -1,7 +1,7 @@
 public import TaxpayerAccess
 import Synchronization
 
-/// An ``AccessStore`` that passes every call on to another store and counts it by kind — never by the ids or the
+/// An `AccessStore` that passes every call on to another store and counts it by kind — never by the ids or the
 /// values in it — so a test can assert that two requests an attacker wants to tell apart do **the same work**
 /// (RULES A1, R5, V1, V2).
 ///
@@ -13,12 +13,12 @@ import Synchronization
 /// events it appends, and, far smaller but countable, each read and what it reads by. Slow hashes are counted by
 /// ``CountingSecretHasher``. A ``Work`` value is exactly that, and nothing more:
 ///
-/// - every read, by what it reads by: the ``RecordKind`` of a key read, the name of a unique key (`username`,
+/// - every read, by what it reads by: the `RecordKind` of a key read, the name of a unique key (`username`,
 ///   `email`, …) or of an index (`linksOf`, …), the kind of a whole-kind scan;
 /// - every commit, by its ``CommitShape``: how many records of each kind it writes and deletes, how many audit events
 ///   and outbox mails it carries; and whether the store took it or refused it (a refused commit rolls back before
 ///   any fsync, so it costs less, and counts apart);
-/// - the feed reads (``AccessStore/changes(after:limit:)`` and the like), which services should never make.
+/// - the feed reads (`AccessStore.changes(after:limit:)` and the like), which services should never make.
 ///
 /// A ``Work`` is a multiset — how many calls of each kind, in no order — because an observer sees the sum of the
 /// costs, not their order. It leaves out what the attacker's own input decides or what costs the same either way:
@@ -37,23 +37,23 @@ import Synchronization
 public final class CountingAccessStore: AccessStore {
     /// One call to the store, by kind.
     public enum Call: Hashable, Sendable, CustomStringConvertible {
-        /// ``AccessStore/record(_:)`` of a key of this kind.
+        /// `AccessStore.record(_:)` of a key of this kind.
         case read(RecordKind)
-        /// ``AccessStore/record(unique:)`` by a unique key of this name (`username`, `email`, `linkToken`, …).
+        /// `AccessStore.record(unique:)` by a unique key of this name (`username`, `email`, `linkToken`, …).
         case uniqueRead(String)
-        /// ``AccessStore/records(indexedBy:)`` by an index key of this name (`linksOf`, `rolesOfLogon`, …).
+        /// `AccessStore.records(indexedBy:)` by an index key of this name (`linksOf`, `rolesOfLogon`, …).
         case indexRead(String)
-        /// ``AccessStore/records(ofKind:)`` of this kind.
+        /// `AccessStore.records(ofKind:)` of this kind.
         case kindScan(RecordKind)
-        /// A ``AccessStore/commit(_:)`` the store took.
+        /// A `AccessStore.commit(_:)` the store took.
         case commit(CommitShape)
-        /// A ``AccessStore/commit(_:)`` the store refused (a version conflict, a unique key taken, …).
+        /// A `AccessStore.commit(_:)` the store refused (a version conflict, a unique key taken, …).
         case refusedCommit(CommitShape)
-        /// ``AccessStore/changes(after:limit:)``.
+        /// `AccessStore.changes(after:limit:)`.
         case changeFeedRead
-        /// ``AccessStore/lastSequence()``.
+        /// `AccessStore.lastSequence()`.
         case sequenceRead
-        /// ``AccessStore/auditEvents(after:limit:)``.
+        /// `AccessStore.auditEvents(after:limit:)`.
         case auditLogRead
 
         public var description: String {
@@ -73,13 +73,13 @@ public final class CountingAccessStore: AccessStore {
 
     /// What one commit writes, by kind: what it costs a real store, without the ids and values in it.
     public struct CommitShape: Hashable, Sendable, CustomStringConvertible {
-        /// Records written (inserted or updated), by kind; outbox mail included, as kind ``RecordKind/mail``.
+        /// Records written (inserted or updated), by kind; outbox mail included, as kind `RecordKind.mail`.
         public var writes: [RecordKind: Int]
         /// Records deleted, by kind.
         public var deletions: [RecordKind: Int]
         /// Audit events appended (RULES U1).
         public var auditEvents: Int
-        /// Outbox mails inserted (RULES N2); also counted in ``writes`` under ``RecordKind/mail``.
+        /// Outbox mails inserted (RULES N2); also counted in ``writes`` under `RecordKind.mail`.
         public var mail: Int
 
         public init(

@@ -1,7 +1,7 @@
 public import TaxpayerAccess
 import Synchronization
 
-/// A ``SecretHasher`` that passes every call on to another hasher and counts it, so a test can assert that two
+/// A `SecretHasher` that passes every call on to another hasher and counts it, so a test can assert that two
 /// requests an attacker wants to tell apart cost the same number of slow hashes (RULES A1, V1, V2, R5).
 ///
 /// ``hash(_:)`` and ``verify(_:against:)`` are the slow calls: with the same parameters each costs one run of the
@@ -19,11 +19,11 @@ import Synchronization
 public final class CountingSecretHasher: SecretHasher {
     /// How many calls of each kind were made.
     public struct Counts: Hashable, Sendable, CustomStringConvertible {
-        /// Calls of ``SecretHasher/hash(_:)``.
+        /// Calls of `SecretHasher.hash(_:)`.
         public var hash: Int
-        /// Calls of ``SecretHasher/verify(_:against:)``.
+        /// Calls of `SecretHasher.verify(_:against:)`.
         public var verify: Int
-        /// Calls of ``SecretHasher/needsRehash(_:)``.
+        /// Calls of `SecretHasher.needsRehash(_:)`.
         public var needsRehash: Int
 
         public init(hash: Int = 0, verify: Int = 0, needsRehash: Int = 0) {

@@ -2,7 +2,7 @@ public import TaxpayerAccess
 public import TaxpayerAccessInMemory
 import Synchronization
 
-/// A fast, unsalted ``SecretHasher`` for tests only: BLAKE2b of the secret. It keeps secrets out of the clear but is
+/// A fast, unsalted `SecretHasher` for tests only: BLAKE2b of the secret. It keeps secrets out of the clear but is
 /// not slow, so it must never hash real passwords.
 public struct FixtureHasher: SecretHasher {
     public init() {}
@@ -18,7 +18,7 @@ public struct FixtureHasher: SecretHasher {
 }
 
 /// A world of taxpayers, accounts, logons, roles, grants, groups and signed-in sessions, written straight into an
-/// ``InMemoryAccessStore``, so tests and examples need no registration or login flow.
+/// `InMemoryAccessStore`, so tests and examples need no registration or login flow.
 ///
 /// ```swift
 /// let world = FixtureWorld()
@@ -131,7 +131,7 @@ public final class FixtureWorld: Sendable {
                     taxpayer: taxpayer, thirdParty: thirdParty, accounts: accounts, grantedAt: clock.now())))
     }
 
-    /// Adds a security group of a parent (RULES S3). The Default group has id ``SecurityGroup/defaultID(of:)``.
+    /// Adds a security group of a parent (RULES S3). The Default group has id `SecurityGroup.defaultID(of:)`.
     public func group(_ id: SecurityGroupID, parent: LogonID, name: String) async throws {
         try await put(.securityGroup(SecurityGroup(id: id, parent: parent, name: name)))
     }
@@ -141,7 +141,7 @@ public final class FixtureWorld: Sendable {
         try await put(.groupAssignment(GroupAssignment(parent: parent, taxpayer: taxpayer, group: group)))
     }
 
-    /// A fully signed-in session for a logon (stage ``SessionStage/authenticated``); returns its token.
+    /// A fully signed-in session for a logon (stage `SessionStage.authenticated`); returns its token.
     public func signIn(_ logon: LogonID) async throws -> String {
         let (token, hash) = SecretToken.generate(using: random)
         let now = clock.now()

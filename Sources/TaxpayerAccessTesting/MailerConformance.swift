@@ -1,7 +1,7 @@
 public import TaxpayerAccess
 public import Foundation
 
-/// The contract every ``Mailer`` must keep, as a suite any mailer adapter runs (RULES N1, N2): deliver each message
+/// The contract every `Mailer` must keep, as a suite any mailer adapter runs (RULES N1, N2): deliver each message
 /// whole — recipient, subject and body byte for byte, non-ASCII and long lines included —, carry the idempotency key,
 /// refuse header injection, and report a failure by throwing (so the outbox retries, N2).
 ///
@@ -46,7 +46,7 @@ public struct MailerConformance: Sendable {
 
     /// A message as its recipient's mail system received it.
     public struct Delivered: Sendable, Hashable {
-        /// Read back from the `Message-ID` (``MailMessage/idempotencyKey(fromMessageID:)``), or as the mailer kept it.
+        /// Read back from the `Message-ID` (`MailMessage.idempotencyKey(fromMessageID:)`), or as the mailer kept it.
         public var idempotencyKey: String?
         public var to: String
         /// Decoded (RFC 2047).

@@ -306,8 +306,12 @@ public enum SealingKeyCheck {
     /// dropped from the key ring. Works without the key itself (a lost key with nothing sealed under it can be
     /// retired too).
     ///
-    /// - Parameter ring: the keys at hand, to tell which one opens values that name no key; without it such values
-    ///   keep every key from being retired.
+    /// - Parameters:
+    ///   - keyID: the id of the key to retire.
+    ///   - store: the store whose registry records it.
+    ///   - ring: the keys at hand, to tell which one opens values that name no key; without it such values keep
+    ///     every key from being retired.
+    ///   - clock: when, for the registry and the audit log.
     /// - Throws: ``SealingKeyError``: ``SealingKeyError/Code/keyUnknown`` for a key the store never recorded;
     ///   ``SealingKeyError/Code/keyInUse`` for the current key or one that still opens something (with the counts).
     public static func retire(

@@ -65,7 +65,8 @@ public struct AuditEvent: Hashable, Sendable, Codable {
     public var note: String
 
     public init(
-        time: Date, actor: AuditActor, action: AuditAction, subject: String, before: Record? = nil, after: Record? = nil,
+        time: Date, actor: AuditActor, action: AuditAction, subject: String, before: Record? = nil,
+        after: Record? = nil,
         note: String = ""
     ) {
         self.time = time

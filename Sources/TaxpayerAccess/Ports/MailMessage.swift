@@ -55,6 +55,7 @@ public enum MailMessage {
     /// The whole message.
     ///
     /// - Parameters:
+    ///   - mail: the mail to write out.
     ///   - from: the `From` header: an address, or `Name <address>` in ASCII.
     ///   - date: the `Date` header.
     ///   - messageIDDomain: the right-hand side of the `Message-ID`.

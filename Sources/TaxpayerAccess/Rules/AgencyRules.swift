@@ -15,6 +15,8 @@ enum AgencyRules {
     ///   - current: the stored taxpayer with that id, if any.
     ///   - holderOfTaxID: the stored taxpayer holding the entry's ID pair, if any.
     ///   - currentAccounts: the stored accounts with the entry's account ids.
+    ///   - actor: who loads it, for the audit log.
+    ///   - now: when, for the audit log.
     static func load(
         _ entry: DirectoryEntry, current: Versioned<Taxpayer>?, holderOfTaxID: Versioned<Taxpayer>?,
         currentAccounts: [AccountID: Versioned<TaxAccount>], actor: AuditActor, now: Date

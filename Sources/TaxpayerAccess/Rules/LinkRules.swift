@@ -59,7 +59,9 @@ enum LinkRules {
     }
 
     /// Every live link of a logon spent at `now`, each end audited (RULES P2: Delete My Profile ends its links).
-    static func spendingAll(_ links: [Versioned<LinkToken>], actor: AuditActor, note: String, now: Date) -> Decision<Void> {
+    static func spendingAll(_ links: [Versioned<LinkToken>], actor: AuditActor, note: String, now: Date) -> Decision<
+        Void
+    > {
         var decision = Decision()
         for link in links where link.value.usedAt == nil && now < link.value.expiresAt {
             var spent = link.value

@@ -86,8 +86,11 @@ public struct Authentication: Sendable {
     /// An unknown username, a wrong password and a locked logon get the same answer for the same work: one commit
     /// counting the try, exactly one slow hash, one commit recording the failure (RULES A1).
     ///
-    /// - Parameter deviceToken: a token from an earlier ``verifyCode(session:code:trustDevice:)``; a live one skips
-    ///   the code (A6).
+    /// - Parameters:
+    ///   - username: as typed; compared case-insensitively (R5).
+    ///   - password: as typed; never stored or logged.
+    ///   - deviceToken: a token from an earlier ``verifyCode(session:code:trustDevice:)``; a live one skips the
+    ///     code (A6).
     /// - Throws: `.invalidCredentials` (also while locked, RULES A1/A2), `.stepRequired` (not activated yet),
     ///   `.tooManyResends`.
     public func login(username: String, password: String, deviceToken: String? = nil) async throws -> LoginResult {
@@ -178,7 +181,10 @@ public struct Authentication: Sendable {
     /// locked, every session ends and the owner is told; a code also dies after its own number of wrong tries, and
     /// the session it was tried on ends.
     ///
-    /// - Parameter trustDevice: trust this device (RULES A6); the token comes back once in ``Verified/deviceToken``.
+    /// - Parameters:
+    ///   - token: the session token of the login awaiting its code.
+    ///   - code: the six digits the person typed.
+    ///   - trustDevice: trust this device (RULES A6); the token comes back once in ``Verified/deviceToken``.
     /// - Throws: `.invalidInput` for a code that is not six digits, `.invalidCode`, `.lockedOut`.
     @discardableResult
     public func verifyCode(session token: String, code: String, trustDevice: Bool = false) async throws -> Verified {

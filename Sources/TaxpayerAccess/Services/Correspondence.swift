@@ -12,7 +12,9 @@ public struct Correspondence: Sendable {
     /// RULES X11: records that the agency mailed correspondence about `account` and tells every active third party
     /// holding a level above none on it.
     ///
-    /// - Parameter operator: the agency operator, for the audit log.
+    /// - Parameters:
+    ///   - account: the account the correspondence is about.
+    ///   - operator: the agency operator, for the audit log.
     /// - Returns: the third parties told, by id.
     /// - Throws: ``AccessError/Code/notFound`` for an unknown account, ``AccessError/Code/invalidInput`` for an
     ///   empty operator name.

@@ -183,7 +183,7 @@ public struct RegistrationService: Sendable {
     /// The agency approves a request waiting for review (RULES R10, R11).
     ///
     /// - Parameters:
-    ///   - registration: the request.
+    ///   - id: the request.
     ///   - operator: who at the agency approves it, recorded as the actor (RULES U1).
     /// - Throws: `.notFound` for an unknown request, `.conflict` when it was already decided.
     public func approve(registration id: RegistrationID, by operator: String) async throws {

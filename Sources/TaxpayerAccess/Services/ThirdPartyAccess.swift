@@ -138,6 +138,7 @@ public struct ThirdPartyAccess: Sendable {
     ///
     /// - Parameters:
     ///   - confirmationNumber: printed on the form, `d-ddd-ddd-ddd`.
+    ///   - approve: whether the taxpayer approved; `false` records a denial.
     ///   - levels: the level the taxpayer wrote for each account (approval only).
     ///   - operator: the agency operator, for the audit log.
     public func recordPrintedDecision(

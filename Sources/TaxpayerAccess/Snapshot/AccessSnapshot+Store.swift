@@ -95,6 +95,7 @@ extension AccessSnapshot {
     /// ```
     ///
     /// - Parameters:
+    ///   - store: the store to write into; it should hold none of the document's records yet.
     ///   - time: when the import happens, for the audit log.
     ///   - actor: who imports.
     /// - Returns: the change's place in the store's feed.
