@@ -57,6 +57,10 @@ let package = Package(
         .executableTarget(
             name: "CreateLogon", dependencies: ["TaxpayerAccess", "TaxpayerAccessInMemory"],
             path: "Examples/CreateLogon"),
+        // The README's usage snippet, word for word (a test keeps the two the same and runs it).
+        .executableTarget(
+            name: "ReadmeSnippet", dependencies: ["TaxpayerAccess", "TaxpayerAccessInMemory"],
+            path: "Examples/ReadmeSnippet"),
         .executableTarget(
             name: "RecoverPassword", dependencies: ["TaxpayerAccess", "TaxpayerAccessInMemory"],
             path: "Examples/RecoverPassword"),
@@ -87,7 +91,9 @@ let package = Package(
         // build the examples next to the test bundle.
         .testTarget(
             name: "ExamplesTests",
-            dependencies: ["CreateLogon", "RecoverPassword", "ThirdPartyAccess", "FirmSecurityGroups"]),
+            dependencies: [
+                "CreateLogon", "RecoverPassword", "ThirdPartyAccess", "FirmSecurityGroups", "ReadmeSnippet",
+            ]),
     ]
 )
 

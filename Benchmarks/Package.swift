@@ -25,6 +25,20 @@ let package = Package(
             swiftSettings: [.swiftLanguageMode(.v6)],
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        // Authenticated requests on SQLite: the session's activity written every request, or once a minute.
+        .executableTarget(
+            name: "PortalBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "TaxpayerAccess", package: "TaxpayerAccess"),
+                .product(name: "TaxpayerAccessInMemory", package: "TaxpayerAccess"),
+                .product(name: "TaxpayerAccessSQLite", package: "TaxpayerAccess"),
+                .product(name: "TaxpayerAccessTesting", package: "TaxpayerAccess"),
+            ],
+            path: "Benchmarks/PortalBenchmarks",
+            swiftSettings: [.swiftLanguageMode(.v6)],
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
         // Not a benchmark: a plain executable to run under callgrind or perf when a target is missed.
         .executableTarget(
             name: "ResolverProfile",

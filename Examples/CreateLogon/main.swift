@@ -11,9 +11,10 @@ let directory = InMemoryTaxpayerDirectory()
 let clock = ManualTimeSource()
 let random = SeededRandom(seed: 2026)
 let policy = Policy.massTaxConnect.forTesting  // Argon2id at libsodium's minimum cost: an example, not production
-let context = ServiceContext(
-    store: store, directory: directory, clock: clock, random: random, hasher: Argon2idHasher(cost: policy.hashingCost),
-    policy: policy, texts: RecordingTextMessenger(), secretKey: SecretBox.generateKey(using: random))
+let keys = SealingKeyRing(current: SealingKey.generate(using: random))
+let portal = try await Portal.open(
+    store: store, directory: directory, mailer: RecordingMailer(), texts: RecordingTextMessenger(), keys: keys,
+    policy: policy, links: .standard(portalURL: "https://portal.example.gov"), clock: clock, random: random)
 
 // The agency's system of record (RULES T3): one individual with a filed personal income return.
 let ssn = TaxIdentifier(type: .ssn, number: "123456789")
@@ -32,7 +33,7 @@ func lastMail(to address: String, subject: String? = nil) async throws -> Outgoi
     let mails = try await store.records(ofKind: .mail).compactMap { if case .mail(let m) = $0.value { m } else { nil } }
     let mail = mails.filter { $0.to == address && (subject == nil || $0.subject == subject) }
         .max { ($0.createdAt, $0.id.rawValue) < ($1.createdAt, $1.id.rawValue) }!
-    return try OutgoingMail(mail, openedWith: try context.mailBox())  // opened as the mail system would
+    return try OutgoingMail(mail, openedWith: keys.box)  // opened as the mail system would
 }
 func token(in mail: OutgoingMail) -> String {
     String(
@@ -43,8 +44,10 @@ func token(in mail: OutgoingMail) -> String {
 func code(in mail: OutgoingMail) -> String { String(mail.body[mail.body.range(of: "is ")!.upperBound...].prefix(6)) }
 
 let email = "pat@client.example"
-let registration = RegistrationService(context: context)
-let auth = Authentication(context: context)
+let registration = portal.registration
+let auth = portal.authentication
+/// Each request authenticates its session token once (RULES A7).
+func caller(_ token: String) async throws -> SignedIn { try await portal.authenticate(sessionToken: token) }
 
 // 1. Create My Logon with the amount due on the 2025 return (RULES R1–R10).
 let receipt = try await registration.submit(
@@ -62,28 +65,28 @@ print("2. Activated from the link in \"Your logon is approved\"")
 // 3. First login: two-step verification must be set up first (RULES R12).
 let first = try await auth.login(username: "pat.client", password: "Secret123")
 print("3. First login: stage \(first.stage)")
-let challenge = try await auth.beginTwoStepSetup(session: first.sessionToken, .email)
+let challenge = try await auth.beginTwoStepSetup(try await caller(first.sessionToken), .email)
 print("   Set-up code sent to \(challenge.codeSentTo ?? "?")")
 try await auth.completeTwoStepSetup(
-    session: first.sessionToken, code: code(in: try await lastMail(to: email, subject: "Your security code")))
+    try await caller(first.sessionToken), code: code(in: try await lastMail(to: email, subject: "Your security code")))
 print("   Email codes set up; session signed in")
-try await auth.logout(session: first.sessionToken)
+try await auth.logout(try await caller(first.sessionToken))
 
 // 4. Log in with a code, and trust this device (RULES A3–A6).
 clock.advance(by: .seconds(3600))
 let second = try await auth.login(username: "pat.client", password: "Secret123")
 print("4. Login: stage \(second.stage), code sent to \(second.codeSentTo ?? "?")")
 let verified = try await auth.verifyCode(
-    session: second.sessionToken, code: code(in: try await lastMail(to: email, subject: "Your security code")),
+    try await caller(second.sessionToken), code: code(in: try await lastMail(to: email, subject: "Your security code")),
     trustDevice: true)
 print("   Code accepted; device trusted: \(verified.deviceToken != nil)")
-try await auth.logout(session: second.sessionToken)
+try await auth.logout(try await caller(second.sessionToken))
 
 // 5. Log in again on the trusted device: no code (RULES A6).
 clock.advance(by: .seconds(86400))
 let third = try await auth.login(username: "pat.client", password: "Secret123", deviceToken: verified.deviceToken)
 print("5. Login on the trusted device: stage \(third.stage)")
-for rights in try await Profile(context: context).rolesAndRights(session: third.sessionToken) {
+for rights in try await portal.profile.rolesAndRights(try await caller(third.sessionToken)) {
     print(
         "   \(rights.legalName) \(rights.maskedID): \(rights.relationship), "
             + rights.accounts.map { "\($0.type) \($0.level.displayName)" }.joined(separator: ", "))

@@ -25,8 +25,8 @@ try await world.logon("L8", name: "Robin Client", ownTaxpayer: "T8")
 try await world.role("L8", on: "T8", .masterAdministrator)
 try await world.grant("L1", on: "T8", ["A80": .fileAndPay])
 
-let firm = FirmAdministration(context: world.context)
-let owner = try await world.signIn("L1")
+let firm = world.portal.firm
+let owner = try await world.caller("L1")  // one request's caller, reused here for brevity
 
 // S3, S4: a custom group for payroll clients, with both clients in it.
 let payroll = try await firm.createGroup(owner, name: "Payroll clients")
@@ -53,7 +53,7 @@ for logon in try await firm.secondaries(owner) {
 }
 
 func table(_ title: String) async throws {
-    let resolver = try await AccessResolver.load(from: world.store)
+    let resolver = world.portal.resolver  // current with every commit the portal made: no catch-up
     print("\n\(title)")
     for (name, id) in [("owner", LogonID("L1")), ("manager", manager), ("clerk", clerk)] {
         let levels = ["A90", "A91", "A80"].map { "\($0)=\(resolver.level(logon: id, account: AccountID($0)).name)" }
@@ -63,8 +63,8 @@ func table(_ title: String) async throws {
 try await table("Access with both clients in \"Payroll clients\":")
 
 // S7: client T9 cancels the firm's access (X8). Every secondary loses T9 at once.
-try await ThirdPartyAccess(context: world.context).cancelAccess(
-    try await world.signIn("L9"), taxpayer: "T9", thirdParty: "L1")
+try await world.portal.thirdParties.cancelAccess(
+    try await world.caller("L9"), taxpayer: "T9", thirdParty: "L1")
 try await table("After Pat Client cancelled the firm's access:")
 
 let resolver = try await AccessResolver.load(from: world.store)

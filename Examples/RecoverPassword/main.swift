@@ -11,9 +11,10 @@ let directory = InMemoryTaxpayerDirectory()
 let clock = ManualTimeSource()
 let random = SeededRandom(seed: 7)
 let policy = Policy.massTaxConnect.forTesting  // Argon2id at libsodium's minimum cost: an example, not production
-let context = ServiceContext(
-    store: store, directory: directory, clock: clock, random: random, hasher: Argon2idHasher(cost: policy.hashingCost),
-    policy: policy, texts: RecordingTextMessenger(), secretKey: SecretBox.generateKey(using: random))
+let keys = SealingKeyRing(current: SealingKey.generate(using: random))
+let portal = try await Portal.open(
+    store: store, directory: directory, mailer: RecordingMailer(), texts: RecordingTextMessenger(), keys: keys,
+    policy: policy, links: .standard(portalURL: "https://portal.example.gov"), clock: clock, random: random)
 
 directory.add(
     DirectoryEntry(
@@ -27,7 +28,7 @@ func lastMail(to address: String, subject: String) async throws -> OutgoingMail 
     let mails = try await store.records(ofKind: .mail).compactMap { if case .mail(let m) = $0.value { m } else { nil } }
     let mail = mails.filter { $0.to == address && $0.subject == subject }
         .max { ($0.createdAt, $0.id.rawValue) < ($1.createdAt, $1.id.rawValue) }!
-    return try OutgoingMail(mail, openedWith: try context.mailBox())  // opened as the mail system would
+    return try OutgoingMail(mail, openedWith: keys.box)  // opened as the mail system would
 }
 func token(in mail: OutgoingMail) -> String {
     String(
@@ -39,9 +40,11 @@ func code(in mail: OutgoingMail) -> String { String(mail.body[mail.body.range(of
 
 // A logon that exists already: registered with a sign-up letter, activated, email codes set up.
 let email = "pat@client.example"
-let registration = RegistrationService(context: context)
-let auth = Authentication(context: context)
-let recovery = Recovery(context: context)
+let registration = portal.registration
+let auth = portal.authentication
+let recovery = portal.recovery
+/// Each request authenticates its session token once (RULES A7).
+func caller(_ token: String) async throws -> SignedIn { try await portal.authenticate(sessionToken: token) }
 _ = try await registration.submit(
     .init(
         idType: .ssn, idNumber: "123456789", idNumberAgain: "123456789", accountType: .personalIncome,
@@ -50,9 +53,9 @@ _ = try await registration.submit(
         securityQuestion: .firstPet, securityAnswer: "Mr. Whiskers", acceptedTerms: true))
 try await registration.activate(token: token(in: try await lastMail(to: email, subject: "Your logon is approved")))
 let setup = try await auth.login(username: "pat.client", password: "Secret123")
-_ = try await auth.beginTwoStepSetup(session: setup.sessionToken, .email)
+_ = try await auth.beginTwoStepSetup(try await caller(setup.sessionToken), .email)
 try await auth.completeTwoStepSetup(
-    session: setup.sessionToken, code: code(in: try await lastMail(to: email, subject: "Your security code")))
+    try await caller(setup.sessionToken), code: code(in: try await lastMail(to: email, subject: "Your security code")))
 print("0. pat.client exists, with email codes")
 
 // 1. Forgot password: the same answer whether or not the username is known (RULES V1, V2).
@@ -82,5 +85,5 @@ print("   New password set; every session ended and every trusted device revoked
 let login = try await auth.login(username: "pat.client", password: "Better456")
 print("4. Login: stage \(login.stage), code sent to \(login.codeSentTo ?? "?")")
 try await auth.verifyCode(
-    session: login.sessionToken, code: code(in: try await lastMail(to: email, subject: "Your security code")))
+    try await caller(login.sessionToken), code: code(in: try await lastMail(to: email, subject: "Your security code")))
 print("   Code accepted: signed in")

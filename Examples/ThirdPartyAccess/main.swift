@@ -18,44 +18,48 @@ try await world.taxpayer("T9", number: "123456789", name: "Pat Client", accounts
 try await world.logon("L3", name: "Pat Client", ownTaxpayer: "T9")
 try await world.role("L3", on: "T9", .masterAdministrator)
 
-let access = ThirdPartyAccess(context: world.context)
-let preparer = try await world.signIn("L1")
-let client = try await world.signIn("L3")
+let access = world.portal.thirdParties
+let preparerToken = try await world.signIn("L1")
+let clientToken = try await world.signIn("L3")
+/// Each request authenticates its session token once (RULES A7).
+func caller(_ token: String) async throws -> SignedIn { try await world.portal.authenticate(sessionToken: token) }
 
 func show(_ step: String) async throws {
-    let resolver = try await AccessResolver.load(from: world.store)
+    let resolver = world.portal.resolver  // current with every commit the portal made: no catch-up
     print("\(step)\n  preparer on A90: \(resolver.level(logon: "L1", account: "A90").displayName)")
     print("  why: \(resolver.explain(logon: "L1", account: "A90").summary)")
 }
 
 // X2: the preparer asks, giving the client's ID and legal name (matched ignoring case and punctuation).
 let receipt = try await access.requestAccess(
-    preparer, idType: .ssn, idNumber: "123-45-6789", legalName: "PAT  CLIENT", accounts: ["A90": .fileAndPay],
+    try await caller(preparerToken), idType: .ssn, idNumber: "123-45-6789", legalName: "PAT  CLIENT",
+    accounts: ["A90": .fileAndPay],
     channel: .online)
 print("Request \(receipt.confirmationNumber) submitted, pending until \(receipt.expiresAt)")
 
 // X3: the client's MA has an email saying only that something is new (N1), and sees the request listed.
 for mail in try await world.mails(to: "l3@example.test") { print("  email to the client: \(mail.subject)") }
-let pending = try await access.pendingRequests(client)
+let pending = try await access.pendingRequests(try await caller(clientToken))
 print(
     "  waiting for the client: \(pending.map { "\($0.confirmationNumber) asks \($0.accounts.values.map(\.displayName))" })"
 )
 
 world.advance(by: .seconds(600))
 // X5: the MA grants View Only, less than was asked.
-try await access.approve(client, request: receipt.request, levels: ["A90": .viewOnly])
+try await access.approve(try await caller(clientToken), request: receipt.request, levels: ["A90": .viewOnly])
 try await show("Approved with View Only")
-print("  the preparer's clients: \(try await access.clients(preparer).map(\.legalName))")
+print("  the preparer's clients: \(try await access.clients(try await caller(preparerToken)).map(\.legalName))")
 
 world.advance(by: .seconds(600))
 // X8: later the MA raises it.
-try await access.changeAccess(client, taxpayer: "T9", thirdParty: "L1", levels: ["A90": .fileAndPay])
+try await access.changeAccess(
+    try await caller(clientToken), taxpayer: "T9", thirdParty: "L1", levels: ["A90": .fileAndPay])
 try await show("Raised to File and Pay")
 
 // X8: and finally cancels it, for ever.
 world.advance(by: .seconds(86400))
 let nextDay = try await world.signIn("L3")  // yesterday's session timed out (A7)
-try await access.cancelAccess(nextDay, taxpayer: "T9", thirdParty: "L1")
+try await access.cancelAccess(try await caller(nextDay), taxpayer: "T9", thirdParty: "L1")
 try await show("Cancelled by the client")
 
 print("\nThe preparer's e-messages (the details emails leave out):")

@@ -40,8 +40,10 @@ struct DemoCommand: AsyncParsableCommand {
         }
         let store = try openStore(at: database, .createIfMissing)
         let directory = DemoStory.systemOfRecord(now: Date())
-        let context = try await harnessContext(store: store, keyFile: database + ".key", directory: directory)
-        try await DemoStory(context: context, directory: directory, databasePath: database, mailFolder: mailFolder.path)
-            .play()
+        let keys = try await keyRing(for: store, keyFile: database + ".key")
+        let portal = try await harnessPortal(store: store, keys: keys, directory: directory)
+        try await DemoStory(
+            portal: portal, box: keys.box, directory: directory, databasePath: database, mailFolder: mailFolder.path
+        ).play()
     }
 }

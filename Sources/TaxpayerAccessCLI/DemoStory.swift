@@ -11,12 +11,14 @@ import TaxpayerAccessInMemory
 /// Mail is read from the outbox as a person reads an inbox: the link is taken from the mail's text and opened, the
 /// code is typed in. No password and no code is ever printed.
 struct DemoStory {
-    let context: ServiceContext
+    let portal: Portal
+    /// Opens the outbox's sealed bodies, as the mail system does.
+    let box: SecretBox
     let directory: InMemoryTaxpayerDirectory
     let databasePath: String
     let mailFolder: String
 
-    var store: any AccessStore { context.store }
+    var store: any AccessStore { portal.store }
 
     // The cast.
     static let pat = TaxpayerID("T100")
@@ -67,15 +69,15 @@ struct DemoStory {
 
     func play() async throws {
         let started = Date()
-        let registration = RegistrationService(context: context)
-        let auth = Authentication(context: context)
-        let access = ThirdPartyAccess(context: context)
-        let firm = FirmAdministration(context: context)
+        let registration = portal.registration
+        let auth = portal.authentication
+        let access = portal.thirdParties
+        let firm = portal.firm
         print("TaxpayerAccess demo on \(databasePath) (SQLite; the sealing key is in \(databasePath).key)")
 
         // 1. The agency loads its taxpayers (T1–T3).
         heading(1, "The agency loads its taxpayers")
-        let agency = AgencyAdministration(context: context)
+        let agency = portal.agency
         for entry in directory.entries {
             try await agency.load(entry, by: Self.agencyClerk)
             say(
@@ -83,8 +85,10 @@ struct DemoStory {
                     + "\(entry.taxpayer.kind.rawValue)) with \(entry.accounts.map { "\($0.id.rawValue) \($0.type)" }.joined(separator: " and "))."
             )
         }
-        let resolver = try await AccessResolver.load(from: store)
-        say("The access resolver is loaded from the store, at change #\(resolver.lastSequence) of the change feed.")
+        let resolver = portal.resolver
+        say(
+            "The portal's access resolver is current with every commit made through it: change #\(resolver.lastSequence) "
+                + "of the change feed.")
 
         // 2. Pat creates a logon (R1–R12) and signs in with two-step verification (A3–A6).
         heading(2, "Pat creates a logon, proving the amount due on the 2025 return")
@@ -104,23 +108,23 @@ struct DemoStory {
         try await activate(email: Self.patEmail, registration: registration, who: "Pat")
         let patSession = try await signInFirstTime(
             username: "pat.client", password: patPassword, email: Self.patEmail, auth: auth, who: "Pat")
-        try await auth.logout(session: patSession)
+        try await auth.logout(try await caller(patSession))
         say("Pat logs out.")
         let second = try await auth.login(username: "pat.client", password: patPassword)
         say(
             "Pat logs in again: the password is right, and a security code goes to \(second.codeSentTo ?? "her email")."
         )
         let verified = try await auth.verifyCode(
-            session: second.sessionToken, code: try await code(in: Self.patEmail), trustDevice: true)
+            try await caller(second.sessionToken), code: try await code(in: Self.patEmail), trustDevice: true)
         say(
             "She types the code from the email and ticks \"trust this device\": she is signed in"
                 + (verified.deviceToken != nil ? ", and this device is trusted." : "."))
-        try await auth.logout(session: second.sessionToken)
+        try await auth.logout(try await caller(second.sessionToken))
         let third = try await auth.login(
             username: "pat.client", password: patPassword, deviceToken: verified.deviceToken)
         say("Next time, on the trusted device, the password alone signs her in (stage: \(third.stage.rawValue)).")
         let pat = try await logonID("pat.client")
-        let patToken = third.sessionToken
+        let patToken = try await caller(third.sessionToken)
 
         // 3. The firm registers the same way, with client management on (R8, X1), and asks for access (X2, X3).
         heading(3, "Acme Tax Preparers registers and asks for access to Pat's accounts")
@@ -137,8 +141,9 @@ struct DemoStory {
             "Alex Owner asks for a logon for Acme with \"Manage My Clients\", proving the letter ID of the agency's "
                 + "sign-up letter: confirmation number \(acmeReceipt.confirmationNumber).")
         try await activate(email: Self.alexEmail, registration: registration, who: "Alex")
-        let alexToken = try await signInFirstTime(
-            username: "acme.owner", password: alexPassword, email: Self.alexEmail, auth: auth, who: "Alex")
+        let alexToken = try await caller(
+            try await signInFirstTime(
+                username: "acme.owner", password: alexPassword, email: Self.alexEmail, auth: auth, who: "Alex"))
         let alex = try await logonID("acme.owner")
         let request = try await access.requestAccess(
             alexToken, idType: .ssn, idNumber: "123-45-6789", legalName: "PAT Q. CLIENT",
@@ -201,9 +206,9 @@ struct DemoStory {
 
         // 6. Checks and explanations (L2, L4, S6).
         heading(6, "Who may do what: checks and explanations")
-        let before = resolver.lastSequence
-        try await resolver.catchUp(from: store)
-        say("The resolver catches up from the change feed: change #\(before) to #\(resolver.lastSequence).")
+        say(
+            "No catch-up is needed: every commit above was applied to the resolver before its call returned (now at "
+                + "change #\(resolver.lastSequence)).")
         let names = [pat: "Pat", alex: "Alex (Acme)", morgan: "Morgan (secondary MA)", kim: "Kim (secondary TA)"]
         for (logon, account, action) in [
             (alex, Self.patIncome, AccountAction.view), (alex, Self.patIncome, .file), (alex, Self.patSales, .file),
@@ -217,8 +222,8 @@ struct DemoStory {
         heading(7, "Pat cancels Acme's access")
         let beforeCancel = Date()
         try await access.cancelAccess(patToken, taxpayer: Self.pat, thirdParty: alex)
-        try await resolver.catchUp(from: store)
-        say("Pat cancels Acme's third-party access. The resolver catches up to change #\(resolver.lastSequence).")
+        say(
+            "Pat cancels Acme's third-party access; the next check already sees it (change #\(resolver.lastSequence)).")
         for (logon, account, action) in [
             (alex, Self.patSales, AccountAction.view), (morgan, Self.patSales, .view), (kim, Self.patSales, .view),
             (pat, Self.patSales, .manageAccount),
@@ -252,7 +257,7 @@ struct DemoStory {
         // 9. The outbox is delivered (N2).
         heading(9, "The outbox is delivered")
         let report = try await deliverOutbox(
-            of: store, opening: try context.mailBox(), into: mailFolder, from: "noreply@portal.example.gov")
+            of: store, opening: box, into: mailFolder, from: "noreply@portal.example.gov")
         let files = ((try? FileManager.default.contentsOfDirectory(atPath: mailFolder)) ?? []).filter {
             $0.hasSuffix(".eml")
         }
@@ -281,8 +286,8 @@ struct DemoStory {
         say(
             "\(who) logs in as \(username): first, two-step verification must be set up (stage: \(first.stage.rawValue))."
         )
-        let challenge = try await auth.beginTwoStepSetup(session: first.sessionToken, .email)
-        try await auth.completeTwoStepSetup(session: first.sessionToken, code: try await code(in: email))
+        let challenge = try await auth.beginTwoStepSetup(try await caller(first.sessionToken), .email)
+        try await auth.completeTwoStepSetup(try await caller(first.sessionToken), code: try await code(in: email))
         say(
             "\(who) chooses codes by email; a code goes to \(challenge.codeSentTo ?? "the email address"), "
                 + "\(who) types it in, and is signed in.")
@@ -298,17 +303,23 @@ struct DemoStory {
         guard let mail = mails.max(by: { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }) else {
             throw CLIError("demo: no mail to \(address)" + (subject.map { " with subject \"\($0)\"" } ?? ""))
         }
-        return try OutgoingMail(mail, openedWith: try context.mailBox())
+        return try OutgoingMail(mail, openedWith: box)
     }
 
     /// The `token` of the link in the newest mail to `address`: the link is found in the text and parsed as a URL.
     private func link(in address: String, subject: String? = nil) async throws -> String {
         let mail = try await latestMail(to: address, subject: subject)
         let words = mail.body.split(whereSeparator: \.isWhitespace)
+        // The token sits in the link's fragment (`…#token=…`), which a browser never sends to a server.
         guard let url = words.first(where: { $0.hasPrefix("https://") }),
-            let token = URLComponents(string: String(url))?.queryItems?.first(where: { $0.name == "token" })?.value
+            let fragment = URLComponents(string: String(url))?.fragment, fragment.hasPrefix("token=")
         else { throw CLIError("demo: no link in \"\(mail.subject)\"") }
-        return token
+        return String(fragment.dropFirst("token=".count))
+    }
+
+    /// The caller of a request made with `token`, as a portal authenticates each request once.
+    private func caller(_ token: String) async throws -> SignedIn {
+        try await portal.authenticate(sessionToken: token)
     }
 
     /// The six-digit security code in the newest "Your security code" mail to `address`.

@@ -52,17 +52,33 @@ func openStore(at path: String, _ mode: OpenMode) throws -> any AccessStore {
     return try SQLiteAccessStore(path: path)
 }
 
-/// The services' context for the harness: the SQLite store, the system clock, the system's CSPRNG, Argon2id at the
-/// policy's cost, the MassTaxConnect policy, the development text gateway, and the sealing keys of the key file,
-/// checked against the store (``keyRing(for:keyFile:)``).
-func harnessContext(
+/// The portal of the harness: the store, the system clock, the system's CSPRNG, Argon2id at the policy's cost, the
+/// MassTaxConnect policy, the development text gateway, and the sealing keys of the key file, checked against the
+/// store (``keyRing(for:keyFile:)``). Its mail is delivered by `deliver-mail`, not by the portal's own worker.
+func harnessPortal(
     store: any AccessStore, keyFile: String, directory: any TaxpayerDirectory = InMemoryTaxpayerDirectory(),
-    policy: Policy = .massTaxConnect
-) async throws -> ServiceContext {
-    ServiceContext(
-        store: store, directory: directory, clock: SystemTimeSource(), random: SecureRandom(),
-        hasher: Argon2idHasher(cost: policy.hashingCost), policy: policy, texts: DevelopmentTextGateway(),
-        keyRing: try await keyRing(for: store, keyFile: keyFile))
+    policy: Policy = .massTaxConnect, portalURL: String = "https://portal.example.gov"
+) async throws -> Portal {
+    try await harnessPortal(
+        store: store, keys: try await keyRing(for: store, keyFile: keyFile), directory: directory, policy: policy,
+        portalURL: portalURL)
+}
+
+/// The harness's portal over keys already read (``keyRing(for:keyFile:)``).
+func harnessPortal(
+    store: any AccessStore, keys: SealingKeyRing, directory: any TaxpayerDirectory = InMemoryTaxpayerDirectory(),
+    policy: Policy = .massTaxConnect, portalURL: String = "https://portal.example.gov"
+) async throws -> Portal {
+    try await Portal.open(
+        store: store, directory: directory, mailer: DeliverMailSeparately(), texts: DevelopmentTextGateway(),
+        keys: keys, policy: policy, links: .standard(portalURL: portalURL))
+}
+
+/// The harness's portal mailer: the harness delivers the outbox with `taxpayer-access deliver-mail`.
+struct DeliverMailSeparately: Mailer {
+    func send(_ mail: OutgoingMail) async throws {
+        throw CLIError("the harness delivers mail with `taxpayer-access deliver-mail`")
+    }
 }
 
 /// The sealing keys of `keyFile`, checked against what the store recorded (``SealingKeyCheck/verify(_:store:clock:)``).

@@ -37,7 +37,7 @@ struct QuestionAnswerer {
         switch question {
         case .check(let logon, let account, let action):
             let level = resolver.level(logon: logon, account: account)
-            return CheckAnswer(allowed: AccountActionRules.allows(level, action), level: level.name)
+            return CheckAnswer(allowed: action.isAllowed(at: level), level: level.name)
         case .clients(let logon):
             return ClientsAnswer(clients: resolver.clients(of: logon).map(\.rawValue))
         case .whoHasAccess(let taxpayer):

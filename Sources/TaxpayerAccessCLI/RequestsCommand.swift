@@ -83,7 +83,7 @@ struct RequestsCommand: AsyncParsableCommand {
                 }
             }
             let store = try openStore(at: options.database, .mustExist)
-            let access = ThirdPartyAccess(context: try await harnessContext(store: store, keyFile: options.keyFile))
+            let access = try await harnessPortal(store: store, keyFile: options.keyFile).thirdParties
             try await access.recordPrintedDecision(
                 confirmationNumber: confirmation, approve: approve, levels: levels, by: `operator`)
             print(

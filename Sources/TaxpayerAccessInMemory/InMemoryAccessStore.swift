@@ -108,7 +108,7 @@ public final class InMemoryAccessStore: AccessStore {
             guard let new = staged[key] ?? nil else { continue }
             for unique in new.value.uniqueKeys {
                 if let other = claimed[unique], other != key {
-                    throw StoreError(.uniqueKeyTaken, subject: unique.description, message: "\(unique.name) is taken")
+                    throw StoreError(.uniqueKeyTaken, subject: unique.name, message: "\(unique.name) is taken")
                 }
                 claimed[unique] = key
                 if let holder = state.unique[unique], holder != key {
@@ -120,7 +120,7 @@ public final class InMemoryAccessStore: AccessStore {
                     }
                     if holderStillHolds {
                         throw StoreError(
-                            .uniqueKeyTaken, subject: unique.description, message: "\(unique.name) is taken")
+                            .uniqueKeyTaken, subject: unique.name, message: "\(unique.name) is taken")
                     }
                 }
             }

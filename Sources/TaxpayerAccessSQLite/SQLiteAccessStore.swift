@@ -244,7 +244,7 @@ public final class SQLiteAccessStore: AccessStore {
                         sql: "INSERT INTO unique_keys (name, value, kind, id) VALUES (?, ?, ?, ?)",
                         arguments: [unique.name, unique.value, key.kind.rawValue, key.id])
                 } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
-                    throw StoreError(.uniqueKeyTaken, subject: unique.description, message: "\(unique.name) is taken")
+                    throw StoreError(.uniqueKeyTaken, subject: unique.name, message: "\(unique.name) is taken")
                 }
             }
         }

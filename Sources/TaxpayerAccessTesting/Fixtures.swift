@@ -25,8 +25,8 @@ public struct FixtureHasher: SecretHasher {
 /// try await world.taxpayer("T9", accounts: [("A90", .withholding)])
 /// try await world.logon("L3", ownTaxpayer: "T9")
 /// try await world.role("L3", on: "T9", .masterAdministrator)
-/// let token = try await world.signIn("L3")
-/// let admin = TaxpayerAdministration(context: world.context)
+/// let caller = try await world.caller("L3")
+/// try await world.portal.taxpayers.promote(caller, taxpayer: "T9", logon: "L4")
 /// ```
 public final class FixtureWorld: Sendable {
     public let store: InMemoryAccessStore
@@ -34,9 +34,14 @@ public final class FixtureWorld: Sendable {
     public let random: SeededRandom
     public let directory: InMemoryTaxpayerDirectory
     public let texts: RecordingTextMessenger
+    /// Keeps the mail the outbox worker sends.
+    public let mailer: RecordingMailer
     public let policy: Policy
-    /// A service context over this world's store, clock and randomness.
-    public let context: ServiceContext
+    /// The sealing keys of this world (a fixed test key).
+    public let keys: SealingKeyRing
+    /// A portal over this world's store, clock and randomness, with its resolver kept current by every record the
+    /// world writes.
+    public let portal: Portal
     private let counter = Mutex(0)
 
     /// An empty world.
@@ -49,10 +54,14 @@ public final class FixtureWorld: Sendable {
         random = SeededRandom(seed: seed)
         directory = InMemoryTaxpayerDirectory()
         texts = RecordingTextMessenger()
+        mailer = RecordingMailer()
         self.policy = policy
-        context = ServiceContext(
-            store: store, directory: directory, clock: clock, random: random, hasher: FixtureHasher(), policy: policy,
-            texts: texts, secretKey: [UInt8](repeating: 7, count: 32))
+        // A fixed, valid 32-byte key: `try!` cannot fail on it.
+        keys = SealingKeyRing(current: try! SealingKey([UInt8](repeating: 7, count: 32)))
+        portal = Portal(
+            unchecked: store, directory: directory, mailer: mailer, texts: texts, keys: keys, policy: policy,
+            links: .standard(portalURL: "https://portal.example.gov"), clock: clock, random: random,
+            hasher: FixtureHasher())
     }
 
     private func nextNumber() -> Int {
@@ -68,6 +77,7 @@ public final class FixtureWorld: Sendable {
         var changes = ChangeSet()
         changes.put(record, from: existing?.version)
         try await store.commit(changes)
+        try await portal.catchUp()
     }
 
     /// Adds a taxpayer with its accounts (RULES T1, T2).
@@ -152,12 +162,18 @@ public final class FixtureWorld: Sendable {
         return token
     }
 
+    /// The signed-in caller of a new fully signed-in session for a logon (``signIn(_:)``, then the portal's
+    /// authentication, as a request would).
+    public func caller(_ logon: LogonID) async throws -> SignedIn {
+        try await portal.authenticate(sessionToken: try await signIn(logon))
+    }
+
     /// Moves the clock forward.
     public func advance(by duration: Duration) { clock.advance(by: duration) }
 
     /// Every mail in the outbox, oldest first, with its body opened as its reader sees it.
     public func outbox() async throws -> [OutgoingMail] {
-        let box = try context.mailBox()
+        let box = keys.box
         return try await store.records(ofKind: .mail).compactMap { $0.mail?.value }.sorted {
             $0.createdAt < $1.createdAt
         }

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 /// Each example program is built, run as a child process and held to the story it tells: the outcomes each step must
@@ -131,6 +132,25 @@ struct ExamplesTests {
         let access = try #require(run.line(after: "Why has the clerk access to A80?", startingWith: "File and Pay."))
         #expect(access.contains("\"Payroll clients\""), "\(access)")
         run.expectNeverPrinted(["Clerk2026x", "123456789", "223456789", "041234567"])
+    }
+
+    @Test("README: its usage snippet is Examples/ReadmeSnippet word for word, and it runs (R11, R12, A3, A7, L2)")
+    func readmeSnippet() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let readme = try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
+        let program = try String(
+            contentsOf: root.appendingPathComponent("Examples/ReadmeSnippet/main.swift"), encoding: .utf8)
+        let start = try #require(
+            readme.range(of: "<!-- snippet: Examples/ReadmeSnippet/main.swift -->\n```swift\n"))
+        let end = try #require(
+            readme.range(of: "```\n<!-- end snippet -->", range: start.upperBound..<readme.endIndex))
+        #expect(
+            String(readme[start.upperBound..<end.lowerBound]) == program, "README's snippet differs from the program")
+        let run = try Example.run("ReadmeSnippet")
+        #expect(run.status == 0, "stderr: \(run.stderr)")
+        #expect(run.lines.contains("Pat may file on A1: true"))
+        run.expectNeverPrinted(["Harbor2026q", "123456789", "0417"])
     }
 
     /// The table of levels printed under the line starting with `heading`: name → account → level.

@@ -121,12 +121,14 @@ struct OperatorCommandTests {
                     id: "S1", tokenHash: hash, logon: "L1", stage: .authenticated, createdAt: Date(),
                     lastActivityAt: Date())))
         try await store.commit(changes)
-        let context = ServiceContext(
-            store: store, directory: EmptyDirectory(), clock: SystemTimeSource(), random: random,
-            hasher: Argon2idHasher(cost: .minimum), policy: .massTaxConnect, texts: NoTexts(),
-            secretKey: try Self.sealingKey(of: cli, random: random))
-        let receipt = try await ThirdPartyAccess(context: context).requestAccess(
-            token, idType: .ssn, idNumber: "123-45-6789", legalName: "Pat Client",
+        let portal = try await Portal.open(
+            store: store, directory: EmptyDirectory(), mailer: NoMail(), texts: NoTexts(),
+            keys: SealingKeyRing(current: try SealingKey(try Self.sealingKey(of: cli, random: random))),
+            policy: .massTaxConnect, links: .standard(portalURL: "https://portal.example.gov"), random: random,
+            hasher: Argon2idHasher(cost: .minimum))
+        let receipt = try await portal.thirdParties.requestAccess(
+            try await portal.authenticate(sessionToken: token), idType: .ssn, idNumber: "123-45-6789",
+            legalName: "Pat Client",
             accounts: ["A90": .fileAndPay, "A91": .fileAndPay], channel: .printedForm)
         return receipt.confirmationNumber
     }
@@ -273,6 +275,11 @@ struct EmptyDirectory: TaxpayerDirectory {
     func entry(for taxID: TaxIdentifier) async throws -> DirectoryEntry? { nil }
     func filedReturns(for taxID: TaxIdentifier, accountType: AccountType) async throws -> [FiledReturn] { [] }
     func signUpLetters(for taxID: TaxIdentifier) async throws -> [SignUpLetter] { [] }
+}
+
+/// A mailer that sends nothing (the test reads nothing it would send).
+struct NoMail: Mailer {
+    func send(_ mail: OutgoingMail) async throws {}
 }
 
 /// A text gateway that sends nothing.

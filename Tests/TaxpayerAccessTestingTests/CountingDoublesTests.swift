@@ -16,7 +16,10 @@ struct CountingDoublesTests {
         var changes = ChangeSet()
         changes.insert(.logon(Self.logon("L1", username: "one")))
         changes.insert(.logon(Self.logon("L2", username: "two")))
-        changes.send(try world.context.mail(to: "one@example.test", subject: "Hello", body: "Something new"))
+        changes.send(
+            OutboxMail(
+                id: "M1", to: "one@example.test", subject: "Hello", body: "Something new", sealedWith: world.keys.box,
+                random: world.random, createdAt: world.clock.now()))
         changes.audit(AuditEvent(time: world.clock.now(), actor: .system, action: .recordWritten, subject: "logon/L1"))
         let shape = CountingAccessStore.CommitShape(of: changes)
         #expect(shape.writes == [.logon: 2, .mail: 1])

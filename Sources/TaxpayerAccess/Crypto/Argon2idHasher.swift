@@ -6,7 +6,7 @@ import Foundation
 #endif
 
 /// The production ``SecretHasher``: Argon2id (libsodium `crypto_pwhash_str_alg` with `ALG_ARGON2ID13`), the cost
-/// taken from ``Policy/hashingCost`` (RULES R6, R7, R4's PIN; DESIGN.md, Crypto).
+/// taken from ``Policy/hashingCost`` (RULES R6, R7, R4's PIN).
 ///
 /// Hashing and verifying run on threads of the hasher's own (at most one per core), never on Swift's cooperative
 /// pool, so a burst of logins cannot starve other tasks; see `HashingThreads`. Copies of a hasher share its

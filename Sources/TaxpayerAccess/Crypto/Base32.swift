@@ -4,11 +4,11 @@
 /// Base32.encode(Array("foobar".utf8))   // "MZXW6YTBOI"
 /// Base32.decode("mzxw 6ytb oi======")   // the bytes of "foobar"
 /// ```
-public enum Base32 {
+enum Base32 {
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567".utf8)
 
     /// Upper-case base32 without `=` padding (what authenticator apps expect in a URI).
-    public static func encode(_ bytes: [UInt8]) -> String {
+    static func encode(_ bytes: [UInt8]) -> String {
         var out = [UInt8]()
         out.reserveCapacity((bytes.count * 8 + 4) / 5)
         var buffer: UInt32 = 0
@@ -29,7 +29,7 @@ public enum Base32 {
     /// The bytes of base32 `text`, ignoring case, white space, hyphens and trailing `=` padding; `nil` for any other
     /// character, padding followed by data, or a length no encoding produces (1, 3 or 6 symbols past a multiple
     /// of 8).
-    public static func decode(_ text: String) -> [UInt8]? {
+    static func decode(_ text: String) -> [UInt8]? {
         var values = [UInt8]()
         var padded = false
         for char in text.utf8 {

@@ -7,9 +7,9 @@ internal import CSodium
 /// ```swift
 /// let mac = HMAC.sha256(key: secret, message: counterBytes)   // 32 bytes
 /// ```
-public enum HMAC {
+enum HMAC {
     /// HMAC-SHA-1: 20 bytes.
-    public static func sha1(key: [UInt8], message: [UInt8]) -> [UInt8] {
+    static func sha1(key: [UInt8], message: [UInt8]) -> [UInt8] {
         let blockSize = 64
         var block = key.count > blockSize ? SHA1.hash(key) : key
         block += [UInt8](repeating: 0, count: blockSize - block.count)
@@ -18,7 +18,7 @@ public enum HMAC {
     }
 
     /// HMAC-SHA-256: 32 bytes.
-    public static func sha256(key: [UInt8], message: [UInt8]) -> [UInt8] {
+    static func sha256(key: [UInt8], message: [UInt8]) -> [UInt8] {
         Sodium.ensureInitialized()
         var state = crypto_auth_hmacsha256_state()
         var out = [UInt8](repeating: 0, count: Int(crypto_auth_hmacsha256_bytes()))
@@ -30,7 +30,7 @@ public enum HMAC {
     }
 
     /// HMAC-SHA-512: 64 bytes.
-    public static func sha512(key: [UInt8], message: [UInt8]) -> [UInt8] {
+    static func sha512(key: [UInt8], message: [UInt8]) -> [UInt8] {
         Sodium.ensureInitialized()
         var state = crypto_auth_hmacsha512_state()
         var out = [UInt8](repeating: 0, count: Int(crypto_auth_hmacsha512_bytes()))

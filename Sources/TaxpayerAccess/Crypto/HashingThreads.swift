@@ -1,7 +1,7 @@
 internal import CSodium
 import Synchronization
 
-/// Threads of its own for slow hashing, so Argon2id never blocks Swift's cooperative pool (DESIGN.md, Crypto).
+/// Threads of its own for slow hashing, so Argon2id never blocks Swift's cooperative pool.
 ///
 /// Why not `@concurrent` or a `Task.detached`: both run on the global concurrent executor, which *is* the
 /// cooperative pool, with one thread per core; a burst of logins each spending tens of milliseconds in Argon2id

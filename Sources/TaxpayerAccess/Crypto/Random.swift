@@ -107,14 +107,14 @@ public final class SeededRandom: RandomSource {
 }
 
 /// Numeric security codes (RULES A4): every digit string of the length equally likely.
-public enum SecurityCode {
+enum SecurityCode {
     /// A code of `digits` decimal digits, each drawn by `random.uniform(10)`, so each of the 10^digits strings is
     /// equally likely (leading zeros kept).
     ///
     /// ```swift
     /// let code = SecurityCode.generate(using: SecureRandom())   // "093817"
     /// ```
-    public static func generate(digits: Int = 6, using random: any RandomSource) -> String {
+    static func generate(digits: Int = 6, using random: any RandomSource) -> String {
         precondition(digits > 0, "a security code has at least one digit")
         var out = [UInt8]()
         out.reserveCapacity(digits)

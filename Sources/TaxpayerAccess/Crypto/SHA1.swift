@@ -1,13 +1,13 @@
 /// SHA-1 (FIPS 180-4, RFC 3174), only for HMAC-SHA-1 in TOTP (RULES A8): authenticator apps nearly all use it,
-/// libsodium has none, and the core takes no Swift package (DESIGN.md, Crypto). HMAC-SHA-1 stays sound even
+/// libsodium has none, and the core takes no Swift package. HMAC-SHA-1 stays sound even
 /// though SHA-1's collision resistance is broken; never use this for anything else.
 ///
 /// ```swift
 /// SHA1.hash(Array("abc".utf8))   // a9993e36 4706816a ba3e2571 7850c26c 9cd0d89d
 /// ```
-public enum SHA1 {
+enum SHA1 {
     /// The 20-byte digest of `bytes`.
-    public static func hash(_ bytes: [UInt8]) -> [UInt8] {
+    static func hash(_ bytes: [UInt8]) -> [UInt8] {
         var h: (UInt32, UInt32, UInt32, UInt32, UInt32) = (
             0x6745_2301, 0xEFCD_AB89, 0x98BA_DCFE, 0x1032_5476, 0xC3D2_E1F0
         )

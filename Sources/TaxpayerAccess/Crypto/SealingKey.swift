@@ -27,7 +27,7 @@ public struct SealingKey: Sendable, Hashable, CustomStringConvertible {
     /// - Throws: ``AccessError/Code/invalidInput`` (field `key`) for any other length.
     public init(_ bytes: [UInt8]) throws(AccessError) {
         guard bytes.count == Self.byteCount else {
-            throw AccessError.invalid("key", "A sealing key has \(Self.byteCount) bytes, not \(bytes.count).")
+            throw AccessError.misconfigured("A sealing key has \(Self.byteCount) bytes, not \(bytes.count).")
         }
         self.bytes = bytes
         idBytes = Array(

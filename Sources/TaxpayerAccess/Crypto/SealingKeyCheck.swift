@@ -47,7 +47,7 @@ public struct SealingKeyRegistry: Hashable, Sendable, Codable {
 
 /// A key safety refusal: the store holds sealed data that the keys given cannot open, or a key cannot be retired
 /// yet. Its message names the keys (by id, never their bytes) and what to do; nothing was written.
-public struct SealingKeyError: Error, Hashable, Sendable, CustomStringConvertible {
+public struct SealingKeyError: CategorizedError, Hashable, CustomStringConvertible {
     /// What is wrong.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Kind: Hashable, Sendable { case keyMissing, keyMismatch, keyInUse, keyUnknown }
@@ -75,6 +75,11 @@ public struct SealingKeyError: Error, Hashable, Sendable, CustomStringConvertibl
         self.keyIDs = keyIDs
         self.message = message
     }
+
+    /// Always the portal's own fault: its keys are not the ones its data needs.
+    public var category: ErrorCategory { .portalFault }
+    /// Never shown: it names key ids and files, for the operators.
+    public var safeMessage: String? { nil }
 
     public var description: String { "SealingKeyError.\(code): \(message)" }
 

@@ -80,18 +80,18 @@ public struct SecretBox: Sendable {
                 if let plain = Self.open(sealed, from: 0, with: key) { return plain }
             }
             if keys.contains(where: { $0.id == id }) {
-                throw AccessError.invalid("sealed", "The sealed value was altered.")
+                throw AccessError.misconfigured("The sealed value was altered.")
             }
-            throw AccessError.invalid(
-                "sealed", "The value was sealed with key \(id), which this box does not hold (it holds \(idList)).")
+            throw AccessError.misconfigured(
+                "The value was sealed with key \(id), which this box does not hold (it holds \(idList)).")
         }
         guard sealed.count >= Self.nonceByteCount + Self.macByteCount else {
-            throw AccessError.invalid("sealed", "The sealed value is too short to hold a nonce and a tag.")
+            throw AccessError.misconfigured("The sealed value is too short to hold a nonce and a tag.")
         }
         for key in keys {
             if let plain = Self.open(sealed, from: 0, with: key) { return plain }
         }
-        throw AccessError.invalid("sealed", "The sealed value was altered or sealed under another key.")
+        throw AccessError.misconfigured("The sealed value was altered or sealed under another key.")
     }
 
     /// The id of the key a value was sealed with, or `nil` for a value sealed before values carried one (or that is

@@ -1,4 +1,4 @@
-/// Slow hashing of secrets a person types: passwords, PINs, security answers (DESIGN.md, Crypto).
+/// Slow hashing of secrets a person types: passwords, PINs, security answers.
 /// ``Argon2idHasher`` is the implementation; tests may wrap it, e.g. to count calls (RULES A1).
 public protocol SecretHasher: Sendable {
     /// An encoded hash of `secret` (salt and parameters inside), e.g. `$argon2id$v=19$m=…`.

@@ -1,7 +1,7 @@
 #if canImport(FoundationEssentials)
-public import FoundationEssentials
+import FoundationEssentials
 #else
-public import Foundation
+import Foundation
 #endif
 
 /// Time-based one-time passwords for authenticator apps: RFC 6238 over the HOTP of RFC 4226, with HMAC-SHA-1,
@@ -15,17 +15,17 @@ public import Foundation
 ///     // accept, and store `step` as the last used one
 /// }
 /// ```
-public struct TOTP: Sendable {
+struct TOTP: Sendable {
     /// The shared secret (raw bytes, not base32).
-    public let secret: [UInt8]
-    public let algorithm: TOTPAlgorithm
+    let secret: [UInt8]
+    let algorithm: TOTPAlgorithm
     /// Digits per code, 1 through 10.
-    public let digits: Int
+    let digits: Int
     /// Seconds per time step.
-    public let period: Int
+    let period: Int
 
     /// A generator for `secret`. `digits` must be 1…10 and `period` positive.
-    public init(secret: [UInt8], algorithm: TOTPAlgorithm = .sha1, digits: Int = 6, period: Int = 30) {
+    init(secret: [UInt8], algorithm: TOTPAlgorithm = .sha1, digits: Int = 6, period: Int = 30) {
         precondition((1...10).contains(digits), "TOTP digits must be 1…10")
         precondition(period > 0, "TOTP period must be positive")
         self.secret = secret
@@ -35,21 +35,21 @@ public struct TOTP: Sendable {
     }
 
     /// A generator whose step is a `Duration` (``Policy/totpStep``): whole seconds, positive.
-    public init(secret: [UInt8], algorithm: TOTPAlgorithm = .sha1, digits: Int = 6, period: Duration) {
+    init(secret: [UInt8], algorithm: TOTPAlgorithm = .sha1, digits: Int = 6, period: Duration) {
         let (seconds, attoseconds) = period.components
         precondition(attoseconds == 0, "TOTP period must be whole seconds")
         self.init(secret: secret, algorithm: algorithm, digits: digits, period: Int(seconds))
     }
 
     /// The time step holding `date`: whole periods since the Unix epoch (0 before it).
-    public func step(at date: Date) -> UInt64 {
+    func step(at date: Date) -> UInt64 {
         let seconds = date.timeIntervalSince1970
         guard seconds > 0 else { return 0 }
         return UInt64((seconds / Double(period)).rounded(.down))
     }
 
     /// The code of a time step: the HOTP value (RFC 4226 §5.3) of the step as counter, zero-padded to ``digits``.
-    public func code(forStep step: UInt64) -> String {
+    func code(forStep step: UInt64) -> String {
         var counter = [UInt8](repeating: 0, count: 8)
         for i in 0..<8 { counter[i] = UInt8(truncatingIfNeeded: step >> UInt64(56 - 8 * i)) }
         let mac: [UInt8] =
@@ -70,7 +70,7 @@ public struct TOTP: Sendable {
     }
 
     /// The code valid at `date`.
-    public func code(at date: Date) -> String {
+    func code(at date: Date) -> String {
         code(forStep: step(at: date))
     }
 
@@ -79,7 +79,7 @@ public struct TOTP: Sendable {
     /// A step at or before `lastUsedStep` never matches, so a code works once and no older code works after a newer
     /// one (RULES A8). Every candidate is compared in constant time, and all are compared whatever matches. Where
     /// two candidates share the code, the one nearest `date` wins.
-    public func match(_ code: String, at date: Date, drift: Int, after lastUsedStep: UInt64?) -> UInt64? {
+    func match(_ code: String, at date: Date, drift: Int, after lastUsedStep: UInt64?) -> UInt64? {
         let current = step(at: date)
         let typed = Array(code.utf8)
         var found: UInt64?
@@ -99,13 +99,13 @@ public struct TOTP: Sendable {
     }
 
     /// A new random secret; 20 bytes (160 bits) is RFC 4226's recommendation and what apps expect for SHA-1.
-    public static func generateSecret(byteCount: Int = 20, using random: any RandomSource) -> [UInt8] {
+    static func generateSecret(byteCount: Int = 20, using random: any RandomSource) -> [UInt8] {
         random.bytes(byteCount)
     }
 
     /// The `otpauth://totp/…` URI authenticator apps read from a QR code, with issuer and account percent-encoded:
     /// `otpauth://totp/Issuer:account?secret=…&issuer=Issuer&algorithm=SHA1&digits=6&period=30`.
-    public func provisioningURI(account: String, issuer: String) -> String {
+    func provisioningURI(account: String, issuer: String) -> String {
         let label = Self.percentEncode(issuer) + ":" + Self.percentEncode(account)
         return "otpauth://totp/\(label)?secret=\(Base32.encode(secret))&issuer=\(Self.percentEncode(issuer))"
             + "&algorithm=\(algorithm.rawValue)&digits=\(digits)&period=\(period)"
@@ -131,5 +131,5 @@ public struct TOTP: Sendable {
 
 extension TOTP: CustomStringConvertible {
     /// Names the parameters, never the secret.
-    public var description: String { "TOTP(\(algorithm.rawValue), \(digits) digits, \(period) s)" }
+    var description: String { "TOTP(\(algorithm.rawValue), \(digits) digits, \(period) s)" }
 }

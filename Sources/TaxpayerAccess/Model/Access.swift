@@ -32,7 +32,7 @@ public struct Cancellation: Hashable, Sendable, Codable {
     /// Which role the canceller acted in, in words: "the taxpayer's Master Administrator", "the logon itself".
     public var capacity: String
 
-    public init(by: AuditActor, at: Date, capacity: String) {
+    init(by: AuditActor, at: Date, capacity: String) {
         self.by = by
         self.at = at
         self.capacity = capacity
@@ -176,7 +176,7 @@ public struct AccessRequest: Hashable, Sendable, Codable {
     public var decidedAt: Date?
     public var decidedBy: AuditActor?
 
-    public init(
+    init(
         id: AccessRequestID, confirmationNumber: String, thirdParty: LogonID, taxpayer: TaxpayerID,
         accounts: [AccountID: AccessLevel], channel: ApprovalChannel, status: RequestStatus = .pending,
         createdAt: Date, expiresAt: Date, decidedAt: Date? = nil, decidedBy: AuditActor? = nil
@@ -199,7 +199,7 @@ public struct AccessRequest: Hashable, Sendable, Codable {
 public struct ClientFavourite: Hashable, Sendable, Codable {
     public var thirdParty: LogonID
     public var taxpayer: TaxpayerID
-    public init(thirdParty: LogonID, taxpayer: TaxpayerID) {
+    init(thirdParty: LogonID, taxpayer: TaxpayerID) {
         self.thirdParty = thirdParty
         self.taxpayer = taxpayer
     }

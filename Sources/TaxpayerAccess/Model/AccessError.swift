@@ -5,7 +5,7 @@
 /// do { try await auth.login(username: u, password: p) }
 /// catch let error as AccessError where error.code == .invalidCredentials { … }
 /// ```
-public struct AccessError: Error, Hashable, Sendable, CustomStringConvertible {
+public struct AccessError: CategorizedError, Hashable, CustomStringConvertible {
     /// What kind of refusal. New codes may be added.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         fileprivate let name: String
@@ -36,7 +36,7 @@ public struct AccessError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let usernameTaken = Code("usernameTaken")
         /// The email belongs to another live logon (RULES R4).
         public static let emailTaken = Code("emailTaken")
-        /// The actor lacks the role this needs (DESIGN.md: authorization inside the library).
+        /// The actor lacks the role this needs (authorization inside the library: Documentation/Architecture.md).
         public static let notAuthorized = Code("notAuthorized")
         /// The thing asked about does not exist for this actor.
         public static let notFound = Code("notFound")
@@ -50,6 +50,28 @@ public struct AccessError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let passwordReused = Code("passwordReused")
         /// Terms of use not accepted (RULES R9).
         public static let termsNotAccepted = Code("termsNotAccepted")
+        /// The portal is misconfigured (a sealing key of the wrong length, sealed data that cannot be opened): the
+        /// operators' fault, never the user's.
+        public static let misconfigured = Code("misconfigured")
+
+        /// Every code, for a service that maps them (``category``).
+        public static let all: [Code] = [
+            .invalidInput, .proofFailed, .tooManyAttempts, .invalidCredentials, .lockedOut, .invalidCode,
+            .tooManyResends, .sessionExpired, .stepRequired, .invalidLink, .usernameTaken, .emailTaken,
+            .notAuthorized, .notFound, .conflict, .taxpayerNotMatched, .notEligible, .passwordReused,
+            .termsNotAccepted, .misconfigured,
+        ]
+
+        /// What kind of failure the code is (Documentation/Errors.md).
+        public var category: ErrorCategory {
+            switch name {
+            case "invalidInput", "passwordReused", "termsNotAccepted", "usernameTaken", "emailTaken":
+                .invalidRequest
+            case "conflict": .conflict
+            case "misconfigured": .portalFault
+            default: .denied
+            }
+        }
     }
 
     public let code: Code
@@ -68,6 +90,15 @@ public struct AccessError: Error, Hashable, Sendable, CustomStringConvertible {
     public static func invalid(_ field: String, _ message: String) -> AccessError {
         AccessError(.invalidInput, message, field: field)
     }
+
+    /// What kind of failure this is: ``Code/category``.
+    public var category: ErrorCategory { code.category }
+
+    /// The message, unless the failure is the portal's own (``ErrorCategory/portalFault``).
+    public var safeMessage: String? { category == .portalFault ? nil : message }
+
+    /// A ``Code/misconfigured`` failure: the portal's own fault, logged, never shown.
+    static func misconfigured(_ message: String) -> AccessError { AccessError(.misconfigured, message) }
 
     public var description: String {
         field.map { "\(code) (\($0)): \(message)" } ?? "\(code): \(message)"

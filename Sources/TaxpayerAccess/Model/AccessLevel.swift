@@ -70,4 +70,28 @@ public enum AccountAction: String, Sendable, CaseIterable, Codable {
     case amend
     /// Manage the account's settings.
     case manageAccount
+
+    /// The lowest level that allows the action (RULES L2): view — View Only; file, pay, amend — File and Pay;
+    /// managing the account's settings — All Access.
+    ///
+    /// ```swift
+    /// AccountAction.file.requiredLevel     // .fileAndPay
+    /// ```
+    @inlinable
+    public var requiredLevel: AccessLevel {
+        switch self {
+        case .view: .viewOnly
+        case .file, .pay, .amend: .fileAndPay
+        case .manageAccount: .allAccess
+        }
+    }
+
+    /// Whether a logon holding `level` on an account may do the action there (RULES L1, L2; L4: deny by default,
+    /// so ``AccessLevel/none`` allows nothing).
+    ///
+    /// ```swift
+    /// AccountAction.manageAccount.isAllowed(at: .viewOnly)   // false
+    /// ```
+    @inlinable
+    public func isAllowed(at level: AccessLevel) -> Bool { level != .none && level >= requiredLevel }
 }

@@ -35,7 +35,7 @@ public struct Registration: Hashable, Sendable, Codable {
     public var submittedAt: Date
     public var decidedAt: Date?
 
-    public init(
+    init(
         id: RegistrationID, confirmationNumber: String, logon: LogonID, taxpayer: TaxpayerID, provedAccount: AccountID,
         status: RegistrationStatus = .submitted, submittedAt: Date, decidedAt: Date? = nil
     ) {
@@ -93,7 +93,7 @@ public struct TrustedDevice: Hashable, Sendable, Codable {
     public var expiresAt: Date
     public var revokedAt: Date?
 
-    public init(
+    init(
         id: TrustedDeviceID, tokenHash: TokenHash, logon: LogonID, createdAt: Date, expiresAt: Date,
         revokedAt: Date? = nil
     ) {
@@ -133,7 +133,7 @@ public struct VerificationCode: Hashable, Sendable, Codable {
     /// The session the code was issued or last resent for: only that session may use it (RULES A4).
     public var session: SessionID?
 
-    public init(
+    init(
         logon: LogonID, purpose: CodePurpose, method: TwoStepKind, codeHash: String, issuedAt: Date, expiresAt: Date,
         failedAttempts: Int = 0, sentAt: [Date] = [], consumed: Bool = false, pendingMethod: TwoStepMethod? = nil,
         session: SessionID? = nil
@@ -186,7 +186,7 @@ public struct LinkToken: Hashable, Sendable, Codable {
     /// Orders the logon's links of one purpose: the highest is the newest, and only the newest works (RULES V2).
     public var serial: Int
 
-    public init(
+    init(
         id: LinkTokenID, tokenHash: TokenHash, purpose: LinkPurpose, logon: LogonID, issuedAt: Date, expiresAt: Date,
         usedAt: Date? = nil, boundEmail: String? = nil, boundPassword: String? = nil, answerAttempts: Int = 0,
         serial: Int = 0
@@ -240,7 +240,7 @@ public struct EMessage: Hashable, Sendable, Codable {
     public var createdAt: Date
     public var read: Bool
 
-    public init(id: MessageID, logon: LogonID, subject: String, body: String, createdAt: Date, read: Bool = false) {
+    init(id: MessageID, logon: LogonID, subject: String, body: String, createdAt: Date, read: Bool = false) {
         self.id = id
         self.logon = logon
         self.subject = subject
@@ -256,7 +256,7 @@ public struct ProofAttempts: Hashable, Sendable, Codable {
     public var taxIDKey: String
     public var failures: [Date]
 
-    public init(taxIDKey: String, failures: [Date] = []) {
+    init(taxIDKey: String, failures: [Date] = []) {
         self.taxIDKey = taxIDKey
         self.failures = failures
     }
@@ -346,7 +346,7 @@ public struct OutboxText: Hashable, Sendable, Codable {
     public var sentAt: Date?
     public var lastError: String?
 
-    public init(
+    init(
         id: TextID, idempotencyKey: String? = nil, to: PhoneNumber, sealedBody: [UInt8], createdAt: Date,
         status: MailStatus = .pending, attempts: Int = 0, nextAttemptAt: Date? = nil, sentAt: Date? = nil,
         lastError: String? = nil

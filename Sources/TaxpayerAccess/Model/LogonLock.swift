@@ -25,7 +25,7 @@ public struct LogonLock: Hashable, Sendable, Codable {
     /// The last try counted or refused.
     public var lastAttemptAt: Date?
 
-    public init(
+    init(
         id: String, failures: Int = 0, codeFailures: Int = 0, lockedUntil: Date? = nil, lastAttemptAt: Date? = nil
     ) {
         self.id = id

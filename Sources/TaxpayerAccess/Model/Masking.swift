@@ -22,6 +22,13 @@ public enum Masking {
     }
 
     /// `(***) ***-1111`: only the last four digits show (RULES A5).
+    /// An account number with all but its last four characters hidden (RULES X2): `A0012345678` → `*******5678`;
+    /// a number of four characters or fewer shows only its last one.
+    public static func accountNumber(_ number: String) -> String {
+        let shown = number.count > 4 ? 4 : 1
+        return String(repeating: "*", count: max(0, number.count - shown)) + number.suffix(shown)
+    }
+
     public static func phone(_ phone: PhoneNumber) -> String {
         "(***) ***-\(String(phone.number.filter(\.isNumber).suffix(4)))"
     }

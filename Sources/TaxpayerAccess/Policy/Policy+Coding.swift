@@ -27,7 +27,8 @@ extension Policy: Codable {
         case maxFailedProofs, proofAttemptWindow, usernameLength, passwordLength, passwordRules, automaticApproval
         case newTaxAdministratorLevel, activationLinkLifetime, lockoutThreshold, lockoutDuration, allowedTwoStepKinds
         case codeLifetime, codeMaxFailedAttempts, codeMaxSendsPerWindow, codeSendWindow, codeLockoutThreshold
-        case trustedDeviceLifetime, sessionIdleTimeout, sessionAbsoluteLifetime, totpStep, totpDigits
+        case trustedDeviceLifetime, sessionIdleTimeout, sessionAbsoluteLifetime, sessionActivityInterval, totpStep,
+            totpDigits
         case totpAllowedDrift, resetLinkLifetime, passwordHistoryCount, resetAsksSecurityQuestion
         case requiresSecurityQuestion, requestLifetime, secondaryLinkLifetime, hashingCost, blocklist
     }
@@ -122,6 +123,7 @@ extension Policy: Codable {
         }
         if let v = try duration(.sessionIdleTimeout) { policy.sessionIdleTimeout = v }
         if let v = try duration(.sessionAbsoluteLifetime) { policy.sessionAbsoluteLifetime = v }
+        if let v = try duration(.sessionActivityInterval) { policy.sessionActivityInterval = v }
         if let v = try duration(.totpStep) { policy.totpStep = v }
         if let v = try count(.totpDigits) { policy.totpDigits = v }
         if let v = try count(.totpAllowedDrift) { policy.totpAllowedDrift = v }
@@ -174,6 +176,7 @@ extension Policy: Codable {
         }
         try seconds(sessionIdleTimeout, .sessionIdleTimeout)
         try seconds(sessionAbsoluteLifetime, .sessionAbsoluteLifetime)
+        try seconds(sessionActivityInterval, .sessionActivityInterval)
         try seconds(totpStep, .totpStep)
         try c.encode(totpDigits, forKey: .totpDigits)
         try c.encode(totpAllowedDrift, forKey: .totpAllowedDrift)
@@ -240,6 +243,11 @@ extension Policy: Codable {
         if let trustedDeviceLifetime { try positive(trustedDeviceLifetime, .trustedDeviceLifetime, "A6") }
         try positive(sessionIdleTimeout, .sessionIdleTimeout, "A7")
         try positive(sessionAbsoluteLifetime, .sessionAbsoluteLifetime, "A7")
+        guard sessionActivityInterval >= .zero, sessionActivityInterval < sessionIdleTimeout else {
+            throw AccessError.invalid(
+                "sessionActivityInterval",
+                "sessionActivityInterval (RULES A7) must be at least 0 and shorter than sessionIdleTimeout.")
+        }
         try positive(totpStep, .totpStep, "A8")
         guard totpStep.components.attoseconds == 0 else {
             throw AccessError.invalid("totpStep", "totpStep (RULES A8) must be whole seconds, not \(totpStep).")

@@ -1,4 +1,4 @@
-/// Every number of RULES.md in one value callers may change, with two presets:
+/// Every number of the rules (Documentation/Rules.md) in one value callers may change, with two presets:
 /// ``massTaxConnect`` (the default, the source documents' rules) and ``nist80063b``.
 ///
 /// ```swift
@@ -14,7 +14,7 @@ public struct Policy: Hashable, Sendable {
         case blocklist
     }
 
-    /// Argon2id cost (DESIGN.md, Crypto).
+    /// Argon2id cost (Documentation/SecurityModel.md).
     public struct HashingCost: Hashable, Sendable, Codable {
         /// Passes over memory (libsodium `opslimit`; a count, ≥ 1).
         public var opsLimit: UInt64
@@ -85,6 +85,10 @@ public struct Policy: Hashable, Sendable {
     public var sessionIdleTimeout: Duration
     /// RULES A7: a session ends this long after it began, whatever its activity (a duration, > 0).
     public var sessionAbsoluteLifetime: Duration
+    /// RULES A7: a session's last activity is written at most this often, not on every request (a duration, ≥ 0 and
+    /// below ``sessionIdleTimeout``), so authenticated requests do not each cost a commit; the idle timeout may then
+    /// end a session up to this much early.
+    public var sessionActivityInterval: Duration = .seconds(60)
     // A8
     /// RULES A8: the TOTP time step (a duration in whole seconds, > 0; RFC 6238 says 30 seconds).
     public var totpStep: Duration
@@ -114,7 +118,7 @@ public struct Policy: Hashable, Sendable {
     /// list.
     public var blocklist: PasswordBlocklist
 
-    /// The rules of the source documents (RULES.md defaults).
+    /// The rules of the source documents (the defaults of Documentation/Rules.md).
     public static let massTaxConnect = Policy(
         maxFailedProofs: 5, proofAttemptWindow: .seconds(24 * 3600),
         usernameLength: 3...60, passwordLength: 8...15, passwordRules: .composition,

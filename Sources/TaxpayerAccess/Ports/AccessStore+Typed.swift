@@ -15,52 +15,52 @@ extension AccessStore {
     public func taxpayer(byTaxID taxID: TaxIdentifier) async throws -> Versioned<Taxpayer>? {
         try await record(unique: UniqueKey("taxID", taxID.key)).flatMap { $0.taxpayer }
     }
-    public func account(_ id: AccountID) async throws -> Versioned<TaxAccount>? {
+    func account(_ id: AccountID) async throws -> Versioned<TaxAccount>? {
         try await record(RecordKey(.account, id.rawValue)).flatMap { $0.account }
     }
     public func accounts(of taxpayer: TaxpayerID) async throws -> [Versioned<TaxAccount>] {
         try await records(indexedBy: IndexKey("accountsOf", taxpayer.rawValue)).compactMap { $0.account }
     }
-    public func role(of logon: LogonID, on taxpayer: TaxpayerID) async throws -> Versioned<RoleAssignment>? {
+    func role(of logon: LogonID, on taxpayer: TaxpayerID) async throws -> Versioned<RoleAssignment>? {
         try await record(RecordKey(.role, "\(logon.rawValue)|\(taxpayer.rawValue)")).flatMap { $0.role }
     }
-    public func roles(on taxpayer: TaxpayerID) async throws -> [Versioned<RoleAssignment>] {
+    func roles(on taxpayer: TaxpayerID) async throws -> [Versioned<RoleAssignment>] {
         try await records(indexedBy: IndexKey("rolesOnTaxpayer", taxpayer.rawValue)).compactMap { $0.role }
     }
-    public func roles(of logon: LogonID) async throws -> [Versioned<RoleAssignment>] {
+    func roles(of logon: LogonID) async throws -> [Versioned<RoleAssignment>] {
         try await records(indexedBy: IndexKey("rolesOfLogon", logon.rawValue)).compactMap { $0.role }
     }
-    public func grant(of thirdParty: LogonID, on taxpayer: TaxpayerID) async throws -> Versioned<ThirdPartyGrant>? {
+    func grant(of thirdParty: LogonID, on taxpayer: TaxpayerID) async throws -> Versioned<ThirdPartyGrant>? {
         try await record(RecordKey(.grant, "\(thirdParty.rawValue)|\(taxpayer.rawValue)")).flatMap { $0.grant }
     }
-    public func grants(on taxpayer: TaxpayerID) async throws -> [Versioned<ThirdPartyGrant>] {
+    func grants(on taxpayer: TaxpayerID) async throws -> [Versioned<ThirdPartyGrant>] {
         try await records(indexedBy: IndexKey("grantsOnTaxpayer", taxpayer.rawValue)).compactMap { $0.grant }
     }
-    public func grants(of thirdParty: LogonID) async throws -> [Versioned<ThirdPartyGrant>] {
+    func grants(of thirdParty: LogonID) async throws -> [Versioned<ThirdPartyGrant>] {
         try await records(indexedBy: IndexKey("grantsOfThirdParty", thirdParty.rawValue)).compactMap { $0.grant }
     }
-    public func secondaries(of parent: LogonID) async throws -> [Versioned<Logon>] {
+    func secondaries(of parent: LogonID) async throws -> [Versioned<Logon>] {
         try await records(indexedBy: IndexKey("secondariesOf", parent.rawValue)).compactMap { $0.logon }
     }
-    public func securityGroups(of parent: LogonID) async throws -> [Versioned<SecurityGroup>] {
+    func securityGroups(of parent: LogonID) async throws -> [Versioned<SecurityGroup>] {
         try await records(indexedBy: IndexKey("groupsOf", parent.rawValue)).compactMap { $0.securityGroup }
     }
-    public func securityGroup(_ id: SecurityGroupID) async throws -> Versioned<SecurityGroup>? {
+    func securityGroup(_ id: SecurityGroupID) async throws -> Versioned<SecurityGroup>? {
         try await record(RecordKey(.securityGroup, id.rawValue)).flatMap { $0.securityGroup }
     }
-    public func groupAssignments(of parent: LogonID) async throws -> [Versioned<GroupAssignment>] {
+    func groupAssignments(of parent: LogonID) async throws -> [Versioned<GroupAssignment>] {
         try await records(indexedBy: IndexKey("assignmentsOf", parent.rawValue)).compactMap { $0.groupAssignment }
     }
-    public func refinement(of secondary: LogonID, on taxpayer: TaxpayerID) async throws -> Versioned<Refinement>? {
+    func refinement(of secondary: LogonID, on taxpayer: TaxpayerID) async throws -> Versioned<Refinement>? {
         try await record(RecordKey(.refinement, "\(secondary.rawValue)|\(taxpayer.rawValue)")).flatMap { $0.refinement }
     }
     public func accessRequest(_ id: AccessRequestID) async throws -> Versioned<AccessRequest>? {
         try await record(RecordKey(.accessRequest, id.rawValue)).flatMap { $0.accessRequest }
     }
-    public func accessRequests(on taxpayer: TaxpayerID) async throws -> [Versioned<AccessRequest>] {
+    func accessRequests(on taxpayer: TaxpayerID) async throws -> [Versioned<AccessRequest>] {
         try await records(indexedBy: IndexKey("requestsOnTaxpayer", taxpayer.rawValue)).compactMap { $0.accessRequest }
     }
-    public func accessRequests(of thirdParty: LogonID) async throws -> [Versioned<AccessRequest>] {
+    func accessRequests(of thirdParty: LogonID) async throws -> [Versioned<AccessRequest>] {
         try await records(indexedBy: IndexKey("requestsOfThirdParty", thirdParty.rawValue)).compactMap {
             $0.accessRequest
         }
@@ -71,19 +71,19 @@ extension AccessStore {
     public func sessions(of logon: LogonID) async throws -> [Versioned<Session>] {
         try await records(indexedBy: IndexKey("sessionsOf", logon.rawValue)).compactMap { $0.session }
     }
-    public func trustedDevice(byTokenHash hash: TokenHash) async throws -> Versioned<TrustedDevice>? {
+    func trustedDevice(byTokenHash hash: TokenHash) async throws -> Versioned<TrustedDevice>? {
         try await record(unique: UniqueKey("deviceToken", hash.hex)).flatMap { $0.trustedDevice }
     }
-    public func trustedDevices(of logon: LogonID) async throws -> [Versioned<TrustedDevice>] {
+    func trustedDevices(of logon: LogonID) async throws -> [Versioned<TrustedDevice>] {
         try await records(indexedBy: IndexKey("devicesOf", logon.rawValue)).compactMap { $0.trustedDevice }
     }
-    public func linkToken(byTokenHash hash: TokenHash) async throws -> Versioned<LinkToken>? {
+    func linkToken(byTokenHash hash: TokenHash) async throws -> Versioned<LinkToken>? {
         try await record(unique: UniqueKey("linkToken", hash.hex)).flatMap { $0.linkToken }
     }
-    public func linkTokens(of logon: LogonID) async throws -> [Versioned<LinkToken>] {
+    func linkTokens(of logon: LogonID) async throws -> [Versioned<LinkToken>] {
         try await records(indexedBy: IndexKey("linksOf", logon.rawValue)).compactMap { $0.linkToken }
     }
-    public func verificationCode(of logon: LogonID, purpose: CodePurpose) async throws -> Versioned<VerificationCode>? {
+    func verificationCode(of logon: LogonID, purpose: CodePurpose) async throws -> Versioned<VerificationCode>? {
         try await record(RecordKey(.verificationCode, "\(logon.rawValue)|\(purpose.rawValue)")).flatMap {
             $0.verificationCode
         }
@@ -91,16 +91,16 @@ extension AccessStore {
     public func eMessages(of logon: LogonID) async throws -> [Versioned<EMessage>] {
         try await records(indexedBy: IndexKey("messagesOf", logon.rawValue)).compactMap { $0.eMessage }
     }
-    public func registration(_ id: RegistrationID) async throws -> Versioned<Registration>? {
+    func registration(_ id: RegistrationID) async throws -> Versioned<Registration>? {
         try await record(RecordKey(.registration, id.rawValue)).flatMap { $0.registration }
     }
-    public func registrations(of logon: LogonID) async throws -> [Versioned<Registration>] {
+    func registrations(of logon: LogonID) async throws -> [Versioned<Registration>] {
         try await records(indexedBy: IndexKey("registrationsOf", logon.rawValue)).compactMap { $0.registration }
     }
-    public func favourites(of thirdParty: LogonID) async throws -> [Versioned<ClientFavourite>] {
+    func favourites(of thirdParty: LogonID) async throws -> [Versioned<ClientFavourite>] {
         try await records(indexedBy: IndexKey("favouritesOf", thirdParty.rawValue)).compactMap { $0.favourite }
     }
-    public func proofAttempts(for taxID: TaxIdentifier) async throws -> Versioned<ProofAttempts>? {
+    func proofAttempts(for taxID: TaxIdentifier) async throws -> Versioned<ProofAttempts>? {
         try await record(RecordKey(.proofAttempts, taxID.key)).flatMap { $0.proofAttempts }
     }
     public func pendingMail() async throws -> [Versioned<OutboxMail>] {
@@ -113,7 +113,7 @@ extension AccessStore {
         try await records(indexedBy: IndexKey("text", "pending")).compactMap { $0.text }
     }
     /// The lock record of a logon, or of a bucket of unknown usernames (RULES A2, A4).
-    public func logonLock(_ id: String) async throws -> Versioned<LogonLock>? {
+    func logonLock(_ id: String) async throws -> Versioned<LogonLock>? {
         try await record(RecordKey(.logonLock, id)).flatMap { $0.logonLock }
     }
     /// Every audit event, oldest first (reads the log in pages).
@@ -136,31 +136,31 @@ extension Versioned where Value == Record {
     public var logon: Versioned<Logon>? { map { if case .logon(let r) = $0 { r } else { nil } } }
     public var role: Versioned<RoleAssignment>? { map { if case .role(let r) = $0 { r } else { nil } } }
     public var grant: Versioned<ThirdPartyGrant>? { map { if case .grant(let r) = $0 { r } else { nil } } }
-    public var securityGroup: Versioned<SecurityGroup>? {
+    var securityGroup: Versioned<SecurityGroup>? {
         map { if case .securityGroup(let r) = $0 { r } else { nil } }
     }
-    public var groupAssignment: Versioned<GroupAssignment>? {
+    var groupAssignment: Versioned<GroupAssignment>? {
         map { if case .groupAssignment(let r) = $0 { r } else { nil } }
     }
-    public var refinement: Versioned<Refinement>? { map { if case .refinement(let r) = $0 { r } else { nil } } }
+    var refinement: Versioned<Refinement>? { map { if case .refinement(let r) = $0 { r } else { nil } } }
     public var accessRequest: Versioned<AccessRequest>? {
         map { if case .accessRequest(let r) = $0 { r } else { nil } }
     }
-    public var registration: Versioned<Registration>? { map { if case .registration(let r) = $0 { r } else { nil } } }
+    var registration: Versioned<Registration>? { map { if case .registration(let r) = $0 { r } else { nil } } }
     public var session: Versioned<Session>? { map { if case .session(let r) = $0 { r } else { nil } } }
-    public var trustedDevice: Versioned<TrustedDevice>? {
+    var trustedDevice: Versioned<TrustedDevice>? {
         map { if case .trustedDevice(let r) = $0 { r } else { nil } }
     }
-    public var verificationCode: Versioned<VerificationCode>? {
+    var verificationCode: Versioned<VerificationCode>? {
         map { if case .verificationCode(let r) = $0 { r } else { nil } }
     }
-    public var linkToken: Versioned<LinkToken>? { map { if case .linkToken(let r) = $0 { r } else { nil } } }
+    var linkToken: Versioned<LinkToken>? { map { if case .linkToken(let r) = $0 { r } else { nil } } }
     public var eMessage: Versioned<EMessage>? { map { if case .eMessage(let r) = $0 { r } else { nil } } }
-    public var favourite: Versioned<ClientFavourite>? { map { if case .favourite(let r) = $0 { r } else { nil } } }
-    public var proofAttempts: Versioned<ProofAttempts>? {
+    var favourite: Versioned<ClientFavourite>? { map { if case .favourite(let r) = $0 { r } else { nil } } }
+    var proofAttempts: Versioned<ProofAttempts>? {
         map { if case .proofAttempts(let r) = $0 { r } else { nil } }
     }
     public var mail: Versioned<OutboxMail>? { map { if case .mail(let r) = $0 { r } else { nil } } }
-    public var logonLock: Versioned<LogonLock>? { map { if case .logonLock(let r) = $0 { r } else { nil } } }
-    public var text: Versioned<OutboxText>? { map { if case .text(let r) = $0 { r } else { nil } } }
+    var logonLock: Versioned<LogonLock>? { map { if case .logonLock(let r) = $0 { r } else { nil } } }
+    var text: Versioned<OutboxText>? { map { if case .text(let r) = $0 { r } else { nil } } }
 }

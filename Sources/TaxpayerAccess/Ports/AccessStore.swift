@@ -41,7 +41,7 @@ public protocol AccessStore: Sendable {
 }
 
 /// A storage failure (an infrastructure error, not a refusal).
-public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
+public struct StoreError: CategorizedError, Hashable, CustomStringConvertible {
     /// What went wrong.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Kind: Hashable, Sendable {
@@ -63,7 +63,8 @@ public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
     }
 
     public let code: Code
-    /// The record or unique key concerned, where there is one.
+    /// What the failure concerns: a record's kind and id, or a unique key's name (`username`, `email`, …) — never a
+    /// key's value, which may be a username or an email.
     public let subject: String
     public let message: String
 
@@ -78,6 +79,15 @@ public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
         guard code == .uniqueKeyTaken else { return nil }
         return subject.split(separator: ":", maxSplits: 1).first.map(String.init)
     }
+
+    /// A conflict for ``Code/versionConflict`` and ``Code/uniqueKeyTaken`` (the services turn the ones a person can
+    /// mend into refusals), else the portal's own fault.
+    public var category: ErrorCategory {
+        code == .versionConflict || code == .uniqueKeyTaken ? .conflict : .portalFault
+    }
+
+    /// Never shown: a store's message is for the operators.
+    public var safeMessage: String? { nil }
 
     public var description: String { "StoreError.\(code): \(message)" }
 

@@ -1,4 +1,4 @@
-/// What a write expects to find: optimistic concurrency (DESIGN.md, the storage contract).
+/// What a write expects to find: optimistic concurrency (the storage contract: Documentation/Architecture.md).
 public enum ExpectedVersion: Hashable, Sendable, Codable {
     /// The record must not exist yet.
     case absent

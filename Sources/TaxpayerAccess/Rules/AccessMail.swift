@@ -1,16 +1,16 @@
 /// Someone to tell about an access change: an email that says only that there is something new to view (RULES N1)
 /// and an e-message in the logon's inbox with the details.
-public struct AccessNotice: Hashable, Sendable {
+struct AccessNotice: Hashable, Sendable {
     /// The logon told.
-    public var recipient: LogonID
+    var recipient: LogonID
     /// Its email address.
-    public var address: String
+    var address: String
     /// The e-message's subject.
-    public var subject: String
+    var subject: String
     /// The e-message's text: the details the email leaves out.
-    public var details: String
+    var details: String
 
-    public init(recipient: LogonID, address: String, subject: String, details: String) {
+    init(recipient: LogonID, address: String, subject: String, details: String) {
         self.recipient = recipient
         self.address = address
         self.subject = subject
@@ -18,7 +18,7 @@ public struct AccessNotice: Hashable, Sendable {
     }
 
     /// A notice to an active logon; `nil` for a logon that is not active (nobody mails a cancelled logon).
-    public static func to(_ logon: Logon, subject: String, details: String) -> AccessNotice? {
+    static func to(_ logon: Logon, subject: String, details: String) -> AccessNotice? {
         guard logon.status == .active else { return nil }
         return AccessNotice(recipient: logon.id, address: logon.email, subject: subject, details: details)
     }
@@ -26,12 +26,12 @@ public struct AccessNotice: Hashable, Sendable {
 
 /// The words of access emails (RULES N1): no ID numbers, amounts or names of other parties, only that there is
 /// something new to view.
-public enum AccessMail {
+enum AccessMail {
     /// The subject of every access email.
-    public static let subject = "You have a new message"
+    static let subject = "You have a new message"
 
     /// The body of every access email.
-    public static func body(portalURL: String) -> String {
+    static func body(portalURL: String) -> String {
         """
         There is something new for you to view in your e-message inbox.
         Log in at \(portalURL) to read it.
@@ -41,7 +41,7 @@ public enum AccessMail {
     }
 
     /// The completion mail of a secondary logon (RULES S2): one of the links N1 allows an email to carry.
-    public static func secondaryCompletion(link: String) -> IdentityMail.Text {
+    static func secondaryCompletion(link: String) -> IdentityMail.Text {
         IdentityMail.Text(
             subject: "Complete your logon",
             body: """
@@ -53,7 +53,7 @@ public enum AccessMail {
     }
 
     /// A level per account, in words, for e-messages: "A90 (withholding): File and Pay".
-    public static func describe(_ levels: [AccountID: AccessLevel], accounts: [TaxAccount]) -> String {
+    static func describe(_ levels: [AccountID: AccessLevel], accounts: [TaxAccount]) -> String {
         let types = Dictionary(accounts.map { ($0.id, $0.type) }, uniquingKeysWith: { a, _ in a })
         return levels.keys.sorted().map { id in
             let type = types[id].map { " (\($0.rawValue))" } ?? ""

@@ -1,14 +1,14 @@
 /// What a decision about one taxpayer's access reads: the taxpayer, its accounts, every role and grant on it with
 /// their versions, and the logons they belong to. Services load it from the store; rules decide from it.
-public struct TaxpayerAccessState: Sendable {
-    public var taxpayer: Taxpayer
-    public var accounts: [TaxAccount]
-    public var roles: [Versioned<RoleAssignment>]
-    public var grants: [Versioned<ThirdPartyGrant>]
+struct TaxpayerAccessState: Sendable {
+    var taxpayer: Taxpayer
+    var accounts: [TaxAccount]
+    var roles: [Versioned<RoleAssignment>]
+    var grants: [Versioned<ThirdPartyGrant>]
     /// The logons holding the roles and grants (and the actor), by id.
-    public var logons: [LogonID: Logon]
+    var logons: [LogonID: Logon]
 
-    public init(
+    init(
         taxpayer: Taxpayer, accounts: [TaxAccount], roles: [Versioned<RoleAssignment>],
         grants: [Versioned<ThirdPartyGrant>], logons: [LogonID: Logon]
     ) {
@@ -20,25 +20,25 @@ public struct TaxpayerAccessState: Sendable {
     }
 
     /// The active accounts (RULES L4: a closed account gives no access).
-    public var activeAccounts: [TaxAccount] { accounts.filter { $0.status == .active } }
+    var activeAccounts: [TaxAccount] { accounts.filter { $0.status == .active } }
 
     /// The role of a logon, whatever its status.
-    public func role(of logon: LogonID) -> Versioned<RoleAssignment>? { roles.first { $0.value.logon == logon } }
+    func role(of logon: LogonID) -> Versioned<RoleAssignment>? { roles.first { $0.value.logon == logon } }
 
     /// The grant of a third party, whatever its status.
-    public func grant(of thirdParty: LogonID) -> Versioned<ThirdPartyGrant>? {
+    func grant(of thirdParty: LogonID) -> Versioned<ThirdPartyGrant>? {
         grants.first { $0.value.thirdParty == thirdParty }
     }
 
     /// The active logons holding an active Master Administrator role.
-    public var activeMasterAdministrators: [Logon] {
+    var activeMasterAdministrators: [Logon] {
         roles.filter { $0.value.status == .active && $0.value.role == .masterAdministrator }
             .compactMap { logons[$0.value.logon] }.filter { $0.status == .active }
             .sorted { $0.id < $1.id }
     }
 
     /// Notices to every active MA of the taxpayer.
-    public func noticesToMasterAdministrators(subject: String, details: String, except: LogonID? = nil)
+    func noticesToMasterAdministrators(subject: String, details: String, except: LogonID? = nil)
         -> [AccessNotice]
     {
         activeMasterAdministrators.filter { $0.id != except }
@@ -46,7 +46,7 @@ public struct TaxpayerAccessState: Sendable {
     }
 
     /// The account of this taxpayer with this id, active, or an ``AccessError/Code/invalidInput`` naming `field`.
-    public func activeAccount(_ id: AccountID, field: String = "account") throws -> TaxAccount {
+    func activeAccount(_ id: AccountID, field: String = "account") throws -> TaxAccount {
         guard let account = accounts.first(where: { $0.id == id }) else {
             throw AccessError.invalid(field, "Account \(id.rawValue) is not an account of this taxpayer.")
         }

@@ -1,6 +1,6 @@
-/// Who may do what: the checks every access service makes before it decides anything (DESIGN.md, authorization
+/// Who may do what: the checks every access service makes before it decides anything (Documentation/Architecture.md, authorization
 /// inside the library). Deny by default: anything not shown to be allowed is ``AccessError/Code/notAuthorized``.
-public enum Authorization {
+enum Authorization {
     /// The refusal of anything that needs a Master Administrator of the taxpayer (RULES L3, L4): the same whether
     /// the taxpayer exists or not.
     static let notMasterAdministrator = AccessError(
@@ -10,7 +10,7 @@ public enum Authorization {
     /// Administrator role on that taxpayer. A secondary logon's access through its parent never counts.
     ///
     /// - Throws: ``AccessError/Code/notAuthorized``.
-    public static func requireMasterAdministrator(_ actor: Logon, role: RoleAssignment?) throws {
+    static func requireMasterAdministrator(_ actor: Logon, role: RoleAssignment?) throws {
         guard actor.status == .active, let role, role.logon == actor.id, role.role == .masterAdministrator,
             role.status == .active
         else {
@@ -20,7 +20,7 @@ public enum Authorization {
 
     /// Whether `logon` is a parent logon (RULES S1): not itself a secondary, active, with client management, and an
     /// active Master Administrator of its own taxpayer (`ownRole` is its role on ``Logon/ownTaxpayer``).
-    public static func isParent(_ logon: Logon, ownRole: RoleAssignment?) -> Bool {
+    static func isParent(_ logon: Logon, ownRole: RoleAssignment?) -> Bool {
         guard logon.secondary == nil, logon.status == .active, logon.clientManagement,
             let own = logon.ownTaxpayer, let ownRole
         else { return false }
@@ -36,7 +36,7 @@ public enum Authorization {
     ///   - parent: the actor's parent logon when the actor is a secondary, else the actor itself.
     ///   - parentOwnRole: the parent's role on its own taxpayer.
     /// - Throws: ``AccessError/Code/notAuthorized``.
-    public static func firmAdministrator(actor: Logon, parent: Logon?, parentOwnRole: RoleAssignment?) throws -> Logon {
+    static func firmAdministrator(actor: Logon, parent: Logon?, parentOwnRole: RoleAssignment?) throws -> Logon {
         let denied = AccessError(
             .notAuthorized, "Only the parent logon or a secondary logon with Master Administrator access can do this.")
         guard actor.status == .active, let parent else { throw denied }
@@ -54,7 +54,7 @@ public enum Authorization {
     ///
     /// - Throws: ``AccessError/Code/notAuthorized`` for a secondary Tax Administrator or a secondary whose parent is
     ///   not active.
-    public static func thirdPartyPrincipal(actor: Logon, parent: Logon?) throws -> Logon {
+    static func thirdPartyPrincipal(actor: Logon, parent: Logon?) throws -> Logon {
         guard actor.status == .active else {
             throw AccessError(.notAuthorized, "This logon is not active.")
         }

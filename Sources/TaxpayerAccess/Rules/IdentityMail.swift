@@ -3,12 +3,12 @@
 /// An email says only that something happened or that there is something new to view; the only secrets it may
 /// carry are a security code, an activation or reset link and a recovered username. No ID number, no amount, no
 /// name of anyone — not even the recipient's. The details sit in the e-message inbox.
-public enum IdentityMail {
+enum IdentityMail {
     /// A subject and a body.
-    public struct Text: Hashable, Sendable {
-        public var subject: String
-        public var body: String
-        public init(subject: String, body: String) {
+    struct Text: Hashable, Sendable {
+        var subject: String
+        var body: String
+        init(subject: String, body: String) {
             self.subject = subject
             self.body = body
         }
@@ -17,7 +17,7 @@ public enum IdentityMail {
     static let signature = "\n\nThis message was sent automatically. Do not reply to it."
 
     /// The receipt of a submitted application (RULES R10).
-    public static func receipt(confirmationNumber: String) -> Text {
+    static func receipt(confirmationNumber: String) -> Text {
         Text(
             subject: "We received your request for a logon",
             body: "We received your request to create a logon. Your confirmation number is \(confirmationNumber). "
@@ -25,7 +25,7 @@ public enum IdentityMail {
     }
 
     /// The approval, with the single-use activation link (RULES R10, R12).
-    public static func approval(link: String, validDays: Int) -> Text {
+    static func approval(link: String, validDays: Int) -> Text {
         Text(
             subject: "Your logon is approved",
             body: "Your request for a logon is approved. Activate your logon with this link; it works once and "
@@ -34,7 +34,7 @@ public enum IdentityMail {
     }
 
     /// A refusal of the application by the agency.
-    public static func rejection(confirmationNumber: String) -> Text {
+    static func rejection(confirmationNumber: String) -> Text {
         Text(
             subject: "Your request for a logon",
             body: "Your request \(confirmationNumber) for a logon was not approved. Log in or call us for details."
@@ -42,7 +42,7 @@ public enum IdentityMail {
     }
 
     /// A security code by email (RULES A4).
-    public static func securityCode(_ code: String, validMinutes: Int) -> Text {
+    static func securityCode(_ code: String, validMinutes: Int) -> Text {
         Text(
             subject: "Your security code",
             body: "Your security code is \(code). It expires in \(validMinutes) minutes and works once. If you did "
@@ -50,7 +50,7 @@ public enum IdentityMail {
     }
 
     /// The recovered username, with a link straight to creating a new password (RULES V1).
-    public static func forgotUsername(_ username: String, link: String, validMinutes: Int) -> Text {
+    static func forgotUsername(_ username: String, link: String, validMinutes: Int) -> Text {
         Text(
             subject: "Your username",
             body: "You asked for your username. It is: \(username)\n\nIf you also forgot your password, choose a new "
@@ -59,7 +59,7 @@ public enum IdentityMail {
     }
 
     /// The password reset link (RULES V2).
-    public static func passwordReset(link: String, validMinutes: Int) -> Text {
+    static func passwordReset(link: String, validMinutes: Int) -> Text {
         Text(
             subject: "Reset your password",
             body: "Use this link to choose a new password. It works once and expires in \(validMinutes) minutes:\n\n"
@@ -68,49 +68,49 @@ public enum IdentityMail {
     }
 
     /// Notice that the password changed (RULES P1, V2).
-    public static let passwordChanged = Text(
+    static let passwordChanged = Text(
         subject: "Your password was changed",
         body: "The password of your logon was changed. Every other session was ended and every trusted device "
             + "must verify again. If you did not do this, call us at once." + signature)
 
     /// Notice to an address that the logon's email changed (RULES P1, V3).
-    public static let emailChanged = Text(
+    static let emailChanged = Text(
         subject: "Your email address was changed",
         body: "The email address of your logon was changed. If you did not ask for this, call us at once." + signature)
 
     /// Notice that a profile detail changed (RULES P1).
-    public static let profileChanged = Text(
+    static let profileChanged = Text(
         subject: "Your profile was changed",
         body: "Your logon's profile was changed. Log in to see your profile. If you did not do this, call us at once."
             + signature)
 
     /// Notice that two-step verification methods changed (RULES P1, A3).
-    public static let twoStepChanged = Text(
+    static let twoStepChanged = Text(
         subject: "Your two-step verification changed",
         body: "The two-step verification methods of your logon were changed. If you did not do this, call us at once."
             + signature)
 
     /// Notice that a new device was trusted (RULES A6).
-    public static let deviceTrusted = Text(
+    static let deviceTrusted = Text(
         subject: "A device was trusted",
         body: "A device was set to skip two-step verification for your logon. If this was not you, change your "
             + "password: that revokes every trusted device." + signature)
 
     /// Notice of a lockout (RULES A2).
-    public static let lockedOut = Text(
+    static let lockedOut = Text(
         subject: "Your logon is locked",
         body: "Too many attempts to log in failed, so your logon is locked for a while. If this was not you, reset "
             + "your password." + signature)
 
     /// Confirmation of Delete My Profile (RULES P2).
-    public static let profileDeleted = Text(
+    static let profileDeleted = Text(
         subject: "Your profile was deleted",
         body: "Your logon was deleted as you asked. It can no longer be used to log in." + signature)
 
     // MARK: e-messages (the inbox may carry details; RULES N1)
 
     /// To a new Master Administrator (RULES R11).
-    public static func welcomeMasterAdministrator(taxpayerName: String) -> Text {
+    static func welcomeMasterAdministrator(taxpayerName: String) -> Text {
         Text(
             subject: "You are the Master Administrator",
             body: "Your logon is the Master Administrator of \(taxpayerName). You have All Access on every account "
@@ -118,7 +118,7 @@ public enum IdentityMail {
     }
 
     /// To a new Tax Administrator: how to reach the taxpayer's Master Administrators (RULES R11).
-    public static func welcomeTaxAdministrator(
+    static func welcomeTaxAdministrator(
         taxpayerName: String, accountType: AccountType, level: AccessLevel, masterAdministrators: [String]
     ) -> Text {
         let names =

@@ -13,10 +13,10 @@ struct AnswerCharge: Sendable {
 }
 
 /// The pure decisions of recovery (RULES V1–V3).
-public enum RecoveryRules {
+enum RecoveryRules {
     /// The one answer to a forgotten-username or forgotten-password request, whether or not anything matched
     /// (RULES V1, V2).
-    public static let requestAccepted = "If the details match a logon, we have sent an email to the address on file."
+    static let requestAccepted = "If the details match a logon, we have sent an email to the address on file."
 
     /// The answer to a wrong security answer on a reset (RULES V2, R7): the link is used up.
     static let wrongSecurityAnswer = AccessError.invalid(

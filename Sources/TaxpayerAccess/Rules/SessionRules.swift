@@ -1,17 +1,17 @@
 #if canImport(FoundationEssentials)
-public import FoundationEssentials
+import FoundationEssentials
 #else
-public import Foundation
+import Foundation
 #endif
 
 /// Session lifetimes (RULES A7).
-public enum SessionRules {
+enum SessionRules {
     /// The answer to an unknown, ended or timed-out session (RULES A7).
-    public static let expired = AccessError(.sessionExpired, "Your session has ended. Please log in again.")
+    static let expired = AccessError(.sessionExpired, "Your session has ended. Please log in again.")
 
     /// Why a session is over at `now`, or `nil` while it lives: ended (logout), idle past the policy's idle timeout,
     /// or older than its absolute lifetime.
-    public static func expiry(of session: Session, now: Date, policy: Policy) -> String? {
+    static func expiry(of session: Session, now: Date, policy: Policy) -> String? {
         if session.endedAt != nil { return "ended" }
         if now.timeIntervalSince(session.lastActivityAt) >= policy.sessionIdleTimeout.timeInterval {
             return "idle timeout"
@@ -52,8 +52,12 @@ public enum SessionRules {
         return decision
     }
 
-    /// The session's activity recorded at `now` (RULES A7: the idle timeout runs from the last activity).
-    static func touching(_ session: Versioned<Session>, now: Date) -> Decision<Session> {
+    /// The session's activity recorded at `now` (RULES A7: the idle timeout runs from the last activity) — but only
+    /// when the last write is at least ``Policy/sessionActivityInterval`` old, so a burst of requests writes once.
+    static func touching(_ session: Versioned<Session>, now: Date, policy: Policy) -> Decision<Session> {
+        guard now.timeIntervalSince(session.value.lastActivityAt) >= policy.sessionActivityInterval.timeInterval else {
+            return Decision(result: session.value)
+        }
         var touched = session.value
         touched.lastActivityAt = now
         var decision = Decision(result: touched)

@@ -7,6 +7,8 @@ import Foundation
 extension AuditAction {
     /// A third-party request's ID, name and accounts matched no taxpayer (RULES X2, U1).
     public static let requestNotMatched = AuditAction("request.notMatched")
+    /// A matched taxpayer's requestable accounts were listed for a third party (RULES X2, U1).
+    public static let requestAccountsListed = AuditAction("request.accountsListed")
 }
 
 /// Pure decisions of third-party access (RULES X1–X10, W2).
@@ -279,14 +281,41 @@ enum ThirdPartyRules {
     }
 
     /// RULES X8 (by an MA) and X9 (by the third party, `actor` acting for `thirdParty`): cancels a third party's
-    /// access. Irreversible: the third party must request again.
+    /// access. Irreversible: the third party must request again. The third party may cancel only some accounts
+    /// (`accounts`, X9); the grant is cancelled when none is left.
     static func cancelGrant(
-        _ state: TaxpayerAccessState, actor: Logon, thirdParty: LogonID, byThirdParty: Bool, now: Date
+        _ state: TaxpayerAccessState, actor: Logon, thirdParty: LogonID, byThirdParty: Bool,
+        accounts: Set<AccountID>? = nil, now: Date
     ) throws -> Decision<Void> {
         if !byThirdParty {
             try Authorization.requireMasterAdministrator(actor, role: state.role(of: actor.id)?.value)
         }
         let grant = try activeGrant(state, thirdParty)
+        if let accounts, byThirdParty {
+            guard !accounts.isEmpty else { throw AccessError.invalid("accounts", "Choose the accounts to cancel.") }
+            guard accounts.allSatisfy({ (grant.value.accounts[$0] ?? .none) > .none }) else {
+                throw AccessError.invalid("accounts", "You have no access to one of those accounts to cancel.")
+            }
+            var updated = grant.value
+            for account in accounts { updated.accounts[account] = nil }
+            if updated.accounts.values.contains(where: { $0 > .none }) {
+                var changes = ChangeSet()
+                changes.update(.grant(updated), from: grant.version)
+                changes.audit(
+                    AuditEvent(
+                        time: now, actor: .logon(actor.id), action: .grantChanged, subject: "grant/\(updated.key)",
+                        before: .grant(grant.value), after: .grant(updated),
+                        note: "the third party cancelled its access to \(accounts.count) account(s) (X9)"))
+                let notices = state.noticesToMasterAdministrators(
+                    subject: "Third-party access changed",
+                    details: "\(state.logons[thirdParty]?.fullName ?? "A third party") cancelled its own access to "
+                        + "some accounts of \(state.taxpayer.legalName):\n"
+                        + AccessMail.describe(
+                            Dictionary(uniqueKeysWithValues: accounts.map { ($0, AccessLevel.none) }),
+                            accounts: state.accounts))
+                return Decision(changes, notices: notices)
+            }
+        }
         var updated = grant.value
         updated.status = .cancelled
         updated.cancellation = Cancellation(
@@ -329,6 +358,17 @@ enum ThirdPartyRules {
         return Decision(changes)
     }
 
+    /// RULES X2: the accounts of a matched taxpayer a third party may ask for — its open accounts, each by type, a
+    /// masked number and an opaque choice — and nothing else. `choice` names an account opaquely.
+    static func requestableAccounts(
+        _ state: TaxpayerAccessState, choice: (AccountID) -> AccountChoice
+    ) -> [RequestableAccount] {
+        state.activeAccounts.sorted { $0.id < $1.id }.map {
+            RequestableAccount(
+                choice: choice($0.id), type: $0.type, maskedNumber: Masking.accountNumber($0.id.rawValue))
+        }
+    }
+
     /// RULES X2, U1: a request that matched no taxpayer, audited with the ID masked (RULES T4), so the agency can
     /// see who tries which IDs and names.
     static func notMatchedAudit(actor: Logon, taxID: TaxIdentifier, now: Date) -> Decision<Void> {
@@ -337,6 +377,16 @@ enum ThirdPartyRules {
             AuditEvent(
                 time: now, actor: .logon(actor.id), action: .requestNotMatched, subject: "taxpayer/unmatched",
                 note: "request for \(taxID.type.rawValue) \(taxID.masked) matched no taxpayer"))
+        return decision
+    }
+
+    /// RULES X2, U1: a matched taxpayer's requestable accounts were listed for a third party, audited.
+    static func accountsListedAudit(actor: Logon, taxpayer: TaxpayerID, now: Date) -> Decision<Void> {
+        var decision = Decision()
+        decision.audit(
+            AuditEvent(
+                time: now, actor: .logon(actor.id), action: .requestAccountsListed, subject: "taxpayer/\(taxpayer)",
+                note: "requestable accounts listed after a match (X2)"))
         return decision
     }
 

@@ -23,7 +23,7 @@ public struct AccessRequestReceipt: Hashable, Sendable {
 }
 
 /// Who decides a request (RULES X4, X5).
-public enum RequestDecider: Hashable, Sendable {
+enum RequestDecider: Hashable, Sendable {
     /// A Master Administrator of the taxpayer, online.
     case masterAdministrator(Logon)
     /// The agency recording the taxpayer's signed printed form.
@@ -60,4 +60,29 @@ public struct ClientEntry: Hashable, Sendable {
         self.isFavourite = isFavourite
         self.accounts = accounts
     }
+}
+
+/// An account of a matched taxpayer that a third party may ask for (RULES X2): its type and a masked number, and an
+/// opaque choice to name it in ``ThirdPartyAccess/requestAccess(_:idType:idNumber:legalName:choices:channel:)`` —
+/// nothing else about the taxpayer.
+public struct RequestableAccount: Hashable, Sendable {
+    /// Names the account in a request; meaningless outside this portal and this taxpayer.
+    public var choice: AccountChoice
+    public var type: AccountType
+    /// The account number with all but its last four characters hidden (``Masking/accountNumber(_:)``).
+    public var maskedNumber: String
+
+    public init(choice: AccountChoice, type: AccountType, maskedNumber: String) {
+        self.choice = choice
+        self.type = type
+        self.maskedNumber = maskedNumber
+    }
+}
+
+/// An opaque name of a requestable account (``RequestableAccount``): a keyed hash of the taxpayer and the account,
+/// so it tells nothing of the account's number.
+public struct AccountChoice: Hashable, Sendable, Codable, RawRepresentable, CustomStringConvertible {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public var description: String { rawValue }
 }

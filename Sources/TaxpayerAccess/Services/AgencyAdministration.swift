@@ -2,13 +2,13 @@
 /// (RULES T1–T3). Operator actions are recorded with the operator's name (RULES U1).
 ///
 /// ```swift
-/// let agency = AgencyAdministration(context: context)
+/// let agency = portal.agency
 /// try await agency.load(DirectoryEntry(taxpayer: pat, accounts: [income]), by: "clerk-7")
 /// ```
 public struct AgencyAdministration: Sendable {
-    public let context: ServiceContext
+    let context: ServiceContext
 
-    public init(context: ServiceContext) { self.context = context }
+    init(context: ServiceContext) { self.context = context }
 
     /// Loads (inserts or updates) a taxpayer and its accounts into the store.
     ///

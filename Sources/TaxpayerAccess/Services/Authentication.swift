@@ -12,10 +12,11 @@ import Foundation
 /// clears nothing, only a completed sign-in does.
 ///
 /// ```swift
-/// let auth = Authentication(context: context)
+/// let auth = portal.authentication
 /// let login = try await auth.login(username: "pat.client", password: "Secret123")
 /// // login.stage == .awaitingCode, login.codeSentTo == "p**@c*****.example"
-/// let done = try await auth.verifyCode(session: login.sessionToken, code: "123456", trustDevice: true)
+/// let caller = try await portal.authenticate(sessionToken: login.sessionToken)   // once per request
+/// let done = try await auth.verifyCode(caller, code: "123456", trustDevice: true)
 /// // keep done.deviceToken to skip the code next time (RULES A6)
 /// ```
 public struct Authentication: Sendable {
@@ -69,14 +70,9 @@ public struct Authentication: Sendable {
         public var provisioningURI: String?
     }
 
-    public let context: ServiceContext
-    /// The issuer shown in authenticator apps.
-    public let issuer: String
+    let context: ServiceContext
 
-    public init(context: ServiceContext, issuer: String = "TaxpayerAccess") {
-        self.context = context
-        self.issuer = issuer
-    }
+    init(context: ServiceContext) { self.context = context }
 
     // MARK: - Password step
 
@@ -89,7 +85,7 @@ public struct Authentication: Sendable {
     /// - Parameters:
     ///   - username: as typed; compared case-insensitively (R5).
     ///   - password: as typed; never stored or logged.
-    ///   - deviceToken: a token from an earlier ``verifyCode(session:code:trustDevice:)``; a live one skips the
+    ///   - deviceToken: a token from an earlier ``verifyCode(_:code:trustDevice:)``; a live one skips the
     ///     code (A6).
     /// - Throws: `.invalidCredentials` (also while locked, RULES A1/A2), `.stepRequired` (not activated yet),
     ///   `.tooManyResends`.
@@ -154,8 +150,8 @@ public struct Authentication: Sendable {
     /// - Throws: `.tooManyResends`, `.invalidCode` when the code died of wrong tries, `.invalidInput` for a method
     ///   not set up or an authenticator (which needs no sending).
     @discardableResult
-    public func sendCode(session token: String, method kind: TwoStepKind? = nil) async throws -> String {
-        let actor = try await context.authenticate(token, allowing: [.awaitingCode])
+    public func sendCode(_ caller: SignedIn, method kind: TwoStepKind? = nil) async throws -> String {
+        let actor = try context.caller(caller, [.awaitingCode])
         let wanted = kind ?? actor.logon.twoStep.methods.first?.kind
         guard let method = actor.logon.twoStep.methods.first(where: { $0.kind == wanted }) else {
             throw AccessError.invalid("method", "That two-step method is not set up for this logon.")
@@ -182,13 +178,13 @@ public struct Authentication: Sendable {
     /// the session it was tried on ends.
     ///
     /// - Parameters:
-    ///   - token: the session token of the login awaiting its code.
+    ///   - caller: the request's caller, its login awaiting the code (``Portal/authenticate(sessionToken:)``).
     ///   - code: the six digits the person typed.
     ///   - trustDevice: trust this device (RULES A6); the token comes back once in ``Verified/deviceToken``.
     /// - Throws: `.invalidInput` for a code that is not six digits, `.invalidCode`, `.lockedOut`.
     @discardableResult
-    public func verifyCode(session token: String, code: String, trustDevice: Bool = false) async throws -> Verified {
-        let actor = try await context.authenticate(token, allowing: [.awaitingCode])
+    public func verifyCode(_ caller: SignedIn, code: String, trustDevice: Bool = false) async throws -> Verified {
+        let actor = try context.caller(caller, [.awaitingCode])
         try Self.validateCodeShape(code, digits: context.policy.totpDigits)
         let charge = try await chargeCode(of: actor, purpose: .login)
         let logon = actor.logon
@@ -209,31 +205,31 @@ public struct Authentication: Sendable {
 
     /// Starts setting up a two-step method on a session that must set one up before anything else (RULES R12, A3):
     /// sends a code by email or text, or hands out an authenticator secret. Asking again replaces the code.
-    /// A signed-in logon adds methods through ``Profile/addTwoStepMethod(session:currentPassword:_:)``.
-    public func beginTwoStepSetup(session token: String, _ request: SetupRequest) async throws -> SetupChallenge {
-        let actor = try await context.authenticate(token, allowing: [.awaitingTwoStepSetup])
+    /// A signed-in logon adds methods through ``Profile/addTwoStepMethod(_:currentPassword:_:)``.
+    public func beginTwoStepSetup(_ caller: SignedIn, _ request: SetupRequest) async throws -> SetupChallenge {
+        let actor = try context.caller(caller, [.awaitingTwoStepSetup])
         return try await startSetup(for: actor, request)
     }
 
     /// Finishes the set-up with a code from the new method (RULES R12, A3, A8). On a set-up session the session is
     /// then signed in.
-    public func completeTwoStepSetup(session token: String, code: String) async throws {
-        let actor = try await context.authenticate(token, allowing: [.awaitingTwoStepSetup])
+    public func completeTwoStepSetup(_ caller: SignedIn, code: String) async throws {
+        let actor = try context.caller(caller, [.awaitingTwoStepSetup])
         try await finishSetup(for: actor, code: code)
     }
 
     /// Ends the session at once (RULES A7). Ending an unknown or ended session is not an error.
-    public func logout(session token: String) async throws {
+    public func logout(_ caller: SignedIn) async throws {
         try await context.decideAndCommit {
             SessionRules.logout(
-                try await context.store.session(byTokenHash: SecretToken.hash(token)), now: context.clock.now())
+                try await context.store.session(byTokenHash: caller.session.tokenHash), now: context.clock.now())
         }
     }
 
     // MARK: - Internals shared with Profile
 
     /// Starts setting up a method (RULES A3): the method the request names, its code issued by the rules.
-    func startSetup(for actor: AuthenticatedActor, _ request: SetupRequest) async throws -> SetupChallenge {
+    func startSetup(for actor: SignedIn, _ request: SetupRequest) async throws -> SetupChallenge {
         let policy = context.policy
         let method: TwoStepMethod
         var secretText: String?
@@ -247,11 +243,11 @@ public struct Authentication: Sendable {
             method = .text(try Policy.validatePhone(countryCode: countryCode, type: .mobile, number: number))
         case .authenticator(let algorithm):
             let secret = TOTP.generateSecret(byteCount: 20, using: context.random)
-            let sealed = try context.sealingBox().seal(secret, using: context.random)
+            let sealed = context.sealingBox().seal(secret, using: context.random)
             method = .authenticator(sealedSecret: sealed, algorithm: algorithm)
             let totp = TOTP(secret: secret, algorithm: algorithm, digits: policy.totpDigits, period: policy.totpStep)
             secretText = Base32.encode(secret)
-            uri = totp.provisioningURI(account: actor.logon.username, issuer: issuer)
+            uri = totp.provisioningURI(account: actor.logon.username, issuer: context.issuer)
         }
         try TwoStepRules.allowed(method, policy: policy)
         let code = method.kind == .authenticator ? nil : try await context.drawCode()
@@ -273,7 +269,7 @@ public struct Authentication: Sendable {
     }
 
     /// Finishes setting up a method with a code from it (RULES A3, A8); a wrong code counts like any (RULES A4).
-    func finishSetup(for actor: AuthenticatedActor, code: String) async throws {
+    func finishSetup(for actor: SignedIn, code: String) async throws {
         try Self.validateCodeShape(code, digits: context.policy.totpDigits)
         guard let started = try await context.store.verificationCode(of: actor.id, purpose: .setup),
             started.value.pendingMethod != nil, !started.value.consumed
@@ -295,7 +291,7 @@ public struct Authentication: Sendable {
 
     /// Counts one try against the code and the logon's lock before the code is checked (RULES A2, A4): every check
     /// must first win the writes of its try, so concurrent guesses get no more tries than the policy allows.
-    private func chargeCode(of actor: AuthenticatedActor, purpose: CodePurpose) async throws -> CodeCharge {
+    private func chargeCode(of actor: SignedIn, purpose: CodePurpose) async throws -> CodeCharge {
         // Each conflict means another try (or a new code) was written first; the tries are bounded, so is this.
         try await context.decideAndCommit(attempts: context.policy.codeMaxFailedAttempts + 2) {
             try TwoStepRules.chargeCode(

@@ -2,12 +2,12 @@
 /// to that account is told by email (saying only that there is something new, N1) and by e-message.
 ///
 /// ```swift
-/// let notified = try await Correspondence(context: context).noticeMailed(account: "A90", by: "clerk 12")
+/// let notified = try await portal.correspondence.noticeMailed(account: "A90", by: "clerk 12")
 /// ```
 public struct Correspondence: Sendable {
-    public let context: ServiceContext
+    let context: ServiceContext
 
-    public init(context: ServiceContext) { self.context = context }
+    init(context: ServiceContext) { self.context = context }
 
     /// RULES X11: records that the agency mailed correspondence about `account` and tells every active third party
     /// holding a level above none on it.

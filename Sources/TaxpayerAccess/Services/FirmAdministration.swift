@@ -9,19 +9,19 @@ import Foundation
 /// refinements. Every change is audited with before/after (U1).
 ///
 /// ```swift
-/// let firm = FirmAdministration(context: context)
-/// let payroll = try await firm.createGroup(token, name: "Payroll clients")
-/// let clerk = try await firm.addSecondary(token, NewSecondary(fullName: "Kim Clerk", email: "kim@acme.example",
+/// let firm = portal.firm
+/// let payroll = try await firm.createGroup(caller, name: "Payroll clients")
+/// let clerk = try await firm.addSecondary(caller, NewSecondary(fullName: "Kim Clerk", email: "kim@acme.example",
 ///                                         accessType: .taxAdministrator(.fileAndPay), groups: [payroll]))
-/// try await firm.assignTaxpayer(token, taxpayer: "T9", to: payroll)
+/// try await firm.assignTaxpayer(caller, taxpayer: "T9", to: payroll)
 /// ```
 public struct FirmAdministration: Sendable {
-    public let context: ServiceContext
+    let context: ServiceContext
 
-    public init(context: ServiceContext) { self.context = context }
+    init(context: ServiceContext) { self.context = context }
 
-    private func firmState(_ token: String) async throws -> (actor: Logon, state: FirmState) {
-        let actor = try await context.authenticate(token).logon
+    private func firmState(_ caller: SignedIn) async throws -> (actor: Logon, state: FirmState) {
+        let actor = try context.caller(caller).logon
         let parent = try await context.firmAdministrator(actor)
         return (actor, try await loadState(parent))
     }
@@ -35,9 +35,9 @@ public struct FirmAdministration: Sendable {
 
     /// Commits a firm decision from fresh reads, turning a taken group name into a conflict.
     private func commit<T: Sendable>(
-        _ token: String, _ decide: (Logon, FirmState) async throws -> Decision<T>
+        _ caller: SignedIn, _ decide: (Logon, FirmState) async throws -> Decision<T>
     ) async throws -> T {
-        let actor = try await context.authenticate(token).logon
+        let actor = try context.caller(caller).logon
         do {
             return try await context.decideAndCommit {
                 let parent = try await context.firmAdministrator(actor)
@@ -61,11 +61,11 @@ public struct FirmAdministration: Sendable {
     /// - Throws: ``AccessError/Code/notAuthorized`` unless the caller administers a firm (S1);
     ///   ``AccessError/Code/invalidInput`` naming the field; ``AccessError/Code/emailTaken`` (R4).
     @discardableResult
-    public func addSecondary(_ token: String, _ input: NewSecondary) async throws -> LogonID {
+    public func addSecondary(_ caller: SignedIn, _ input: NewSecondary) async throws -> LogonID {
         let id: LogonID = context.newID("L")
         let link = context.drawToken("K")
-        let url = context.link("complete-logon", token: link.token)
-        return try await commit(token) { actor, state in
+        let url = context.link(.secondaryCompletion, token: link.token)
+        return try await commit(caller) { actor, state in
             try FirmRules.addSecondary(
                 state, actor: actor, input: input, id: id, link: link, url: url, now: context.clock.now(),
                 policy: context.policy
@@ -95,21 +95,21 @@ public struct FirmAdministration: Sendable {
 
     /// RULES S2, S9: the firm's secondary logons (without secrets), ordered by id. Each reads
     /// ``Logon/accessTypeLabel`` "Parent Web Logon".
-    public func secondaries(_ token: String) async throws -> [Logon] {
-        try await firmState(token).state.secondaries.map(\.value.redacted).sorted { $0.id < $1.id }
+    public func secondaries(_ caller: SignedIn) async throws -> [Logon] {
+        try await firmState(caller).state.secondaries.map(\.value.redacted).sorted { $0.id < $1.id }
     }
 
     /// RULES S3: the firm's groups, Default first.
-    public func groups(_ token: String) async throws -> [SecurityGroup] {
-        let state = try await firmState(token).state
+    public func groups(_ caller: SignedIn) async throws -> [SecurityGroup] {
+        let state = try await firmState(caller).state
         let custom = state.groups.map(\.value).filter { $0.id != state.defaultGroupID }.sorted { $0.name < $1.name }
         return [state.defaultGroup] + custom
     }
 
     /// RULES S3: creates a custom group; names are unique per parent (``AccessError/Code/conflict``).
     @discardableResult
-    public func createGroup(_ token: String, name: String) async throws -> SecurityGroupID {
-        try await commit(token) { actor, state in
+    public func createGroup(_ caller: SignedIn, name: String) async throws -> SecurityGroupID {
+        try await commit(caller) { actor, state in
             let id: SecurityGroupID = context.newID("G")
             return try FirmRules.createGroup(state, actor: actor, name: name, id: id, now: context.clock.now())
                 .with(result: id)
@@ -117,23 +117,23 @@ public struct FirmAdministration: Sendable {
     }
 
     /// RULES S3: renames a custom group.
-    public func renameGroup(_ token: String, group: SecurityGroupID, to name: String) async throws {
-        try await commit(token) { actor, state in
+    public func renameGroup(_ caller: SignedIn, group: SecurityGroupID, to name: String) async throws {
+        try await commit(caller) { actor, state in
             try FirmRules.renameGroup(state, actor: actor, group: group, name: name, now: context.clock.now())
         }
     }
 
     /// RULES S3–S5: deletes a custom group; its taxpayers go back to Default, secondaries left without a group join
     /// Default.
-    public func deleteGroup(_ token: String, group: SecurityGroupID) async throws {
-        try await commit(token) { actor, state in
+    public func deleteGroup(_ caller: SignedIn, group: SecurityGroupID) async throws {
+        try await commit(caller) { actor, state in
             try FirmRules.deleteGroup(state, actor: actor, group: group, now: context.clock.now())
         }
     }
 
     /// RULES S4: puts a taxpayer the firm reaches (its own or a client) in one of the firm's groups.
-    public func assignTaxpayer(_ token: String, taxpayer: TaxpayerID, to group: SecurityGroupID) async throws {
-        try await commit(token) { actor, state in
+    public func assignTaxpayer(_ caller: SignedIn, taxpayer: TaxpayerID, to group: SecurityGroupID) async throws {
+        try await commit(caller) { actor, state in
             let reachable = try await reaches(state.parent, taxpayer)
             return try FirmRules.assignTaxpayer(
                 state, actor: actor, taxpayer: taxpayer, reachable: reachable, group: group,
@@ -142,24 +142,25 @@ public struct FirmAdministration: Sendable {
     }
 
     /// RULES S5: sets a secondary logon's groups; an empty list means Default.
-    public func setGroups(_ token: String, secondary: LogonID, groups: [SecurityGroupID]) async throws {
-        try await commit(token) { actor, state in
+    public func setGroups(_ caller: SignedIn, secondary: LogonID, groups: [SecurityGroupID]) async throws {
+        try await commit(caller) { actor, state in
             try FirmRules.setGroups(
                 state, actor: actor, secondary: secondary, groups: groups, now: context.clock.now())
         }
     }
 
     /// RULES S2, S6: sets a secondary logon's access type (MA, or TA with a level).
-    public func setAccessType(_ token: String, secondary: LogonID, to accessType: SecondaryAccessType) async throws {
-        try await commit(token) { actor, state in
+    public func setAccessType(_ caller: SignedIn, secondary: LogonID, to accessType: SecondaryAccessType) async throws {
+        try await commit(caller) { actor, state in
             try FirmRules.setAccessType(
                 state, actor: actor, secondary: secondary, accessType: accessType, now: context.clock.now())
         }
     }
 
     /// RULES S2, S6: sets the account types a secondary logon applies to; `nil` for all.
-    public func setAccountTypes(_ token: String, secondary: LogonID, to accountTypes: Set<AccountType>?) async throws {
-        try await commit(token) { actor, state in
+    public func setAccountTypes(_ caller: SignedIn, secondary: LogonID, to accountTypes: Set<AccountType>?) async throws
+    {
+        try await commit(caller) { actor, state in
             try FirmRules.setAccountTypes(
                 state, actor: actor, secondary: secondary, accountTypes: accountTypes, now: context.clock.now())
         }
@@ -168,9 +169,9 @@ public struct FirmAdministration: Sendable {
     /// RULES S6: caps a secondary's level per account on one client (`.none` takes an account away); an empty
     /// dictionary removes the refinement.
     public func setRefinement(
-        _ token: String, secondary: LogonID, taxpayer: TaxpayerID, accounts: [AccountID: AccessLevel]
+        _ caller: SignedIn, secondary: LogonID, taxpayer: TaxpayerID, accounts: [AccountID: AccessLevel]
     ) async throws {
-        try await commit(token) { actor, state in
+        try await commit(caller) { actor, state in
             let reachable = try await reaches(state.parent, taxpayer)
             return try FirmRules.setRefinement(
                 state, actor: actor, secondary: secondary, taxpayer: taxpayer, reachable: reachable,
@@ -180,22 +181,22 @@ public struct FirmAdministration: Sendable {
     }
 
     /// RULES S8: deactivates a secondary logon: no access at once.
-    public func deactivate(_ token: String, secondary: LogonID) async throws {
-        try await setStatus(token, secondary, .deactivated)
+    public func deactivate(_ caller: SignedIn, secondary: LogonID) async throws {
+        try await setStatus(caller, secondary, .deactivated)
     }
 
     /// RULES S8: reactivates a deactivated secondary logon.
-    public func reactivate(_ token: String, secondary: LogonID) async throws {
-        try await setStatus(token, secondary, .active)
+    public func reactivate(_ caller: SignedIn, secondary: LogonID) async throws {
+        try await setStatus(caller, secondary, .active)
     }
 
     /// RULES S8: cancels a secondary logon for ever (status deleted).
-    public func cancel(_ token: String, secondary: LogonID) async throws {
-        try await setStatus(token, secondary, .deleted)
+    public func cancel(_ caller: SignedIn, secondary: LogonID) async throws {
+        try await setStatus(caller, secondary, .deleted)
     }
 
-    private func setStatus(_ token: String, _ secondary: LogonID, _ status: LogonStatus) async throws {
-        try await commit(token) { actor, state in
+    private func setStatus(_ caller: SignedIn, _ secondary: LogonID, _ status: LogonStatus) async throws {
+        try await commit(caller) { actor, state in
             // S8: the secondary's sessions, ended in the same commit when it is deactivated or cancelled.
             let sessions = try await context.store.sessions(of: secondary)
             return try FirmRules.setStatus(

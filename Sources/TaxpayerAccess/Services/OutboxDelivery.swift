@@ -14,7 +14,7 @@ import Foundation
 ///
 /// ```swift
 /// let delivery = OutboxDelivery(store: store, mailer: mailer, clock: SystemTimeSource(), random: random,
-///                               box: try context.mailBox())
+///                               box: keys.box)   // or simply portal.outbox()
 /// let report = await delivery.deliverPending()
 /// print("\(report.sent) sent, \(report.failed) failed, \(report.remaining) waiting")
 /// ```
@@ -84,7 +84,7 @@ public struct OutboxDelivery: Sendable {
     public let texts: (any TextMessenger)?
     public let clock: any TimeSource
     public let random: any RandomSource
-    /// Opens the sealed bodies: the box of the ``ServiceContext/secretKey`` they were sealed with.
+    /// Opens the sealed bodies: the box of the sealing keys that sealed them (``SealingKeyRing/box``).
     public let box: SecretBox
     public let backoff: Backoff
     /// How long a claimed mail is left to its worker before another may try it.
@@ -98,7 +98,7 @@ public struct OutboxDelivery: Sendable {
     ///   - texts: what sends the text messages; `nil` leaves them pending.
     ///   - clock: what "due" is measured against.
     ///   - random: the jitter of the backoff.
-    ///   - box: opens the sealed bodies (``ServiceContext/mailBox()``).
+    ///   - box: opens the sealed bodies (``SealingKeyRing/box``).
     ///   - backoff: the waits between attempts.
     ///   - lease: how long a claim holds (longer than a send can take).
     ///   - batchSize: the most mails one pass sends.

@@ -8,10 +8,10 @@ import Foundation
 /// methods, Delete My Profile, and its roles and rights.
 ///
 /// ```swift
-/// let profile = Profile(context: context)
-/// try await profile.changePassword(session: token, currentPassword: "Secret123",
+/// let profile = portal.profile
+/// try await profile.changePassword(caller, currentPassword: "Secret123",
 ///                                  newPassword: "Better456", confirmation: "Better456")
-/// let rights = try await profile.rolesAndRights(session: token)
+/// let rights = try await profile.rolesAndRights(caller)
 /// ```
 public struct Profile: Sendable {
     /// How a logon reaches a taxpayer (RULES P3).
@@ -41,18 +41,32 @@ public struct Profile: Sendable {
         public var accounts: [AccountRight]
     }
 
-    public let context: ServiceContext
+    /// Who the caller is (``whoAmI(_:)``).
+    public struct Me: Sendable, Hashable {
+        public var logon: LogonID
+        public var username: String
+        public var fullName: String
+        /// What the portal shows next: the two-step set-up, the code entry, or the signed-in pages (RULES R12, A3).
+        public var stage: SessionStage
+        /// The two-step methods set up, with where their codes go, masked (RULES A5).
+        public var methods: [Authentication.MethodChoice]
+        /// The roles and rights on every taxpayer the logon reaches (RULES P3); empty until the session is signed
+        /// in.
+        public var roles: [TaxpayerRights]
+    }
 
-    public init(context: ServiceContext) { self.context = context }
+    let context: ServiceContext
+
+    init(context: ServiceContext) { self.context = context }
 
     /// Changes the password, giving the current one (RULES P1, V2). Every other session ends and every trusted
     /// device is revoked (A6, A7); reset links die with the old password.
     ///
     /// - Throws: `.invalidInput` (`currentPassword`, `password`), `.passwordReused`, `.lockedOut`.
     public func changePassword(
-        session token: String, currentPassword: String, newPassword: String, confirmation: String
+        _ caller: SignedIn, currentPassword: String, newPassword: String, confirmation: String
     ) async throws {
-        let actor = try await context.authenticate(token)
+        let actor = try context.caller(caller)
         let policy = context.policy
         try policy.validatePassword(newPassword, username: actor.logon.username)
         try Policy.validateConfirmation(newPassword, confirmation, field: "password")
@@ -75,10 +89,10 @@ public struct Profile: Sendable {
     /// live logon. Both addresses are told; links sent to the old address die (V2).
     ///
     /// - Throws: `.invalidInput` (`currentPassword`, `email`, `emailAgain`), `.emailTaken`, `.lockedOut`.
-    public func changeEmail(session token: String, currentPassword: String, newEmail: String, confirmation: String)
+    public func changeEmail(_ caller: SignedIn, currentPassword: String, newEmail: String, confirmation: String)
         async throws
     {
-        let actor = try await context.authenticate(token)
+        let actor = try context.caller(caller)
         let address = try Policy.validateEmail(newEmail)
         guard Logon.normalizedKey(address) == Logon.normalizedKey(String(confirmation.identityTrimmed)) else {
             throw AccessError.invalid("emailAgain", "The two entries of the email address do not match.")
@@ -94,9 +108,9 @@ public struct Profile: Sendable {
     ///
     /// - Throws: `.invalidInput` (`currentPassword`, `phone`), `.lockedOut`.
     public func changePhone(
-        session token: String, currentPassword: String, countryCode: String, type: PhoneNumber.LineType, number: String
+        _ caller: SignedIn, currentPassword: String, countryCode: String, type: PhoneNumber.LineType, number: String
     ) async throws {
-        let actor = try await context.authenticate(token)
+        let actor = try context.caller(caller)
         let phone = try Policy.validatePhone(countryCode: countryCode, type: type, number: number)
         try await withCurrentPassword(currentPassword, of: actor) { charge in
             try await commit(actor, givingBack: charge) { logon in
@@ -110,10 +124,10 @@ public struct Profile: Sendable {
     /// Changes the 4-digit PIN, giving the current password (RULES P1, R4); it is stored only as a slow hash.
     ///
     /// - Throws: `.invalidInput` (`currentPassword`, `pin`), `.lockedOut`.
-    public func changePIN(session token: String, currentPassword: String, newPIN: String, confirmation: String)
+    public func changePIN(_ caller: SignedIn, currentPassword: String, newPIN: String, confirmation: String)
         async throws
     {
-        let actor = try await context.authenticate(token)
+        let actor = try context.caller(caller)
         try Policy.validatePIN(newPIN)
         try Policy.validateConfirmation(newPIN, confirmation, field: "pin")
         try await withCurrentPassword(currentPassword, of: actor) { charge in
@@ -132,9 +146,9 @@ public struct Profile: Sendable {
     ///
     /// - Throws: `.invalidInput` (`currentPassword`, `securityAnswer`), `.lockedOut`.
     public func changeSecurityQuestion(
-        session token: String, currentPassword: String, question: SecurityQuestion, answer: String
+        _ caller: SignedIn, currentPassword: String, question: SecurityQuestion, answer: String
     ) async throws {
-        let actor = try await context.authenticate(token)
+        let actor = try context.caller(caller)
         try Policy.validateSecurityAnswer(answer)
         try await withCurrentPassword(currentPassword, of: actor) { charge in
             let hash = try await context.hasher.hash(Policy.normalizeSecurityAnswer(answer))
@@ -150,13 +164,13 @@ public struct Profile: Sendable {
     }
 
     /// Starts adding (or replacing) a two-step method, giving the current password (RULES P1, A3). Finish with
-    /// ``confirmTwoStepMethod(session:code:)``.
+    /// ``confirmTwoStepMethod(_:code:)``.
     ///
     /// - Throws: `.invalidInput` (`currentPassword`, the method's fields), `.lockedOut`, `.tooManyResends`.
     public func addTwoStepMethod(
-        session token: String, currentPassword: String, _ request: Authentication.SetupRequest
+        _ caller: SignedIn, currentPassword: String, _ request: Authentication.SetupRequest
     ) async throws -> Authentication.SetupChallenge {
-        let actor = try await context.authenticate(token)
+        let actor = try context.caller(caller)
         return try await withCurrentPassword(currentPassword, of: actor) { charge in
             try await context.decideAndCommit {
                 LockoutRules.givingBack(charge, current: try await context.store.logonLock(actor.id.rawValue))
@@ -166,16 +180,16 @@ public struct Profile: Sendable {
     }
 
     /// Finishes adding a two-step method with a code from it (RULES A3, A8); a wrong code counts (A4).
-    public func confirmTwoStepMethod(session token: String, code: String) async throws {
-        let actor = try await context.authenticate(token)
+    public func confirmTwoStepMethod(_ caller: SignedIn, code: String) async throws {
+        let actor = try context.caller(caller)
         try await Authentication(context: context).finishSetup(for: actor, code: code)
     }
 
     /// Removes a two-step method, giving the current password (RULES P1, A3); at least one must remain.
     ///
     /// - Throws: `.invalidInput` (`currentPassword`), `.notFound`, `.conflict` (the last method), `.lockedOut`.
-    public func removeTwoStepMethod(session token: String, currentPassword: String, kind: TwoStepKind) async throws {
-        let actor = try await context.authenticate(token)
+    public func removeTwoStepMethod(_ caller: SignedIn, currentPassword: String, kind: TwoStepKind) async throws {
+        let actor = try context.caller(caller)
         _ = try ProfileRules.removing(kind, from: actor.logon.twoStep)
         try await withCurrentPassword(currentPassword, of: actor) { charge in
             try await commit(actor, givingBack: charge) { logon in
@@ -194,8 +208,8 @@ public struct Profile: Sendable {
     /// its email is free again.
     ///
     /// - Throws: `.invalidInput` (`currentPassword`), `.lockedOut`.
-    public func deleteProfile(session token: String, currentPassword: String) async throws {
-        let actor = try await context.authenticate(token)
+    public func deleteProfile(_ caller: SignedIn, currentPassword: String) async throws {
+        let actor = try context.caller(caller)
         try await withCurrentPassword(currentPassword, of: actor) { _ in
             // The logon is deleted: its lock record no longer matters, so the try is not given back.
             try await context.decideAndCommit {
@@ -212,11 +226,30 @@ public struct Profile: Sendable {
         }
     }
 
+    /// Who the caller is: its logon, the stage of its session, its two-step methods, and — once signed in — its roles
+    /// and rights (RULES P3), so a portal can choose between "set up two-step verification", "enter your code" and
+    /// the signed-in pages.
+    ///
+    /// ```swift
+    /// let me = try await portal.profile.whoAmI(caller)
+    /// if me.stage == .awaitingTwoStepSetup { showSetUp() }
+    /// ```
+    public func whoAmI(_ caller: SignedIn) async throws -> Me {
+        let logon = try await context.store.logon(caller.logonID)?.value ?? caller.logon
+        return Me(
+            logon: logon.id, username: logon.username, fullName: logon.fullName, stage: caller.stage,
+            methods: logon.twoStep.methods.map {
+                Authentication.MethodChoice(
+                    kind: $0.kind, destination: TwoStepRules.maskedDestination(of: $0, profileEmail: logon.email))
+            },
+            roles: caller.stage == .authenticated ? try await rolesAndRights(caller) : [])
+    }
+
     /// The logon's own roles and rights on every taxpayer it reaches (RULES P3), computed from the stored records:
     /// its direct roles (L3), its third-party grants (X5) and, for a secondary logon, what reaches it through its
     /// parent (S6). Closed accounts and levels of ``AccessLevel/none`` are left out.
-    public func rolesAndRights(session token: String) async throws -> [TaxpayerRights] {
-        let actor = try await context.authenticate(token)
+    public func rolesAndRights(_ caller: SignedIn) async throws -> [TaxpayerRights] {
+        let actor = try context.caller(caller)
         var result = try await directRights(of: actor.id)
         if let secondary = actor.logon.secondary,
             let parent = try await context.store.logon(secondary.parent), parent.value.status == .active
@@ -280,7 +313,7 @@ public struct Profile: Sendable {
     /// one lets `change` run; the change gives the try back in its own commit (``commit(_:givingBack:_:)``). When the
     /// change is refused after a right password, the try is given back on its own.
     private func withCurrentPassword<R>(
-        _ password: String, of actor: AuthenticatedActor, _ change: (LockCharge) async throws -> R
+        _ password: String, of actor: SignedIn, _ change: (LockCharge) async throws -> R
     ) async throws -> R {
         let policy = context.policy
         let charge = try await context.decideAndCommit(attempts: policy.lockoutThreshold + 2) {
@@ -311,7 +344,7 @@ public struct Profile: Sendable {
     /// Commits a change to the signed-in logon decided by `decide` on the logon read fresh, with the current
     /// password's try given back in the same commit (RULES A2, N2, U1).
     private func commit(
-        _ actor: AuthenticatedActor, givingBack charge: LockCharge?,
+        _ actor: SignedIn, givingBack charge: LockCharge?,
         _ decide: (Versioned<Logon>?) async throws -> Decision<Void>
     ) async throws {
         try await context.decideAndCommit {

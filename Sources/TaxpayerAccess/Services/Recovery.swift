@@ -11,25 +11,25 @@ import Foundation
 /// as one that matches (RULES V1, V2): decoy records stand in for the link and the mail, and both are audited.
 ///
 /// ```swift
-/// let recovery = Recovery(context: context)
+/// let recovery = portal.recovery
 /// _ = try await recovery.forgotPassword(username: "pat.client")
 /// try await recovery.resetPassword(token: linkToken, securityAnswer: "mr whiskers",
 ///                                  newPassword: "Better456", confirmation: "Better456")
 /// ```
 public struct Recovery: Sendable {
-    public let context: ServiceContext
+    let context: ServiceContext
 
-    public init(context: ServiceContext) { self.context = context }
+    init(context: ServiceContext) { self.context = context }
 
     /// Emails the username to the address on file, with a link straight to creating a new password (RULES V1). The
-    /// answer and the work are the same whether or not the email is known: ``RecoveryRules/requestAccepted``.
+    /// answer and the work are the same whether or not the email is known: the one answer `"If the details match a logon, we have sent an email to the address on file."`.
     ///
     /// - Throws: `.invalidInput` only for an entry that is not an email address at all.
     @discardableResult
     public func forgotUsername(email: String) async throws -> String {
         let address = try Policy.validateEmail(email)
         let drawn = context.drawToken("K")
-        let url = context.link("reset-password", token: drawn.token)
+        let url = context.link(.passwordReset, token: drawn.token)
         try await context.decideAndCommit {
             let logon = RecoveryRules.recoverable(try await context.store.logon(byEmail: address))
             let links = try await context.store.linkTokens(of: logon?.id ?? "").map(\.value)
@@ -47,7 +47,7 @@ public struct Recovery: Sendable {
     public func forgotPassword(username: String) async throws -> String {
         guard !username.identityTrimmed.isEmpty else { throw AccessError.invalid("username", "Enter your username.") }
         let drawn = context.drawToken("K")
-        let url = context.link("reset-password", token: drawn.token)
+        let url = context.link(.passwordReset, token: drawn.token)
         try await context.decideAndCommit {
             let logon = RecoveryRules.recoverable(try await context.store.logon(byUsername: username))
             let links = try await context.store.linkTokens(of: logon?.id ?? "").map(\.value)

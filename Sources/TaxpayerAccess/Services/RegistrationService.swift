@@ -8,7 +8,7 @@ public import Foundation
 /// approval (automatic or by the agency) and activation.
 ///
 /// ```swift
-/// let registration = RegistrationService(context: context)
+/// let registration = portal.registration
 /// let receipt = try await registration.submit(application)     // receipt.confirmationNumber: "4-821-905-337"
 /// try await registration.activate(token: tokenFromTheApprovalEmail)
 /// ```
@@ -95,9 +95,9 @@ public struct RegistrationService: Sendable {
         public var message: String
     }
 
-    public let context: ServiceContext
+    let context: ServiceContext
 
-    public init(context: ServiceContext) { self.context = context }
+    init(context: ServiceContext) { self.context = context }
 
     /// Proves an identity and tells the applicant what it will become if it submits (RULES R1–R3, R11): Master
     /// Administrator when the taxpayer has no active one, else a Tax Administrator of the proved account. A failed
@@ -168,7 +168,7 @@ public struct RegistrationService: Sendable {
         let logonID: LogonID = context.newID("L")
         let registrationID: RegistrationID = context.newID("R")
         let activation = context.drawToken("K")
-        let url = context.link("activate", token: activation.token)
+        let url = context.link(.activation, token: activation.token)
         // R10: a confirmation number that clashes with a stored one is drawn again.
         return try await context.decideAndCommit(redrawing: ["registrationConfirmation"]) {
             RegistrationRules.submit(
@@ -188,7 +188,7 @@ public struct RegistrationService: Sendable {
     /// - Throws: `.notFound` for an unknown request, `.conflict` when it was already decided.
     public func approve(registration id: RegistrationID, by operator: String) async throws {
         let activation = context.drawToken("K")
-        let url = context.link("activate", token: activation.token)
+        let url = context.link(.activation, token: activation.token)
         try await context.decideAndCommit {
             let (registration, logon) = try await stored(id)
             let entry =

@@ -21,14 +21,19 @@ struct DrawnCode: Hashable, Sendable {
 /// How every service commits: a rule's ``Decision`` turned into records and written in one atomic commit.
 extension ServiceContext {
     /// Writes a decision: its records and audit events, its mail and texts sealed into the outbox, its e-messages
-    /// into the inboxes — all in one commit (RULES N2, U1).
+    /// into the inboxes — all in one commit (RULES N2, U1) — and applies it to the portal's resolver before it
+    /// returns, so the next check in this process sees it.
     ///
     /// - Returns: the decision's result.
     /// - Throws: ``StoreError`` from the store; ``AccessError`` when the sealing key is unusable.
     @discardableResult
     func commit<R>(_ decision: Decision<R>) async throws -> R {
         let changes = try records(of: decision)
-        if !changes.isEmpty { try await store.commit(changes) }
+        if !changes.isEmpty {
+            let sequence = try await store.commit(changes)
+            await sync?.committed(changes, as: sequence)
+            if let observer, !changes.auditEvents.isEmpty { observer.committed(changes.auditEvents) }
+        }
         return decision.result
     }
 
@@ -37,7 +42,7 @@ extension ServiceContext {
     func records<R>(of decision: Decision<R>) throws(AccessError) -> ChangeSet {
         var changes = decision.changes
         let now = clock.now()
-        let box = try mailBox()
+        let box = sealingBox()
         for draft in decision.mail {
             let body: String
             switch draft.body {
@@ -111,11 +116,8 @@ extension ServiceContext {
         return DrawnCode(digits: digits, hash: try await hasher.hash(digits))
     }
 
-    /// A portal link carrying a single-use token (RULES R12, V2, S2).
-    func link(_ path: String, token: String) -> String {
-        let base = portalURL.hasSuffix("/") ? String(portalURL.dropLast()) : portalURL
-        return "\(base)/\(path)?token=\(token)"
-    }
+    /// A portal link carrying a single-use token, shaped as the portal says (``LinkShapes``; RULES R12, V2, S2).
+    func link(_ purpose: LinkShapes.Purpose, token: String) -> String { links.url(purpose, token: token) }
 
     /// Whether `password` equals the current password or one of the last ones (RULES V2). Verifies each hash.
     func passwordWasUsed(_ password: String, credentials: Credentials) async -> Bool {

@@ -1,18 +1,24 @@
 /// What a taxpayer's Master Administrator does with the taxpayer's own logons (RULES L3, M1–M4, W1), and what any
 /// logon does with its own access (M4).
 ///
-/// Every method takes the caller's session token, authenticates it (RULES A7), checks the caller's role inside the
-/// library (deny by default), commits the change with its audit events (U1) and mail (N1, N2).
+/// Every method takes the request's caller (``SignedIn``, authenticated once per request), checks the caller's role
+/// inside the library (deny by default), and commits the change with its audit events (U1) and mail (N1, N2); the
+/// portal's resolver sees it before the call returns.
 ///
 /// ```swift
-/// let admin = TaxpayerAdministration(context: context)
-/// try await admin.setAccountLevel(token, taxpayer: "T9", logon: "L4", account: "A90", level: .viewOnly)
-/// let holders = try await admin.whoHasAccess(token, taxpayer: "T9")
+/// let admin = portal.taxpayers
+/// try await admin.setAccountLevel(caller, taxpayer: "T9", logon: "L4", account: "A90", level: .viewOnly)
+/// let holders = try await admin.whoHasAccess(caller, taxpayer: "T9")
 /// ```
 public struct TaxpayerAdministration: Sendable {
-    public let context: ServiceContext
+    let context: ServiceContext
+    /// The portal's resolver, which answers who has access (RULES W1: the service and the resolver never disagree).
+    let resolver: AccessResolver
 
-    public init(context: ServiceContext) { self.context = context }
+    init(context: ServiceContext, resolver: AccessResolver) {
+        self.context = context
+        self.resolver = resolver
+    }
 
     /// RULES M2: sets a Tax Administrator's level on one account; `nil` or `.none` removes the account.
     ///
@@ -20,9 +26,9 @@ public struct TaxpayerAdministration: Sendable {
     ///   ``AccessError/Code/notFound`` when the logon holds no active role; ``AccessError/Code/conflict`` for an MA
     ///   target or no change; ``AccessError/Code/invalidInput`` for an account not of the taxpayer or closed.
     public func setAccountLevel(
-        _ token: String, taxpayer: TaxpayerID, logon: LogonID, account: AccountID, level: AccessLevel?
+        _ caller: SignedIn, taxpayer: TaxpayerID, logon: LogonID, account: AccountID, level: AccessLevel?
     ) async throws {
-        let actor = try await context.authenticate(token).logon
+        let actor = try context.caller(caller).logon
         try await context.decideAndCommit {
             let state = try await context.accessState(
                 of: taxpayer, actor: actor, unknown: Authorization.notMasterAdministrator)
@@ -32,8 +38,8 @@ public struct TaxpayerAdministration: Sendable {
     }
 
     /// RULES M2: promotes a Tax Administrator to Master Administrator.
-    public func promote(_ token: String, taxpayer: TaxpayerID, logon: LogonID) async throws {
-        let actor = try await context.authenticate(token).logon
+    public func promote(_ caller: SignedIn, taxpayer: TaxpayerID, logon: LogonID) async throws {
+        let actor = try context.caller(caller).logon
         try await context.decideAndCommit {
             let state = try await context.accessState(
                 of: taxpayer, actor: actor, unknown: Authorization.notMasterAdministrator)
@@ -45,9 +51,9 @@ public struct TaxpayerAdministration: Sendable {
     /// active one (``AccessError/Code/conflict``). `levels` are its new levels; `nil` keeps All Access on every
     /// account open now.
     public func demote(
-        _ token: String, taxpayer: TaxpayerID, logon: LogonID, levels: [AccountID: AccessLevel]? = nil
+        _ caller: SignedIn, taxpayer: TaxpayerID, logon: LogonID, levels: [AccountID: AccessLevel]? = nil
     ) async throws {
-        let actor = try await context.authenticate(token).logon
+        let actor = try context.caller(caller).logon
         try await context.decideAndCommit {
             let state = try await context.accessState(
                 of: taxpayer, actor: actor, unknown: Authorization.notMasterAdministrator)
@@ -58,8 +64,8 @@ public struct TaxpayerAdministration: Sendable {
 
     /// RULES M3: cancels a Tax Administrator's access to the taxpayer. Irreversible: only
     /// ``grantTaxAdministrator(_:taxpayer:logon:levels:)`` restores access.
-    public func cancelAccess(_ token: String, taxpayer: TaxpayerID, logon: LogonID) async throws {
-        let actor = try await context.authenticate(token).logon
+    public func cancelAccess(_ caller: SignedIn, taxpayer: TaxpayerID, logon: LogonID) async throws {
+        let actor = try context.caller(caller).logon
         try await context.decideAndCommit {
             let state = try await context.accessState(
                 of: taxpayer, actor: actor, unknown: Authorization.notMasterAdministrator)
@@ -70,9 +76,9 @@ public struct TaxpayerAdministration: Sendable {
     /// RULES M3: grants a live logon Tax Administrator access with a level per account (a new grant, also after a
     /// cancel).
     public func grantTaxAdministrator(
-        _ token: String, taxpayer: TaxpayerID, logon: LogonID, levels: [AccountID: AccessLevel]
+        _ caller: SignedIn, taxpayer: TaxpayerID, logon: LogonID, levels: [AccountID: AccessLevel]
     ) async throws {
-        let actor = try await context.authenticate(token).logon
+        let actor = try context.caller(caller).logon
         try await context.decideAndCommit {
             let state = try await context.accessState(
                 of: taxpayer, actor: actor, unknown: Authorization.notMasterAdministrator)
@@ -89,8 +95,8 @@ public struct TaxpayerAdministration: Sendable {
     /// RULES M4 (and X9 for a third party): the caller cancels its own access to a taxpayer — its role and its
     /// third-party grant, whichever it holds. Irreversible. A secondary logon has no access of its own to cancel
     /// (``AccessError/Code/notFound``): its access comes from its parent (RULES S6).
-    public func cancelOwnAccess(_ token: String, taxpayer: TaxpayerID) async throws {
-        let actor = try await context.authenticate(token).logon
+    public func cancelOwnAccess(_ caller: SignedIn, taxpayer: TaxpayerID) async throws {
+        let actor = try context.caller(caller).logon
         try await context.decideAndCommit {
             let state = try await context.accessState(
                 of: taxpayer, actor: actor, unknown: AdministrationRules.noOwnAccess(for: actor))
@@ -100,8 +106,8 @@ public struct TaxpayerAdministration: Sendable {
 
     /// RULES W1, M1: every live logon with access to the taxpayer — its MAs, TAs and third parties — with its
     /// level per account. For an MA of the taxpayer only.
-    public func whoHasAccess(_ token: String, taxpayer: TaxpayerID) async throws -> [AccessHolder] {
-        let actor = try await context.authenticate(token).logon
+    public func whoHasAccess(_ caller: SignedIn, taxpayer: TaxpayerID) async throws -> [AccessHolder] {
+        let actor = try context.caller(caller).logon
         let state = try await context.accessState(
             of: taxpayer, actor: actor, unknown: Authorization.notMasterAdministrator)
         return try AdministrationRules.whoHasAccess(state, actor: actor)

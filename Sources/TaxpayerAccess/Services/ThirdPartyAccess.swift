@@ -9,16 +9,16 @@ public import Foundation
 /// cancel it. Every step is audited (U1) and mailed (N1, N2).
 ///
 /// ```swift
-/// let access = ThirdPartyAccess(context: context)
-/// let receipt = try await access.requestAccess(preparerToken, idType: .ssn, idNumber: "123456789",
+/// let access = portal.thirdParties
+/// let receipt = try await access.requestAccess(preparer, idType: .ssn, idNumber: "123456789",
 ///                                              legalName: "Pat Client", accounts: ["A90": .fileAndPay],
 ///                                              channel: .online)
-/// try await access.approve(clientToken, request: receipt.request, levels: ["A90": .viewOnly])
+/// try await access.approve(client, request: receipt.request, levels: ["A90": .viewOnly])
 /// ```
 public struct ThirdPartyAccess: Sendable {
-    public let context: ServiceContext
+    let context: ServiceContext
 
-    public init(context: ServiceContext) { self.context = context }
+    init(context: ServiceContext) { self.context = context }
 
     /// The logon a third-party action is done for (the actor, or the parent of a secondary MA) and its own taxpayer.
     private func principal(of actor: Logon) async throws -> (Logon, Taxpayer?) {
@@ -30,20 +30,101 @@ public struct ThirdPartyAccess: Sendable {
 
     /// RULES X1–X4, X10: asks for access to a taxpayer's accounts with a level for each.
     ///
+    /// ```swift
+    /// let receipt = try await portal.thirdParties.requestAccess(
+    ///     caller, idType: .ssn, idNumber: "123456789", legalName: "Pat Client", accounts: ["A90": .fileAndPay],
+    ///     channel: .online)
+    /// ```
+    ///
     /// - Returns: the receipt with the confirmation number and, for ``ApprovalChannel/printedForm``, the printable
     ///   authorization.
     /// - Throws: ``AccessError/Code/notEligible`` (X1), ``AccessError/Code/invalidInput`` naming the field,
-    ///   ``AccessError/Code/taxpayerNotMatched`` for an unknown taxpayer or a wrong name alike (X2),
-    ///   ``AccessError/Code/conflict`` when a request for the taxpayer is already pending (X10).
+    ///   ``AccessError/Code/taxpayerNotMatched`` for an unknown taxpayer, a wrong name, or accounts that are not its
+    ///   open accounts, alike (X2), ``AccessError/Code/conflict`` when a request for the taxpayer is already pending
+    ///   (X10).
     public func requestAccess(
-        _ token: String, idType: IDType, idNumber: String, legalName: String, accounts: [AccountID: AccessLevel],
+        _ caller: SignedIn, idType: IDType, idNumber: String, legalName: String, accounts: [AccountID: AccessLevel],
         channel: ApprovalChannel
     ) async throws -> AccessRequestReceipt {
-        let actor = try await context.authenticate(token).logon
+        try await request(
+            caller, idType: idType, idNumber: idNumber, legalName: legalName, channel: channel, levels: accounts
+        ) {
+            _ in accounts
+        }
+    }
+
+    /// RULES X2: the same request, naming the accounts by the choices ``requestableAccounts(_:idType:idNumber:legalName:)``
+    /// listed. A choice that names no open account of the matched taxpayer gets the answer of a name that does not
+    /// match.
+    ///
+    /// - Throws: as ``requestAccess(_:idType:idNumber:legalName:accounts:channel:)``.
+    public func requestAccess(
+        _ caller: SignedIn, idType: IDType, idNumber: String, legalName: String,
+        choices: [AccountChoice: AccessLevel], channel: ApprovalChannel
+    ) async throws -> AccessRequestReceipt {
+        let levels = Dictionary(uniqueKeysWithValues: choices.map { (AccountID($0.key.rawValue), $0.value) })
+        return try await request(
+            caller, idType: idType, idNumber: idNumber, legalName: legalName, channel: channel, levels: levels
+        ) { state in
+            let byChoice = Dictionary(
+                uniqueKeysWithValues: state.activeAccounts.map {
+                    (context.accountChoice(taxpayer: state.taxpayer.id, account: $0.id), $0.id)
+                })
+            var accounts: [AccountID: AccessLevel] = [:]
+            for (choice, level) in choices {
+                guard let account = byChoice[choice] else { throw ThirdPartyRules.notMatched }
+                accounts[account] = level
+            }
+            return accounts
+        }
+    }
+
+    /// RULES X2: once the taxpayer's ID type, ID number and legal name match, the accounts the caller may ask for:
+    /// each open account's type, a masked number and a choice to name it in a request — nothing else. A mismatch
+    /// gets the answer of an unknown taxpayer; both are audited (U1).
+    ///
+    /// ```swift
+    /// let offered = try await portal.thirdParties.requestableAccounts(
+    ///     caller, idType: .ssn, idNumber: "123456789", legalName: "Pat Client")
+    /// ```
+    ///
+    /// - Throws: ``AccessError/Code/notEligible`` (X1), ``AccessError/Code/invalidInput`` naming the field,
+    ///   ``AccessError/Code/taxpayerNotMatched``.
+    public func requestableAccounts(_ caller: SignedIn, idType: IDType, idNumber: String, legalName: String)
+        async throws -> [RequestableAccount]
+    {
+        let actor = try context.caller(caller).logon
         let (principal, own) = try await principal(of: actor)
         try ThirdPartyRules.checkEligibility(principal, ownTaxpayer: own)
         let digits = try ThirdPartyRules.validateRequestInput(
-            idNumber: idNumber, legalName: legalName, accounts: accounts)
+            idNumber: idNumber, legalName: legalName, accounts: ["-": .viewOnly])
+        let taxID = TaxIdentifier(type: idType, number: digits)
+        guard let taxpayer = try await context.store.taxpayer(byTaxID: taxID),
+            Policy.matchesLegalName(legalName, taxpayer.value.legalName), principal.ownTaxpayer != taxpayer.value.id
+        else {
+            try await context.commit(
+                ThirdPartyRules.notMatchedAudit(actor: actor, taxID: taxID, now: context.clock.now()))
+            throw ThirdPartyRules.notMatched
+        }
+        let state = try await context.accessState(
+            of: taxpayer.value.id, actor: actor, unknown: ThirdPartyRules.notMatched)
+        try await context.commit(
+            ThirdPartyRules.accountsListedAudit(actor: actor, taxpayer: taxpayer.value.id, now: context.clock.now()))
+        return ThirdPartyRules.requestableAccounts(state) {
+            context.accountChoice(taxpayer: taxpayer.value.id, account: $0)
+        }
+    }
+
+    /// The request of X1–X4, X10 with the accounts `accounts` finds on the matched taxpayer.
+    private func request(
+        _ caller: SignedIn, idType: IDType, idNumber: String, legalName: String, channel: ApprovalChannel,
+        levels: [AccountID: AccessLevel], accounts: (TaxpayerAccessState) throws -> [AccountID: AccessLevel]
+    ) async throws -> AccessRequestReceipt {
+        let actor = try context.caller(caller).logon
+        let (principal, own) = try await principal(of: actor)
+        try ThirdPartyRules.checkEligibility(principal, ownTaxpayer: own)
+        let digits = try ThirdPartyRules.validateRequestInput(
+            idNumber: idNumber, legalName: legalName, accounts: levels)
         let id: AccessRequestID = context.newID("R")
         do {
             // X10: a confirmation number that clashes with a stored one is drawn again.
@@ -59,8 +140,9 @@ public struct ThirdPartyAccess: Sendable {
                         of: taxpayer.value.id, actor: actor, unknown: ThirdPartyRules.notMatched)
                     existing = try await context.store.accessRequests(on: taxpayer.value.id)
                 }
+                guard let state else { throw ThirdPartyRules.notMatched }
                 return try ThirdPartyRules.request(
-                    state, legalName: legalName, principal: principal, actor: actor, accounts: accounts,
+                    state, legalName: legalName, principal: principal, actor: actor, accounts: try accounts(state),
                     channel: channel, existing: existing, id: id, confirmationNumber: context.confirmationNumber(),
                     policy: context.policy, now: context.clock.now())
             }
@@ -75,8 +157,8 @@ public struct ThirdPartyAccess: Sendable {
     }
 
     /// RULES X4: the printable authorization of one of the caller's own requests.
-    public func printableAuthorization(_ token: String, request: AccessRequestID) async throws -> String {
-        let actor = try await context.authenticate(token).logon
+    public func printableAuthorization(_ caller: SignedIn, request: AccessRequestID) async throws -> String {
+        let actor = try context.caller(caller).logon
         let (principal, _) = try await principal(of: actor)
         guard let request = try await context.store.accessRequest(request)?.value, request.thirdParty == principal.id,
             let taxpayer = try await context.store.taxpayer(request.taxpayer)?.value
@@ -88,8 +170,8 @@ public struct ThirdPartyAccess: Sendable {
 
     /// RULES X3, X10: the pending requests waiting for the caller as a Master Administrator, over every taxpayer it
     /// administers, oldest first. Requests found expired are marked so on the way.
-    public func pendingRequests(_ token: String) async throws -> [AccessRequest] {
-        let actor = try await context.authenticate(token).logon
+    public func pendingRequests(_ caller: SignedIn) async throws -> [AccessRequest] {
+        let actor = try context.caller(caller).logon
         let now = context.clock.now()
         var live: [AccessRequest] = []
         for role in try await context.store.roles(of: actor.id).map(\.value)
@@ -110,8 +192,8 @@ public struct ThirdPartyAccess: Sendable {
     }
 
     /// The caller's own requests as a third party (any status), newest first.
-    public func myRequests(_ token: String) async throws -> [AccessRequest] {
-        let actor = try await context.authenticate(token).logon
+    public func myRequests(_ caller: SignedIn) async throws -> [AccessRequest] {
+        let actor = try context.caller(caller).logon
         let (principal, _) = try await principal(of: actor)
         return try await context.store.accessRequests(of: principal.id).map(\.value)
             .sorted { ($0.createdAt, $0.id) > ($1.createdAt, $1.id) }
@@ -119,16 +201,16 @@ public struct ThirdPartyAccess: Sendable {
 
     /// RULES X5–X7: an MA of the taxpayer approves a request with a level per requested account — any level,
     /// whatever was asked; `.none` gives nothing on that account.
-    public func approve(_ token: String, request: AccessRequestID, levels: [AccountID: AccessLevel]) async throws {
-        let actor = try await context.authenticate(token).logon
+    public func approve(_ caller: SignedIn, request: AccessRequestID, levels: [AccountID: AccessLevel]) async throws {
+        let actor = try context.caller(caller).logon
         try await decide(
             .masterAdministrator(actor), actor: actor, request: { try await context.store.accessRequest(request) },
             approve: true, levels: levels)
     }
 
     /// RULES X5, X6: an MA of the taxpayer denies a request.
-    public func deny(_ token: String, request: AccessRequestID) async throws {
-        let actor = try await context.authenticate(token).logon
+    public func deny(_ caller: SignedIn, request: AccessRequestID) async throws {
+        let actor = try context.caller(caller).logon
         try await decide(
             .masterAdministrator(actor), actor: actor, request: { try await context.store.accessRequest(request) },
             approve: false, levels: [:])
@@ -183,9 +265,9 @@ public struct ThirdPartyAccess: Sendable {
 
     /// RULES X8: an MA of the taxpayer raises or lowers a third party's level per account (`.none` removes one).
     public func changeAccess(
-        _ token: String, taxpayer: TaxpayerID, thirdParty: LogonID, levels: [AccountID: AccessLevel]
+        _ caller: SignedIn, taxpayer: TaxpayerID, thirdParty: LogonID, levels: [AccountID: AccessLevel]
     ) async throws {
-        let actor = try await context.authenticate(token).logon
+        let actor = try context.caller(caller).logon
         try await context.decideAndCommit {
             let state = try await context.accessState(
                 of: taxpayer, actor: actor, unknown: Authorization.notMasterAdministrator)
@@ -195,8 +277,8 @@ public struct ThirdPartyAccess: Sendable {
     }
 
     /// RULES X8: an MA of the taxpayer cancels a third party's access. Irreversible: it must request again.
-    public func cancelAccess(_ token: String, taxpayer: TaxpayerID, thirdParty: LogonID) async throws {
-        let actor = try await context.authenticate(token).logon
+    public func cancelAccess(_ caller: SignedIn, taxpayer: TaxpayerID, thirdParty: LogonID) async throws {
+        let actor = try context.caller(caller).logon
         try await context.decideAndCommit {
             let state = try await context.accessState(
                 of: taxpayer, actor: actor, unknown: Authorization.notMasterAdministrator)
@@ -205,14 +287,25 @@ public struct ThirdPartyAccess: Sendable {
         }
     }
 
-    /// RULES X9: the third party (or a secondary MA of its firm) cancels its own access to a client. Irreversible.
-    public func cancelOwnAccess(_ token: String, taxpayer: TaxpayerID) async throws {
-        let actor = try await context.authenticate(token).logon
+    /// RULES X9: the third party (or a secondary MA of its firm) cancels its own access to a client: to the
+    /// accounts given, or (`nil`) to all of them at once. Irreversible: it must request again.
+    ///
+    /// ```swift
+    /// try await portal.thirdParties.cancelOwnAccess(caller, taxpayer: "T9", accounts: ["A91"])
+    /// ```
+    ///
+    /// - Throws: ``AccessError/Code/notFound`` when it holds no access to the taxpayer (or the taxpayer does not
+    ///   exist, RULES L4); ``AccessError/Code/invalidInput`` for accounts it holds no access to.
+    public func cancelOwnAccess(_ caller: SignedIn, taxpayer: TaxpayerID, accounts: Set<AccountID>? = nil)
+        async throws
+    {
+        let actor = try context.caller(caller).logon
         let (principal, _) = try await principal(of: actor)
         try await context.decideAndCommit {
             let state = try await context.accessState(of: taxpayer, actor: actor, unknown: ThirdPartyRules.noGrant)
             return try ThirdPartyRules.cancelGrant(
-                state, actor: actor, thirdParty: principal.id, byThirdParty: true, now: context.clock.now())
+                state, actor: actor, thirdParty: principal.id, byThirdParty: true, accounts: accounts,
+                now: context.clock.now())
         }
     }
 
@@ -235,8 +328,8 @@ public struct ThirdPartyAccess: Sendable {
     /// RULES W2: the caller's client list — its own business first, then every client with an active grant, with
     /// levels per active account and favourites. A secondary logon sees its parent's list, limited as RULES S6
     /// limits its access.
-    public func clients(_ token: String) async throws -> [ClientEntry] {
-        let actor = try await context.authenticate(token).logon
+    public func clients(_ caller: SignedIn) async throws -> [ClientEntry] {
+        let actor = try context.caller(caller).logon
         guard let principal = try await context.parentOrSelf(of: actor), principal.status == .active else {
             throw AccessError(.notAuthorized, "Your firm's parent logon is not active.")
         }
@@ -263,11 +356,11 @@ public struct ThirdPartyAccess: Sendable {
     }
 
     /// RULES W2: marks or unmarks a client as a favourite of the caller.
-    public func setFavourite(_ token: String, taxpayer: TaxpayerID, favourite: Bool) async throws {
-        guard try await clients(token).contains(where: { $0.taxpayer == taxpayer }) else {
+    public func setFavourite(_ caller: SignedIn, taxpayer: TaxpayerID, favourite: Bool) async throws {
+        guard try await clients(caller).contains(where: { $0.taxpayer == taxpayer }) else {
             throw AccessError(.notFound, "That taxpayer is not in your client list.")
         }
-        let actor = try await context.authenticate(token).logon
+        let actor = try context.caller(caller).logon
         try await context.decideAndCommit {
             let record = ClientFavourite(thirdParty: actor.id, taxpayer: taxpayer)
             return ThirdPartyRules.setFavourite(

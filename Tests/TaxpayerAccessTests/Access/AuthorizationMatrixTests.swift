@@ -1,6 +1,6 @@
 import Testing
 import Foundation
-import TaxpayerAccess
+@testable import TaxpayerAccess
 import TaxpayerAccessInMemory
 import TaxpayerAccessTesting
 
@@ -11,11 +11,11 @@ struct MatrixAction: Sendable, CustomStringConvertible {
     let rules: String
     let allowed: Set<LogonID>
     /// Runs the action as the holder of `token`; returns whether it acted on the target.
-    let run: @Sendable (Cast, String) async throws -> Bool
+    let run: @Sendable (Cast, SignedIn) async throws -> Bool
     var description: String { "\(name) [\(rules)]" }
 }
 
-/// The authorization matrix (DESIGN.md: authorization inside the library; RULES L3, L4, M2–M4, S1, S8, X1, X5, X8,
+/// The authorization matrix (authorization inside the library; RULES L3, L4, M2–M4, S1, S8, X1, X5, X8,
 /// X9, W1, W2): every service action that takes a session, run by every kind of actor on a fresh world. An actor
 /// not in `allowed` must be refused (or, for an action on "its own" firm, must not touch the target firm); one in
 /// `allowed` must succeed.
@@ -134,74 +134,74 @@ struct AuthorizationMatrixTests {
         },
         // Firm administration: the parent or a secondary MA (S1).
         MatrixAction(name: "addSecondary", rules: "S2", allowed: firmAdmins) { cast, token in
-            let id = try await FirmAdministration(context: cast.world.context).addSecondary(
+            let id = try await cast.world.portal.firm.addSecondary(
                 token, NewSecondary(fullName: "New Person", email: "new@acme.example", accessType: .masterAdministrator)
             )
             return try await cast.world.store.logon(id)?.value.secondary?.parent == C.parent
         },
         MatrixAction(name: "secondaries", rules: "S2 S9", allowed: firmAdmins) { cast, token in
-            try await FirmAdministration(context: cast.world.context).secondaries(token).contains {
+            try await cast.world.portal.firm.secondaries(token).contains {
                 $0.id == C.secondaryTA
             }
         },
         MatrixAction(name: "groups", rules: "S3", allowed: firmAdmins) { cast, token in
-            try await FirmAdministration(context: cast.world.context).groups(token).contains { $0.parent == C.parent }
+            try await cast.world.portal.firm.groups(token).contains { $0.parent == C.parent }
         },
         MatrixAction(name: "createGroup", rules: "S3", allowed: firmAdmins) { cast, token in
-            let id = try await FirmAdministration(context: cast.world.context).createGroup(token, name: "New group")
+            let id = try await cast.world.portal.firm.createGroup(token, name: "New group")
             return try await cast.world.store.securityGroup(id)?.value.parent == C.parent
         },
         MatrixAction(name: "renameGroup", rules: "S3", allowed: firmAdmins) { cast, token in
             try await withGroup(cast)
-            try await FirmAdministration(context: cast.world.context).renameGroup(token, group: group, to: "Renamed")
+            try await cast.world.portal.firm.renameGroup(token, group: group, to: "Renamed")
             return true
         },
         MatrixAction(name: "deleteGroup", rules: "S3", allowed: firmAdmins) { cast, token in
             try await withGroup(cast)
-            try await FirmAdministration(context: cast.world.context).deleteGroup(token, group: group)
+            try await cast.world.portal.firm.deleteGroup(token, group: group)
             return true
         },
         MatrixAction(name: "assignTaxpayer", rules: "S4", allowed: firmAdmins) { cast, token in
             try await withGroup(cast)
-            try await FirmAdministration(context: cast.world.context).assignTaxpayer(
+            try await cast.world.portal.firm.assignTaxpayer(
                 token, taxpayer: C.client, to: group)
             return true
         },
         MatrixAction(name: "setGroups", rules: "S5", allowed: firmAdmins) { cast, token in
             try await withGroup(cast)
-            try await FirmAdministration(context: cast.world.context).setGroups(
+            try await cast.world.portal.firm.setGroups(
                 token, secondary: C.secondaryTA, groups: [group])
             return true
         },
         MatrixAction(name: "setAccessType", rules: "S2 S6", allowed: firmAdmins) { cast, token in
-            try await FirmAdministration(context: cast.world.context)
+            try await cast.world.portal.firm
                 .setAccessType(token, secondary: C.secondaryTA, to: .taxAdministrator(.viewOnly))
             return true
         },
         MatrixAction(name: "setAccountTypes", rules: "S2 S6", allowed: firmAdmins) { cast, token in
-            try await FirmAdministration(context: cast.world.context)
+            try await cast.world.portal.firm
                 .setAccountTypes(token, secondary: C.secondaryTA, to: [.withholding])
             return true
         },
         MatrixAction(name: "setRefinement", rules: "S6", allowed: firmAdmins) { cast, token in
-            try await FirmAdministration(context: cast.world.context)
+            try await cast.world.portal.firm
                 .setRefinement(
                     token, secondary: C.secondaryTA, taxpayer: C.client, accounts: [C.clientAccount: .viewOnly])
             return true
         },
         MatrixAction(name: "deactivate", rules: "S8", allowed: firmAdmins) { cast, token in
-            try await FirmAdministration(context: cast.world.context).deactivate(token, secondary: C.secondaryTA)
+            try await cast.world.portal.firm.deactivate(token, secondary: C.secondaryTA)
             return true
         },
         MatrixAction(name: "reactivate", rules: "S8", allowed: firmAdmins) { cast, token in
             try await cast.world.logon(
                 C.secondaryTA, name: "Acme Clerk", status: .deactivated,
                 secondary: SecondaryProfile(parent: C.parent, accessType: .taxAdministrator(.fileAndPay)))
-            try await FirmAdministration(context: cast.world.context).reactivate(token, secondary: C.secondaryTA)
+            try await cast.world.portal.firm.reactivate(token, secondary: C.secondaryTA)
             return true
         },
         MatrixAction(name: "cancelSecondary", rules: "S8", allowed: firmAdmins) { cast, token in
-            try await FirmAdministration(context: cast.world.context).cancel(token, secondary: C.secondaryTA)
+            try await cast.world.portal.firm.cancel(token, secondary: C.secondaryTA)
             return true
         },
     ]
@@ -209,11 +209,12 @@ struct AuthorizationMatrixTests {
     @Test("Every action × every actor: allowed exactly as RULES says", arguments: actions, actors)
     func matrix(action: MatrixAction, actor: LogonID) async throws {
         let cast = try await Cast.make()
-        let token = try await cast.token(actor)
+        let token = try await cast.world.signIn(actor)
         var reachedTarget = false
         var refusal: AccessError?
         do {
-            reachedTarget = try await action.run(cast, token)
+            // The request authenticates its session once, then acts (RULES A7, L4).
+            reachedTarget = try await action.run(cast, try await cast.world.portal.authenticate(sessionToken: token))
         } catch let error as AccessError {
             refusal = error
         }

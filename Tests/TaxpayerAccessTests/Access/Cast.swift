@@ -1,6 +1,6 @@
 import Testing
 import Foundation
-import TaxpayerAccess
+@testable import TaxpayerAccess
 import TaxpayerAccessInMemory
 import TaxpayerAccessTesting
 
@@ -30,8 +30,8 @@ struct Cast {
     static let deleted: LogonID = "D2"
     static let prospectMA: LogonID = "PM"
 
-    var admin: TaxpayerAdministration { TaxpayerAdministration(context: world.context) }
-    var thirdParty: ThirdPartyAccess { ThirdPartyAccess(context: world.context) }
+    var admin: TaxpayerAdministration { world.portal.taxpayers }
+    var thirdParty: ThirdPartyAccess { world.portal.thirdParties }
 
     static func make() async throws -> Cast {
         let w = FixtureWorld()
@@ -84,7 +84,7 @@ struct Cast {
     }
 
     /// Signs a logon in directly (the session record; no login flow).
-    func token(_ logon: LogonID) async throws -> String { try await world.signIn(logon) }
+    func token(_ logon: LogonID) async throws -> SignedIn { try await world.caller(logon) }
 
     /// The fixture email of a logon.
     func email(_ logon: LogonID) -> String { "\(logon.rawValue.lowercased())@example.test" }

@@ -1,6 +1,6 @@
 import Testing
 import Foundation
-import TaxpayerAccess
+@testable import TaxpayerAccess
 import TaxpayerAccessInMemory
 import TaxpayerAccessTesting
 
@@ -8,7 +8,7 @@ import TaxpayerAccessTesting
 struct FirmAdministrationTests {
     typealias C = Cast
 
-    func firm(_ cast: Cast) -> FirmAdministration { FirmAdministration(context: cast.world.context) }
+    func firm(_ cast: Cast) -> FirmAdministration { cast.world.portal.firm }
     func level(_ cast: Cast, _ logon: LogonID, _ account: AccountID) async throws -> AccessLevel {
         try await AccessResolver.load(from: cast.world.store).level(logon: logon, account: account)
     }
@@ -163,7 +163,7 @@ struct FirmAdministrationTests {
         let cast = try await Cast.make()
         #expect(try await level(cast, C.secondaryMA, C.clientAccount) == .fileAndPay)
         #expect(try await level(cast, C.secondaryTA, C.clientAccount) == .fileAndPay)
-        try await ThirdPartyAccess(context: cast.world.context)
+        try await cast.world.portal.thirdParties
             .cancelAccess(try await cast.token(C.ownMA), taxpayer: C.client, thirdParty: C.parent)
         #expect(try await level(cast, C.secondaryMA, C.clientAccount) == .none)
         #expect(try await level(cast, C.secondaryTA, C.clientAccount) == .none)
@@ -174,11 +174,11 @@ struct FirmAdministrationTests {
         let cast = try await Cast.make()
         let f = firm(cast)
         let token = try await cast.token(C.parent)
-        let clerk = try await cast.token(C.secondaryTA)
+        let clerk = try await cast.world.signIn(C.secondaryTA)  // a session token: each request authenticates it
         try await f.deactivate(token, secondary: C.secondaryTA)
         #expect(try await level(cast, C.secondaryTA, C.clientAccount) == .none)
         await expectRefusal(.sessionExpired) {
-            _ = try await ThirdPartyAccess(context: cast.world.context).clients(clerk)
+            _ = try await cast.world.portal.thirdParties.clients(try await cast.world.portal.caller(clerk))
         }
         await expectRefusal(.conflict) { try await f.deactivate(token, secondary: C.secondaryTA) }
         try await f.reactivate(token, secondary: C.secondaryTA)

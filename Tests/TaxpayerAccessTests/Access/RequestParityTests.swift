@@ -10,11 +10,11 @@ struct RequestParityTests {
     // the answer nor the work behind it tells the requester that the ID exists.
     @Test func wrongNameAndUnknownIDReadTheSame() async throws {
         let cast = try await Cast.make()
-        let base = cast.world.context
+        let base = cast.world.portal.context
         let store = LoggingStore(wrapping: base.store)
         let context = ServiceContext(
             store: store, directory: base.directory, clock: base.clock, random: base.random, hasher: base.hasher,
-            policy: base.policy, texts: base.texts, secretKey: base.secretKey, portalURL: base.portalURL)
+            policy: base.policy, keys: base.keys, links: base.links)
         let service = ThirdPartyAccess(context: context)
         let token = try await cast.token(Cast.parent)
         var logs: [[String]] = []

@@ -11,16 +11,18 @@ struct SecondarySessionTests {
     @Test("S8: reactivating a secondary does not bring back the sessions it had when it was deactivated")
     func reactivationDoesNotReviveSessions() async throws {
         let cast = try await Cast.make()
-        let firm = FirmAdministration(context: cast.world.context)
+        let firm = cast.world.portal.firm
         let parent = try await cast.token(C.parent)
-        let clerk = try await cast.token(C.secondaryTA)
-        _ = try await cast.thirdParty.clients(clerk)  // the session works
+        let clerk = try await cast.world.signIn(C.secondaryTA)  // a session token: each request authenticates it
+        _ = try await cast.thirdParty.clients(try await cast.world.portal.caller(clerk))  // the session works
         try await firm.deactivate(parent, secondary: C.secondaryTA)
         let sessions = try await cast.world.store.sessions(of: C.secondaryTA)
         #expect(!sessions.isEmpty && sessions.allSatisfy { $0.value.endedAt == cast.world.clock.now() })
         // Well inside the idle timeout (A7): only the deactivation can have ended it.
         try await firm.reactivate(parent, secondary: C.secondaryTA)
-        await expectRefusal(.sessionExpired) { _ = try await cast.thirdParty.clients(clerk) }
+        await expectRefusal(.sessionExpired) {
+            _ = try await cast.thirdParty.clients(try await cast.world.portal.caller(clerk))
+        }
         // The secondary logs in again and works.
         _ = try await cast.thirdParty.clients(try await cast.token(C.secondaryTA))
         let ended = try await cast.world.audit().filter { $0.action == .loggedOut && $0.actor == .logon(C.parent) }
@@ -30,12 +32,14 @@ struct SecondarySessionTests {
     @Test("S8: cancelling a secondary ends its sessions in the same commit")
     func cancelEndsSessions() async throws {
         let cast = try await Cast.make()
-        let firm = FirmAdministration(context: cast.world.context)
-        let clerk = try await cast.token(C.secondaryTA)
+        let firm = cast.world.portal.firm
+        let clerk = try await cast.world.signIn(C.secondaryTA)  // a session token: each request authenticates it
         let other = try await cast.token(C.secondaryMA)
         try await firm.cancel(try await cast.token(C.parent), secondary: C.secondaryTA)
         #expect(try await cast.world.store.sessions(of: C.secondaryTA).allSatisfy { $0.value.endedAt != nil })
-        await expectRefusal(.sessionExpired) { _ = try await cast.thirdParty.clients(clerk) }
+        await expectRefusal(.sessionExpired) {
+            _ = try await cast.thirdParty.clients(try await cast.world.portal.caller(clerk))
+        }
         // Another secondary's session is untouched.
         #expect(try await cast.world.store.sessions(of: C.secondaryMA).allSatisfy { $0.value.endedAt == nil })
         _ = try await cast.thirdParty.clients(other)

@@ -1,6 +1,6 @@
 import Testing
 import Foundation
-import TaxpayerAccess
+@testable import TaxpayerAccess
 import TaxpayerAccessInMemory
 import TaxpayerAccessTesting
 

@@ -1,6 +1,6 @@
 import Testing
 import Foundation
-import TaxpayerAccess
+@testable import TaxpayerAccess
 import TaxpayerAccessInMemory
 import TaxpayerAccessTesting
 
@@ -265,7 +265,7 @@ struct ThirdPartyAccessTests {
     func correspondence() async throws {
         let cast = try await Cast.make()
         try await cast.world.grant(C.otherParent, on: C.client, [C.clientIncome: .viewOnly])
-        let correspondence = Correspondence(context: cast.world.context)
+        let correspondence = cast.world.portal.correspondence
         #expect(try await correspondence.noticeMailed(account: C.clientAccount, by: "clerk 3") == [C.parent])
         #expect(try await correspondence.noticeMailed(account: C.clientIncome, by: "clerk 3") == [C.otherParent])
         #expect(try await correspondence.noticeMailed(account: C.prospectAccount, by: "clerk 3") == [])

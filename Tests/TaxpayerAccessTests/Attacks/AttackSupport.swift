@@ -18,8 +18,7 @@ extension ServiceContext {
     func replacing(store: (any AccessStore)? = nil, hasher: (any SecretHasher)? = nil) -> ServiceContext {
         ServiceContext(
             store: store ?? self.store, directory: directory, clock: clock, random: random,
-            hasher: hasher ?? self.hasher,
-            policy: policy, texts: texts, secretKey: secretKey, portalURL: portalURL)
+            hasher: hasher ?? self.hasher, policy: policy, keys: keys, links: links, issuer: issuer, sync: sync)
     }
 }
 
@@ -85,6 +84,8 @@ struct CountedWorld {
     var auth: Authentication { Authentication(context: context) }
     var recovery: Recovery { Recovery(context: context) }
     var registration: RegistrationService { RegistrationService(context: context) }
+    /// The caller of a request with a session token (RULES A7).
+    func caller(_ token: String) async throws -> SignedIn { try await world.caller(token) }
 
     /// What an observer sees of `body` alone.
     func observe<T>(_ body: () async throws -> T) async -> Observation {
@@ -122,6 +123,8 @@ struct CodeTarget {
 
     let world: IdentityWorld
     let method: TwoStepKind
+    /// The caller of a request with a session token (RULES A7).
+    func caller(_ token: String) async throws -> SignedIn { try await world.caller(token) }
     /// The authenticator app's generator, for ``TwoStepKind/authenticator``.
     let totp: TOTP?
 
@@ -138,15 +141,17 @@ struct CodeTarget {
         var totp: TOTP?
         switch method {
         case .email:
-            _ = try await world.auth.beginTwoStepSetup(session: setup.sessionToken, .email)
+            _ = try await world.auth.beginTwoStepSetup(try await world.caller(setup.sessionToken), .email)
             try await world.auth.completeTwoStepSetup(
-                session: setup.sessionToken, code: try await world.lastCode(to: email))
+                try await world.caller(setup.sessionToken), code: try await world.lastCode(to: email))
         case .text:
             _ = try await world.auth.beginTwoStepSetup(
-                session: setup.sessionToken, .text(countryCode: "1", number: phone))
-            try await world.auth.completeTwoStepSetup(session: setup.sessionToken, code: try await lastTextCode(world))
+                try await world.caller(setup.sessionToken), .text(countryCode: "1", number: phone))
+            try await world.auth.completeTwoStepSetup(
+                try await world.caller(setup.sessionToken), code: try await lastTextCode(world))
         case .authenticator:
-            _ = try await world.auth.beginTwoStepSetup(session: setup.sessionToken, .authenticator(.sha1))
+            _ = try await world.auth.beginTwoStepSetup(
+                try await world.caller(setup.sessionToken), .authenticator(.sha1))
             let logonID = try await world.logon(username).id
             let pending = try #require(
                 try await world.store.verificationCode(of: logonID, purpose: .setup)?.value.pendingMethod)
@@ -154,10 +159,10 @@ struct CodeTarget {
                 throw AccessError(.conflict, "the pending method is not an authenticator")
             }
             let generator = TOTP(
-                secret: try SecretBox(key: world.context.secretKey).open(sealed), algorithm: .sha1, digits: 6,
+                secret: try world.context.sealingBox().open(sealed), algorithm: .sha1, digits: 6,
                 period: 30)
             try await world.auth.completeTwoStepSetup(
-                session: setup.sessionToken, code: generator.code(at: world.clock.now()))
+                try await world.caller(setup.sessionToken), code: generator.code(at: world.clock.now()))
             totp = generator
         }
         world.clock.advance(by: .seconds(90))

@@ -24,22 +24,24 @@ struct CurrentPasswordGuessingTests {
             switch self {
             case .changePassword:
                 try await profile.changePassword(
-                    session: session, currentPassword: password, newPassword: "Better456", confirmation: "Better456")
+                    try await profile.caller(session), currentPassword: password, newPassword: "Better456",
+                    confirmation: "Better456")
             case .changeEmail:
                 try await profile.changeEmail(
-                    session: session, currentPassword: password, newEmail: "pat@new.example",
+                    try await profile.caller(session), currentPassword: password, newEmail: "pat@new.example",
                     confirmation: "pat@new.example")
             case .changePhone:
                 try await profile.changePhone(
-                    session: session, currentPassword: password, countryCode: "1", type: .mobile,
+                    try await profile.caller(session), currentPassword: password, countryCode: "1", type: .mobile,
                     number: "617-555-0199")
             case .addTwoStepMethod:
                 _ = try await profile.addTwoStepMethod(
-                    session: session, currentPassword: password, .authenticator(.sha1))
+                    try await profile.caller(session), currentPassword: password, .authenticator(.sha1))
             case .removeTwoStepMethod:
-                try await profile.removeTwoStepMethod(session: session, currentPassword: password, kind: .text)
+                try await profile.removeTwoStepMethod(
+                    try await profile.caller(session), currentPassword: password, kind: .text)
             case .deleteProfile:
-                try await profile.deleteProfile(session: session, currentPassword: password)
+                try await profile.deleteProfile(try await profile.caller(session), currentPassword: password)
             }
         }
     }
@@ -49,9 +51,10 @@ struct CurrentPasswordGuessingTests {
         let world = IdentityWorld(hasher: hasher)
         let session = try await world.signedInWithEmailCodes()
         _ = try await world.profile.addTwoStepMethod(
-            session: session, currentPassword: IdentityWorld.password,
+            try await world.caller(session), currentPassword: IdentityWorld.password,
             .text(countryCode: "1", number: "(617) 555-1111"))
-        try await world.profile.confirmTwoStepMethod(session: session, code: try await CodeTarget.lastTextCode(world))
+        try await world.profile.confirmTwoStepMethod(
+            try await world.caller(session), code: try await CodeTarget.lastTextCode(world))
         return (world, session)
     }
 

@@ -22,7 +22,7 @@ struct DeleteProfileTests {
         let receipt = try await cast.thirdParty.requestAccess(
             token, idType: .ssn, idNumber: "987654321", legalName: "Chris O'Brien-Smith",
             accounts: [Cast.prospectAccount: .viewOnly], channel: .online)
-        try await Recovery(context: world.context).forgotPassword(username: Cast.parent.rawValue.lowercased())
+        try await world.portal.recovery.forgotPassword(username: Cast.parent.rawValue.lowercased())
         let links = try await world.store.linkTokens(of: Cast.parent).map(\.value)
         try #require(links.count == 1 && links[0].usedAt == nil)
         let device = TrustedDevice(
@@ -31,7 +31,7 @@ struct DeleteProfileTests {
         try await world.put(.trustedDevice(device))
         let start = try await world.store.allAuditEvents().last?.sequence ?? 0
 
-        try await Profile(context: world.context).deleteProfile(session: token, currentPassword: "Passw0rd!")
+        try await world.portal.profile.deleteProfile(token, currentPassword: "Passw0rd!")
 
         let events = try await world.store.allAuditEvents().filter { $0.sequence > start }.map(\.event)
         /// Whether an event of the deletion is about the record with this id (`accessRequest/<id>`, …).

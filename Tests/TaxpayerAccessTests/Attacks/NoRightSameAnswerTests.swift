@@ -63,7 +63,7 @@ struct NoRightSameAnswerTests {
         func run(_ cast: Cast, on id: String) async throws -> String {
             let admin = cast.admin
             let access = cast.thirdParty
-            let firm = FirmAdministration(context: cast.world.context)
+            let firm = cast.world.portal.firm
             let stranger = try await cast.token(Cast.stranger)
             let parent = try await cast.token(Cast.parent)
             let taxpayer = TaxpayerID(id)

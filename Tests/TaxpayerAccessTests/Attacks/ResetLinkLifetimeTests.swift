@@ -34,7 +34,7 @@ struct ResetLinkLifetimeTests {
     func passwordChangeKillsResetLinks() async throws {
         let (world, link, session) = try await Self.linkThenSession()
         try await world.profile.changePassword(
-            session: session, currentPassword: IdentityWorld.password, newPassword: "Better456",
+            try await world.caller(session), currentPassword: IdentityWorld.password, newPassword: "Better456",
             confirmation: "Better456")
         let after = await Self.reset(world, link)
         #expect(after == Self.deadLink, "V2: a reset link asked for before the password change still works: \(after)")
@@ -46,7 +46,7 @@ struct ResetLinkLifetimeTests {
     func emailChangeKillsResetLinks() async throws {
         let (world, link, session) = try await Self.linkThenSession()
         try await world.profile.changeEmail(
-            session: session, currentPassword: IdentityWorld.password, newEmail: "pat@new.example",
+            try await world.caller(session), currentPassword: IdentityWorld.password, newEmail: "pat@new.example",
             confirmation: "pat@new.example")
         let after = await Self.reset(world, link)
         #expect(after == Self.deadLink, "V2: a reset link sent to the old address still works: \(after)")

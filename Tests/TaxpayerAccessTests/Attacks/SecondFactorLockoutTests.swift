@@ -44,7 +44,7 @@ struct SecondFactorLockoutTests {
             for code in try await target.wrongCodes(perLogin) {
                 codesTried += 1
                 await #expect(throws: AccessError.self, "a wrong code signed in") {
-                    try await target.auth.verifyCode(session: login.sessionToken, code: code)
+                    try await target.auth.verifyCode(try await target.caller(login.sessionToken), code: code)
                 }
             }
         }
@@ -66,7 +66,7 @@ struct SecondFactorLockoutTests {
         if let firstSession {
             let right = try await target.rightCode()
             await #expect(throws: AccessError.self, "A4: the right code signed in after the lock") {
-                try await target.auth.verifyCode(session: firstSession, code: right)
+                try await target.auth.verifyCode(try await target.caller(firstSession), code: right)
             }
         }
     }
@@ -80,7 +80,7 @@ struct SecondFactorLockoutTests {
         let firstLogin = try await target.login()
         for code in try await target.wrongCodes(first) {
             await #expect(throws: AccessError.self) {
-                try await target.auth.verifyCode(session: firstLogin.sessionToken, code: code)
+                try await target.auth.verifyCode(try await target.caller(firstLogin.sessionToken), code: code)
             }
         }
         // The correct password again: a fresh login, a fresh code; the count goes on.
@@ -88,12 +88,12 @@ struct SecondFactorLockoutTests {
         #expect(secondLogin.stage == .awaitingCode)
         for code in try await target.wrongCodes(codeLockoutThreshold - first) {
             await #expect(throws: AccessError.self) {
-                try await target.auth.verifyCode(session: secondLogin.sessionToken, code: code)
+                try await target.auth.verifyCode(try await target.caller(secondLogin.sessionToken), code: code)
             }
         }
         let right = try await target.rightCode()
         let afterLock = await answer {
-            try await target.auth.verifyCode(session: secondLogin.sessionToken, code: right)
+            try await target.auth.verifyCode(try await target.caller(secondLogin.sessionToken), code: right)
         }
         #expect(
             afterLock.hasPrefix("refused"),
@@ -125,35 +125,38 @@ struct SecondFactorLockoutTests {
         // A second method, text, set up from the profile.
         let (session, _) = try await world.loginWithCode()
         _ = try await world.profile.addTwoStepMethod(
-            session: session, currentPassword: IdentityWorld.password,
+            try await world.caller(session), currentPassword: IdentityWorld.password,
             .text(countryCode: "1", number: CodeTarget.phone))
-        try await world.profile.confirmTwoStepMethod(session: session, code: try await CodeTarget.lastTextCode(world))
+        try await world.profile.confirmTwoStepMethod(
+            try await world.caller(session), code: try await CodeTarget.lastTextCode(world))
 
         let login = try await target.login()
         #expect(login.codeMethod == .email)
         let first = codeLockoutThreshold / 2
         for code in try await target.wrongCodes(first) {
             await #expect(throws: AccessError.self) {
-                try await target.auth.verifyCode(session: login.sessionToken, code: code)
+                try await target.auth.verifyCode(try await target.caller(login.sessionToken), code: code)
             }
         }
         let rightNow: String
         switch newCode {
         case .resend:
-            try await target.auth.sendCode(session: login.sessionToken)
+            try await target.auth.sendCode(try await target.caller(login.sessionToken))
             rightNow = try await world.lastCode(to: CodeTarget.email)
         case .otherMethod:
-            try await target.auth.sendCode(session: login.sessionToken, method: .text)
+            try await target.auth.sendCode(try await target.caller(login.sessionToken), method: .text)
             rightNow = try await CodeTarget.lastTextCode(world)
         }
         var wrong = try await target.wrongCodes(codeLockoutThreshold - first + 1)
         wrong.removeAll { $0 == rightNow }
         for code in wrong.prefix(codeLockoutThreshold - first) {
             await #expect(throws: AccessError.self) {
-                try await target.auth.verifyCode(session: login.sessionToken, code: code)
+                try await target.auth.verifyCode(try await target.caller(login.sessionToken), code: code)
             }
         }
-        let afterLock = await answer { try await target.auth.verifyCode(session: login.sessionToken, code: rightNow) }
+        let afterLock = await answer {
+            try await target.auth.verifyCode(try await target.caller(login.sessionToken), code: rightNow)
+        }
         #expect(
             afterLock.hasPrefix("refused"), "A4: the right code signed in after \(codeLockoutThreshold) wrong codes")
         let relogin = await answer { try await target.login() }
@@ -184,7 +187,7 @@ struct SecondFactorLockoutTests {
         case .wrongCode:
             let code = try await target.wrongCodes(1)[0]
             await #expect(throws: AccessError.self) {
-                try await target.auth.verifyCode(session: login.sessionToken, code: code)
+                try await target.auth.verifyCode(try await target.caller(login.sessionToken), code: code)
             }
         }
         let relogin = await answer { try await target.login() }
@@ -203,13 +206,15 @@ struct SecondFactorLockoutTests {
             await #expect(throws: AccessError.self) { try await target.login(password: "Wrong1234") }
         }
         let login = try await target.login()
-        try await target.auth.verifyCode(session: login.sessionToken, code: try await target.rightCode())
+        try await target.auth.verifyCode(
+            try await target.caller(login.sessionToken), code: try await target.rightCode())
         for _ in 1..<policy.lockoutThreshold {
             await #expect(throws: AccessError.self) { try await target.login(password: "Wrong1234") }
         }
         target.world.clock.advance(by: .seconds(60))  // a fresh TOTP step (A8)
         let again = try await target.login()
-        try await target.auth.verifyCode(session: again.sessionToken, code: try await target.rightCode())
+        try await target.auth.verifyCode(
+            try await target.caller(again.sessionToken), code: try await target.rightCode())
     }
 
     /// 32 wrong codes, one per fresh login, by email: one after the other, or all at once at a gate.
@@ -233,7 +238,9 @@ struct SecondFactorLockoutTests {
             answers = await raceAtGate(
                 hasher.gate,
                 sessions.map { session in
-                    { @Sendable in await answer { try await auth.verifyCode(session: session, code: wrong) } }
+                    { @Sendable in
+                        await answer { try await auth.verifyCode(try await auth.caller(session), code: wrong) }
+                    }
                 })
         } else {
             // A fresh login, a wrong code, 32 times; once locked, the login is refused (A2).
@@ -246,7 +253,9 @@ struct SecondFactorLockoutTests {
                 }
                 let wrong = try await target.wrongCodes(1)[0]
                 answers.append(
-                    await answer { try await target.auth.verifyCode(session: login.sessionToken, code: wrong) })
+                    await answer {
+                        try await target.auth.verifyCode(try await target.caller(login.sessionToken), code: wrong)
+                    })
             }
         }
         #expect(

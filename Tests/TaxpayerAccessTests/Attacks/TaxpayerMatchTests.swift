@@ -47,7 +47,7 @@ struct TaxpayerMatchTests {
         let cast = try await Cast.make()
         try await cast.world.account("AP2", of: Cast.prospect, type: .meals, status: .closed)
         let store = CountingAccessStore(wrapping: cast.world.store)
-        let service = ThirdPartyAccess(context: cast.world.context.replacing(store: store))
+        let service = ThirdPartyAccess(context: cast.world.portal.context.replacing(store: store))
         let token = try await cast.token(Cast.parent)
         let wrongName = await store.measure {
             try await service.requestAccess(

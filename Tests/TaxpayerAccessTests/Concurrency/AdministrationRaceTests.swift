@@ -18,7 +18,7 @@ struct AdministrationRaceTests {
     @Test("M2: two MAs demoting each other at once cannot leave the taxpayer without an active MA")
     func crossDemotionConflicts() async throws {
         let cast = try await Self.twoMasterAdministrators()
-        let context = cast.world.context
+        let context = cast.world.portal.context
         let a = try #require(try await context.store.logon(C.ownMA)).value
         let b = try #require(try await context.store.logon(C.ownTA)).value
         // Both decide from the same read, as two concurrent requests would.

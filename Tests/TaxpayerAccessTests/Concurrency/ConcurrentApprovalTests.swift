@@ -101,8 +101,7 @@ struct ConcurrentApprovalTests {
         let gated = RegistrationService(
             context: ServiceContext(
                 store: gate, directory: c.directory, clock: c.clock, random: c.random, hasher: c.hasher,
-                policy: c.policy,
-                texts: c.texts, secretKey: c.secretKey, portalURL: c.portalURL))
+                policy: c.policy, keys: c.keys, links: c.links))
         let finished = Tally()
         gate.arm()
         await withTaskGroup(of: Void.self) { group in

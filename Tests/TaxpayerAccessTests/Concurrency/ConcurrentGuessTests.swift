@@ -72,15 +72,15 @@ struct ConcurrentGuessTests {
         } else {
             try await world.registerAndActivate()
             token = try await auth.login(username: "pat.client", password: IdentityWorld.password).sessionToken
-            _ = try await auth.beginTwoStepSetup(session: token, .email)
+            _ = try await auth.beginTwoStepSetup(try await auth.caller(token), .email)
         }
         let code = try await world.lastCode(to: "pat@client.example")
         let wrong = code == "000000" ? "111111" : "000000"
         let succeeded = await Self.race(gate, guesses: policy.codeMaxFailedAttempts + 4) {
             if purpose == .login {
-                _ = try await auth.verifyCode(session: token, code: wrong)
+                _ = try await auth.verifyCode(try await auth.caller(token), code: wrong)
             } else {
-                try await auth.completeTwoStepSetup(session: token, code: wrong)
+                try await auth.completeTwoStepSetup(try await auth.caller(token), code: wrong)
             }
         }
         #expect(succeeded == 0)
@@ -91,9 +91,9 @@ struct ConcurrentGuessTests {
         // The code died of its tries (and the session with it): the right one no longer works.
         await #expect(throws: AccessError.self) {
             if purpose == .login {
-                _ = try await auth.verifyCode(session: token, code: code)
+                _ = try await auth.verifyCode(try await auth.caller(token), code: code)
             } else {
-                try await auth.completeTwoStepSetup(session: token, code: code)
+                try await auth.completeTwoStepSetup(try await auth.caller(token), code: code)
             }
         }
     }
@@ -107,10 +107,10 @@ struct ConcurrentGuessTests {
         let wrong = code == "000000" ? "111111" : "000000"
         for _ in 0..<(world.context.policy.codeMaxFailedAttempts - 1) {
             await #expect(throws: AccessError.self) {
-                try await world.auth.verifyCode(session: login.sessionToken, code: wrong)
+                try await world.auth.verifyCode(try await world.caller(login.sessionToken), code: wrong)
             }
         }
-        _ = try await world.auth.verifyCode(session: login.sessionToken, code: code)
+        _ = try await world.auth.verifyCode(try await world.caller(login.sessionToken), code: code)
         let stored = try #require(
             try await world.store.verificationCode(of: try await world.logon("pat.client").id, purpose: .login))
         #expect(stored.value.consumed)

@@ -76,7 +76,7 @@ struct HasherTests {
         }
     }
 
-    // DESIGN.md, Crypto: slow hashing runs on a thread of the pool's own, outside every task, never on a thread of
+    // Slow hashing runs on a thread of the pool's own, outside every task, never on a thread of
     // Swift's cooperative pool (which would be running the calling task's job).
     @Test func jobsRunOutsideSwiftConcurrency() async {
         let threads = HashingThreads(limit: 1)

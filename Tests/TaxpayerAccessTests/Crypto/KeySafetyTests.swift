@@ -56,7 +56,7 @@ struct KeySafetyTests {
         #expect(!a.checkValue.contains("0101010101"), "the check value is not the key")
         #expect("\(a)" == "SealingKey(id: \(a.id))")
         #expect(!"\(SealingKeyRing(current: a))".contains("0101"))
-        #expect(throws: AccessError.invalid("key", "")) { try SealingKey([1, 2, 3]) }
+        #expect(throws: AccessError(.misconfigured, "")) { try SealingKey([1, 2, 3]) }
     }
 
     @Test("rotation: a ring seals with its current key and opens what the previous key sealed")
@@ -76,7 +76,7 @@ struct KeySafetyTests {
             _ = try oldBox.open(sealedByNew)
             Issue.record("the old key opened a value of the new one")
         } catch {
-            #expect(error.field == "sealed")
+            #expect(error.code == .misconfigured && error.category == .portalFault)
             #expect(error.message.contains(new.id) && error.message.contains(old.id))
         }
         #expect(ring.previous == [old] && SealingKeyRing(current: new, previous: [new, old, old]).previous == [old])
@@ -99,13 +99,15 @@ struct KeySafetyTests {
         let new = try key(2)
         let context = ServiceContext(
             store: store, directory: InMemoryTaxpayerDirectory(), clock: clock, random: random,
-            hasher: Argon2idHasher(cost: .minimum), policy: .massTaxConnect, texts: RecordingTextMessenger(),
-            keyRing: SealingKeyRing(current: new, previous: [old]))
-        #expect(context.secretKey == new.rawBytes)
-        let fresh = try context.mail(to: "pat@example.com", subject: "New", body: "Hello")
+            hasher: Argon2idHasher(cost: .minimum), policy: .massTaxConnect,
+            keys: SealingKeyRing(current: new, previous: [old]), links: .standard(portalURL: "https://p.example"))
+        #expect(context.keys.current.rawBytes == new.rawBytes)
+        var draft = Decision()
+        draft.mail(IdentityMail.Text(subject: "New", body: "Hello"), to: "pat@example.com")
+        let fresh = try #require(try context.records(of: draft).mail.first)
         #expect(SecretBox.keyID(ofSealed: fresh.sealedBody) == new.id)
         let earlier = mail("M1", body: "Earlier", box: SealingKeyRing(current: old).box)
-        #expect(try OutgoingMail(earlier, openedWith: try context.mailBox()).body == "Earlier")
+        #expect(try OutgoingMail(earlier, openedWith: context.sealingBox()).body == "Earlier")
     }
 
     // MARK: Verify

@@ -93,16 +93,16 @@ struct AuthenticationTests {
         ).value
         #expect(stored.codeHash != code && !stored.codeHash.contains(code))
         await #expect(throws: AccessError(.stepRequired, "")) {
-            try await world.context.authenticate(login.sessionToken)
+            try await world.profile.rolesAndRights(try await world.caller(login.sessionToken))
         }
-        try await world.auth.verifyCode(session: login.sessionToken, code: code)
+        try await world.auth.verifyCode(try await world.caller(login.sessionToken), code: code)
         let actor = try await world.context.authenticate(login.sessionToken)
         #expect(actor.logon.username == "pat.client")
         #expect(try await world.audit(.codeSent).count >= 2)  // U1
         #expect(try await world.audit(.loginSucceeded).count == 2)
         // Works once: the session is signed in; a second use finds no code awaited.
         await #expect(throws: AccessError(.stepRequired, "")) {
-            try await world.auth.verifyCode(session: login.sessionToken, code: code)
+            try await world.auth.verifyCode(try await world.caller(login.sessionToken), code: code)
         }
     }
 
@@ -114,7 +114,7 @@ struct AuthenticationTests {
         let code = try await world.lastCode(to: Self.email)
         world.clock.advance(by: .seconds(10 * 60))
         await #expect(throws: AccessError(.invalidCode, "")) {
-            try await world.auth.verifyCode(session: login.sessionToken, code: code)
+            try await world.auth.verifyCode(try await world.caller(login.sessionToken), code: code)
         }
     }
 
@@ -127,15 +127,15 @@ struct AuthenticationTests {
         let wrong = code == "000000" ? "111111" : "000000"
         for _ in 1...5 {
             await #expect(throws: AccessError(.invalidCode, "")) {
-                try await world.auth.verifyCode(session: login.sessionToken, code: wrong)
+                try await world.auth.verifyCode(try await world.caller(login.sessionToken), code: wrong)
             }
         }
         await #expect(throws: AccessError.self) {
-            try await world.auth.verifyCode(session: login.sessionToken, code: code)
+            try await world.auth.verifyCode(try await world.caller(login.sessionToken), code: code)
         }
         #expect(try await world.audit(.codeFailed).count == 5)  // U1
         await #expect(throws: AccessError(.sessionExpired, "")) {
-            try await world.auth.sendCode(session: login.sessionToken)
+            try await world.auth.sendCode(try await world.caller(login.sessionToken))
         }
     }
 
@@ -148,20 +148,20 @@ struct AuthenticationTests {
         let wrong = first == "000000" ? "111111" : "000000"
         for _ in 1...3 {
             await #expect(throws: AccessError(.invalidCode, "")) {
-                try await world.auth.verifyCode(session: login.sessionToken, code: wrong)
+                try await world.auth.verifyCode(try await world.caller(login.sessionToken), code: wrong)
             }
         }
-        let destination = try await world.auth.sendCode(session: login.sessionToken)
+        let destination = try await world.auth.sendCode(try await world.caller(login.sessionToken))
         #expect(destination == "p**@c*****.example")
         let second = try await world.lastCode(to: Self.email)
         let logonID = try await world.logon("pat.client").id
         #expect(try await world.store.verificationCode(of: logonID, purpose: .login)?.value.failedAttempts == 3)
         if first != second {
             await #expect(throws: AccessError(.invalidCode, "")) {
-                try await world.auth.verifyCode(session: login.sessionToken, code: first)
+                try await world.auth.verifyCode(try await world.caller(login.sessionToken), code: first)
             }
         }
-        try await world.auth.verifyCode(session: login.sessionToken, code: second)
+        try await world.auth.verifyCode(try await world.caller(login.sessionToken), code: second)
     }
 
     // A4: resends are limited to 5 per hour.
@@ -169,9 +169,9 @@ struct AuthenticationTests {
         let world = IdentityWorld()
         try await world.signedInWithEmailCodes()
         let login = try await world.auth.login(username: "pat.client", password: IdentityWorld.password)  // send 1
-        for _ in 2...5 { try await world.auth.sendCode(session: login.sessionToken) }
+        for _ in 2...5 { try await world.auth.sendCode(try await world.caller(login.sessionToken)) }
         await #expect(throws: AccessError(.tooManyResends, "")) {
-            try await world.auth.sendCode(session: login.sessionToken)
+            try await world.auth.sendCode(try await world.caller(login.sessionToken))
         }
         world.clock.advance(by: .seconds(20 * 60))
         // Still limited: the sends of the last hour count across logins, so a new login cannot send either.
@@ -189,16 +189,16 @@ struct AuthenticationTests {
         try await world.registerAndActivate()
         let setup = try await world.auth.login(username: "pat.client", password: IdentityWorld.password)
         let challenge = try await world.auth.beginTwoStepSetup(
-            session: setup.sessionToken, .text(countryCode: "1", number: "(617) 555-1111"))
+            try await world.caller(setup.sessionToken), .text(countryCode: "1", number: "(617) 555-1111"))
         #expect(challenge.codeSentTo == "(***) ***-1111")
         let setupCode = try await world.lastTextCode()
-        try await world.auth.completeTwoStepSetup(session: setup.sessionToken, code: setupCode)
+        try await world.auth.completeTwoStepSetup(try await world.caller(setup.sessionToken), code: setupCode)
         let login = try await world.auth.login(username: "pat.client", password: IdentityWorld.password)
         #expect(login.codeMethod == .text && login.codeSentTo == "(***) ***-1111")
         let message = try #require(try await world.texts().last)
         #expect(message.to.number == "6175551111")
         let code = try await world.lastTextCode()
-        try await world.auth.verifyCode(session: login.sessionToken, code: code)
+        try await world.auth.verifyCode(try await world.caller(login.sessionToken), code: code)
     }
 
     // A3: a text method needs a mobile line; a preset may switch email codes off.
@@ -210,7 +210,7 @@ struct AuthenticationTests {
         try await world.registration.activate(token: try await world.lastLinkToken(to: Self.email))
         let setup = try await world.auth.login(username: "pat.client", password: "long enough passphrase")
         let error = await #expect(throws: AccessError.self) {
-            try await world.auth.beginTwoStepSetup(session: setup.sessionToken, .email)
+            try await world.auth.beginTwoStepSetup(try await world.caller(setup.sessionToken), .email)
         }
         #expect(error?.field == "method")
     }
@@ -243,7 +243,7 @@ struct AuthenticationTests {
         let (other, device) = try await world.loginWithCode(trust: true)
         let (current, _) = try await world.loginWithCode()
         try await world.profile.changePassword(
-            session: current, currentPassword: IdentityWorld.password,
+            try await world.caller(current), currentPassword: IdentityWorld.password,
             newPassword: "Better456", confirmation: "Better456")
         await #expect(throws: AccessError(.sessionExpired, "")) { try await world.context.authenticate(other) }
         _ = try await world.context.authenticate(current)
@@ -268,7 +268,7 @@ struct AuthenticationTests {
         await #expect(throws: AccessError(.sessionExpired, "")) { try await world.context.authenticate(idle) }
 
         let (out, _) = try await world.loginWithCode()
-        try await world.auth.logout(session: out)
+        try await world.auth.logout(try await world.caller(out))
         await #expect(throws: AccessError(.sessionExpired, "")) { try await world.context.authenticate(out) }
         let sessions = try await world.store.records(ofKind: .session)
         #expect(
@@ -282,7 +282,8 @@ struct AuthenticationTests {
         let world = IdentityWorld()
         try await world.registerAndActivate()
         let setup = try await world.auth.login(username: "pat.client", password: IdentityWorld.password)
-        let challenge = try await world.auth.beginTwoStepSetup(session: setup.sessionToken, .authenticator(.sha1))
+        let challenge = try await world.auth.beginTwoStepSetup(
+            try await world.caller(setup.sessionToken), .authenticator(.sha1))
         let secretText = try #require(challenge.secret)
         #expect(challenge.provisioningURI?.hasPrefix("otpauth://totp/") == true)
         let logonID = try await world.logon("pat.client").id
@@ -292,10 +293,11 @@ struct AuthenticationTests {
             Issue.record("not an authenticator")
             return
         }
-        let secret = try SecretBox(key: world.context.secretKey).open(sealed)
+        let secret = try world.context.sealingBox().open(sealed)
         #expect(Base32.encode(secret) == secretText)
         let totp = TOTP(secret: secret, algorithm: .sha1, digits: 6, period: 30)
-        try await world.auth.completeTwoStepSetup(session: setup.sessionToken, code: totp.code(at: world.clock.now()))
+        try await world.auth.completeTwoStepSetup(
+            try await world.caller(setup.sessionToken), code: totp.code(at: world.clock.now()))
 
         // The step used at set-up is refused at once afterwards (A8: no replay).
         world.clock.advance(by: .seconds(1))
@@ -305,11 +307,12 @@ struct AuthenticationTests {
         let used = totp.step(at: now)
         if totp.code(forStep: used) != totp.code(forStep: used + 1) {
             await #expect(throws: AccessError(.invalidCode, "")) {
-                try await world.auth.verifyCode(session: replay.sessionToken, code: totp.code(forStep: used))
+                try await world.auth.verifyCode(
+                    try await world.caller(replay.sessionToken), code: totp.code(forStep: used))
             }
         }
         // One step ahead is accepted (drift).
-        try await world.auth.verifyCode(session: replay.sessionToken, code: totp.code(forStep: used + 1))
+        try await world.auth.verifyCode(try await world.caller(replay.sessionToken), code: totp.code(forStep: used + 1))
         // Two steps away is refused.
         world.clock.advance(by: .seconds(120))
         let far = try await world.auth.login(username: "pat.client", password: IdentityWorld.password)
@@ -317,11 +320,11 @@ struct AuthenticationTests {
         let farCode = totp.code(forStep: step + 2)
         if ![step - 1, step, step + 1].map({ totp.code(forStep: $0) }).contains(farCode) {
             await #expect(throws: AccessError(.invalidCode, "")) {
-                try await world.auth.verifyCode(session: far.sessionToken, code: farCode)
+                try await world.auth.verifyCode(try await world.caller(far.sessionToken), code: farCode)
             }
         }
         // One step behind is accepted.
-        try await world.auth.verifyCode(session: far.sessionToken, code: totp.code(forStep: step - 1))
+        try await world.auth.verifyCode(try await world.caller(far.sessionToken), code: totp.code(forStep: step - 1))
         #expect(try await world.logon("pat.client").twoStep.lastTOTPStep == step - 1)
     }
 
@@ -350,7 +353,7 @@ struct AuthenticationTests {
         try await world.signedInWithEmailCodes()
         let login = try await world.auth.login(username: "pat.client", password: IdentityWorld.password)
         let error = await #expect(throws: AccessError.self) {
-            try await world.auth.verifyCode(session: login.sessionToken, code: code)
+            try await world.auth.verifyCode(try await world.caller(login.sessionToken), code: code)
         }
         #expect(error?.code == .invalidInput && error?.field == "code")
         let logonID = try await world.logon("pat.client").id
@@ -362,7 +365,7 @@ struct AuthenticationTests {
         let world = IdentityWorld()
         let token = try await world.signedInWithEmailCodes()
         await #expect(throws: AccessError(.stepRequired, "")) {
-            try await world.auth.beginTwoStepSetup(session: token, .email)
+            try await world.auth.beginTwoStepSetup(try await world.caller(token), .email)
         }
     }
 }
@@ -376,6 +379,6 @@ struct IdentityWorldUpgrade {
             context: ServiceContext(
                 store: c.store, directory: c.directory, clock: c.clock, random: c.random,
                 hasher: Argon2idHasher(cost: Policy.HashingCost(opsLimit: 2, memLimit: 8192)),
-                policy: c.policy, texts: c.texts, secretKey: c.secretKey, portalURL: c.portalURL))
+                policy: c.policy, keys: c.keys, links: c.links))
     }
 }

@@ -35,14 +35,21 @@ struct IdentityWorld {
     let clock = ManualTimeSource(now: Date(timeIntervalSince1970: 1_798_761_600))
     let texts = RecordingTextMessenger()
     let hasher: CountingHasher
-    let context: ServiceContext
+    let portal: Portal
+    var context: ServiceContext { portal.context }
 
-    init(policy: Policy = Policy.massTaxConnect.forTesting, hasher inner: (any SecretHasher)? = nil, seed: UInt64 = 7) {
+    init(
+        policy: Policy = Policy.massTaxConnect.forTesting, hasher inner: (any SecretHasher)? = nil, seed: UInt64 = 7,
+        observer: (any PortalObserver)? = nil
+    ) {
         let random = SeededRandom(seed: seed)
         hasher = CountingHasher(wrapping: inner ?? Argon2idHasher(cost: policy.hashingCost))
-        context = ServiceContext(
-            store: store, directory: directory, clock: clock, random: random, hasher: hasher, policy: policy,
-            texts: texts, secretKey: random.bytes(32), portalURL: "https://portal.example.gov")
+        // A fixed-length random key: `try!` cannot fail on 32 bytes.
+        portal = Portal(
+            store: store, directory: directory, mailer: RecordingMailer(), texts: texts,
+            keys: SealingKeyRing(current: try! SealingKey(random.bytes(32))), policy: policy,
+            links: .standard(portalURL: "https://portal.example.gov"), clock: clock, random: random, hasher: hasher,
+            issuer: "TaxpayerAccess", resolver: AccessResolver(records: []), observer: observer)
         let filed = clock.now().addingTimeInterval(-90 * 86400)
         directory.add(
             DirectoryEntry(
@@ -71,10 +78,13 @@ struct IdentityWorld {
             returns: [FiledReturn(account: "A20", period: "2025-Q2", filedAt: filed, amountDue: 980_00)])
     }
 
-    var registration: RegistrationService { RegistrationService(context: context) }
-    var auth: Authentication { Authentication(context: context) }
-    var recovery: Recovery { Recovery(context: context) }
-    var profile: Profile { Profile(context: context) }
+    var registration: RegistrationService { portal.registration }
+    var auth: Authentication { portal.authentication }
+    var recovery: Recovery { portal.recovery }
+    var profile: Profile { portal.profile }
+
+    /// The caller of a request with a session token, authenticated once as a portal does (RULES A7).
+    func caller(_ token: String) async throws -> SignedIn { try await portal.authenticate(sessionToken: token) }
 
     func application(
         taxID: TaxIdentifier = patSSN, accountType: AccountType = .personalIncome,
@@ -93,7 +103,7 @@ struct IdentityWorld {
 
     /// Every outbox mail, in commit order, opened as the mail system would open it.
     func mails() async throws -> [OutgoingMail] {
-        let box = try context.mailBox()
+        let box = context.sealingBox()
         return try await store.changes(after: 0, limit: 100_000).flatMap(\.written).compactMap {
             if case .mail(let m) = $0.value, $0.version == 1 { m } else { nil }
         }.map { try OutgoingMail($0, openedWith: box) }
@@ -101,7 +111,7 @@ struct IdentityWorld {
 
     /// Every outbox text message, in commit order, opened as the gateway would get it (RULES A3, N2).
     func texts() async throws -> [OutgoingText] {
-        let box = try context.mailBox()
+        let box = context.sealingBox()
         return try await store.changes(after: 0, limit: 100_000).flatMap(\.written).compactMap {
             if case .text(let t) = $0.value, $0.version == 1 { t } else { nil }
         }.map { try OutgoingText($0, openedWith: box) }
@@ -179,8 +189,8 @@ struct IdentityWorld {
     @discardableResult
     func setUpEmailCodes(username: String, email: String) async throws -> String {
         let login = try await auth.login(username: username, password: Self.password)
-        _ = try await auth.beginTwoStepSetup(session: login.sessionToken, .email)
-        try await auth.completeTwoStepSetup(session: login.sessionToken, code: try await lastCode(to: email))
+        _ = try await auth.beginTwoStepSetup(try await caller(login.sessionToken), .email)
+        try await auth.completeTwoStepSetup(try await caller(login.sessionToken), code: try await lastCode(to: email))
         return login.sessionToken
     }
 
@@ -191,7 +201,19 @@ struct IdentityWorld {
     ) async throws -> (String, String?) {
         let login = try await auth.login(username: username, password: password)
         let verified = try await auth.verifyCode(
-            session: login.sessionToken, code: try await lastCode(to: email), trustDevice: trust)
+            try await caller(login.sessionToken), code: try await lastCode(to: email), trustDevice: trust)
         return (login.sessionToken, verified.deviceToken)
     }
+}
+
+// Each service can authenticate a session token the way its portal does (RULES A7), for tests that hold a service
+// rather than a portal.
+extension Profile {
+    func caller(_ token: String) async throws -> SignedIn { try await context.authenticate(token) }
+}
+extension Authentication {
+    func caller(_ token: String) async throws -> SignedIn { try await context.authenticate(token) }
+}
+extension Portal {
+    func caller(_ token: String) async throws -> SignedIn { try await authenticate(sessionToken: token) }
 }

@@ -32,18 +32,20 @@ struct IdentityMailTests {
             securityAnswer: "mr. whiskers", newPassword: "Better456", confirmation: "Better456")
         // Profile (P1, P2).
         try await world.profile.changePIN(
-            session: token, currentPassword: IdentityWorld.password, newPIN: "1111", confirmation: "1111")
+            try await world.caller(token), currentPassword: IdentityWorld.password, newPIN: "1111", confirmation: "1111"
+        )
         try await world.profile.changePassword(
-            session: token, currentPassword: IdentityWorld.password, newPassword: "Better456",
+            try await world.caller(token), currentPassword: IdentityWorld.password, newPassword: "Better456",
             confirmation: "Better456")
         _ = try await world.profile.addTwoStepMethod(
-            session: token, currentPassword: "Better456", .text(countryCode: "1", number: "6175551111"))
+            try await world.caller(token), currentPassword: "Better456", .text(countryCode: "1", number: "6175551111"))
         try await world.profile.confirmTwoStepMethod(
-            session: token,
+            try await world.caller(token),
             code: try await world.lastTextCode())
         try await world.profile.changeEmail(
-            session: token, currentPassword: "Better456", newEmail: "pat@new.example", confirmation: "pat@new.example")
-        try await world.profile.deleteProfile(session: token, currentPassword: "Better456")
+            try await world.caller(token), currentPassword: "Better456", newEmail: "pat@new.example",
+            confirmation: "pat@new.example")
+        try await world.profile.deleteProfile(try await world.caller(token), currentPassword: "Better456")
         var review = Policy.massTaxConnect.forTesting
         review.automaticApproval = false
         let agency = IdentityWorld(policy: review, seed: 99)
@@ -51,7 +53,11 @@ struct IdentityMailTests {
         try await agency.registration.reject(registration: receipt.registration, by: "clerk")
         for mail in try await agency.mails() {
             var changes = ChangeSet()
-            changes.send(try world.context.mail(to: mail.to, subject: mail.subject, body: mail.body))
+            changes.send(
+                OutboxMail(
+                    id: world.context.newID("M"), to: mail.to, subject: mail.subject, body: mail.body,
+                    sealedWith: world.context.sealingBox(), random: world.context.random,
+                    createdAt: world.clock.now()))
             try await world.store.commit(changes)
         }
     }
@@ -80,7 +86,7 @@ struct IdentityMailTests {
         // Delivered: the sealed body is dropped too.
         let delivery = OutboxDelivery(
             store: world.store, mailer: RecordingMailer(), clock: world.clock,
-            random: world.context.random, box: try world.context.mailBox())
+            random: world.context.random, box: world.context.sealingBox())
         _ = await delivery.deliverPending()
         for mail in try await world.store.records(ofKind: .mail).compactMap({ $0.mail?.value }) {
             #expect(mail.status == .sent && mail.sealedBody.isEmpty)
@@ -121,7 +127,8 @@ struct IdentityMailTests {
         let world = IdentityWorld()
         let token = try await world.signedInWithEmailCodes()
         try await world.profile.changePassword(
-            session: token, currentPassword: IdentityWorld.password, newPassword: "Better456", confirmation: "Better456"
+            try await world.caller(token), currentPassword: IdentityWorld.password, newPassword: "Better456",
+            confirmation: "Better456"
         )
         let feed = try await world.store.changes(after: 0, limit: 10_000)
         func kinds(_ change: Change) -> Set<RecordKind> { Set(change.written.map(\.value.key.kind)) }

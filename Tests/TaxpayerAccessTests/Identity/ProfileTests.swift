@@ -13,21 +13,24 @@ struct ProfileTests {
         let token = try await world.signedInWithEmailCodes()
         let wrong = await #expect(throws: AccessError.self) {
             try await world.profile.changePassword(
-                session: token, currentPassword: "Nope12345", newPassword: "Better456", confirmation: "Better456")
+                try await world.caller(token), currentPassword: "Nope12345", newPassword: "Better456",
+                confirmation: "Better456")
         }
         #expect(wrong?.field == "currentPassword")
         await #expect(throws: AccessError(.passwordReused, "")) {
             try await world.profile.changePassword(
-                session: token, currentPassword: IdentityWorld.password,
+                try await world.caller(token), currentPassword: IdentityWorld.password,
                 newPassword: IdentityWorld.password, confirmation: IdentityWorld.password)
         }
         let mismatch = await #expect(throws: AccessError.self) {
             try await world.profile.changePassword(
-                session: token, currentPassword: IdentityWorld.password, newPassword: "Better456", confirmation: "")
+                try await world.caller(token), currentPassword: IdentityWorld.password, newPassword: "Better456",
+                confirmation: "")
         }
         #expect(mismatch?.code == .invalidInput)
         try await world.profile.changePassword(
-            session: token, currentPassword: IdentityWorld.password, newPassword: "Better456", confirmation: "Better456"
+            try await world.caller(token), currentPassword: IdentityWorld.password, newPassword: "Better456",
+            confirmation: "Better456"
         )
         #expect(try await world.mails(to: Self.email).last?.subject == "Your password was changed")
         await #expect(throws: AccessError(.invalidCredentials, "")) {
@@ -45,22 +48,22 @@ struct ProfileTests {
         let token = try await world.signedInWithEmailCodes()
         await #expect(throws: AccessError(.invalidInput, "")) {
             try await world.profile.changeEmail(
-                session: token, currentPassword: "Nope12345", newEmail: "pat@new.example",
+                try await world.caller(token), currentPassword: "Nope12345", newEmail: "pat@new.example",
                 confirmation: "pat@new.example")
         }
         let mismatch = await #expect(throws: AccessError.self) {
             try await world.profile.changeEmail(
-                session: token, currentPassword: IdentityWorld.password, newEmail: "pat@new.example",
+                try await world.caller(token), currentPassword: IdentityWorld.password, newEmail: "pat@new.example",
                 confirmation: "pat@new.exampel")
         }
         #expect(mismatch?.field == "emailAgain")
         await #expect(throws: AccessError(.emailTaken, "")) {
             try await world.profile.changeEmail(
-                session: token, currentPassword: IdentityWorld.password, newEmail: "SAM@other.example",
+                try await world.caller(token), currentPassword: IdentityWorld.password, newEmail: "SAM@other.example",
                 confirmation: "sam@other.example")
         }
         try await world.profile.changeEmail(
-            session: token, currentPassword: IdentityWorld.password, newEmail: "pat@new.example",
+            try await world.caller(token), currentPassword: IdentityWorld.password, newEmail: "pat@new.example",
             confirmation: "pat@new.example")
         #expect(try await world.logon("pat.client").email == "pat@new.example")
         #expect(try await world.mails(to: Self.email).last?.subject == "Your email address was changed")
@@ -75,15 +78,17 @@ struct ProfileTests {
         let token = try await world.signedInWithEmailCodes()
         await #expect(throws: AccessError(.invalidInput, "")) {
             try await world.profile.changePhone(
-                session: token, currentPassword: "Nope12345", countryCode: "1", type: .work, number: "6175552222")
+                try await world.caller(token), currentPassword: "Nope12345", countryCode: "1", type: .work,
+                number: "6175552222")
         }
         let badPhone = await #expect(throws: AccessError.self) {
             try await world.profile.changePhone(
-                session: token, currentPassword: IdentityWorld.password, countryCode: "1", type: .work, number: "555")
+                try await world.caller(token), currentPassword: IdentityWorld.password, countryCode: "1", type: .work,
+                number: "555")
         }
         #expect(badPhone?.field == "phone")
         try await world.profile.changePhone(
-            session: token, currentPassword: IdentityWorld.password, countryCode: "1", type: .work,
+            try await world.caller(token), currentPassword: IdentityWorld.password, countryCode: "1", type: .work,
             number: "(617) 555-2222")
         #expect(
             try await world.logon("pat.client").phone
@@ -91,23 +96,28 @@ struct ProfileTests {
 
         await #expect(throws: AccessError(.invalidInput, "")) {
             try await world.profile.changePIN(
-                session: token, currentPassword: IdentityWorld.password, newPIN: "12a4", confirmation: "12a4")
+                try await world.caller(token), currentPassword: IdentityWorld.password, newPIN: "12a4",
+                confirmation: "12a4")
         }
         await #expect(throws: AccessError(.invalidInput, "")) {
             try await world.profile.changePIN(
-                session: token, currentPassword: IdentityWorld.password, newPIN: "1234", confirmation: "1235")
+                try await world.caller(token), currentPassword: IdentityWorld.password, newPIN: "1234",
+                confirmation: "1235")
         }
         try await world.profile.changePIN(
-            session: token, currentPassword: IdentityWorld.password, newPIN: "9876", confirmation: "9876")
+            try await world.caller(token), currentPassword: IdentityWorld.password, newPIN: "9876", confirmation: "9876"
+        )
         let pinHash = try #require(try await world.logon("pat.client").credentials.pinHash)
         #expect(await world.hasher.verify("9876", against: pinHash))
 
         await #expect(throws: AccessError(.invalidInput, "")) {
             try await world.profile.changeSecurityQuestion(
-                session: token, currentPassword: IdentityWorld.password, question: .birthCity, answer: " ")
+                try await world.caller(token), currentPassword: IdentityWorld.password, question: .birthCity,
+                answer: " ")
         }
         try await world.profile.changeSecurityQuestion(
-            session: token, currentPassword: IdentityWorld.password, question: .birthCity, answer: "  New   Bedford ")
+            try await world.caller(token), currentPassword: IdentityWorld.password, question: .birthCity,
+            answer: "  New   Bedford ")
         let logon = try await world.logon("pat.client")
         #expect(logon.credentials.securityQuestion == .birthCity)
         #expect(await world.hasher.verify("new bedford", against: try #require(logon.credentials.securityAnswerHash)))
@@ -120,24 +130,26 @@ struct ProfileTests {
         let token = try await world.signedInWithEmailCodes()
         await #expect(throws: AccessError(.conflict, "")) {
             try await world.profile.removeTwoStepMethod(
-                session: token, currentPassword: IdentityWorld.password, kind: .email)
+                try await world.caller(token), currentPassword: IdentityWorld.password, kind: .email)
         }
         await #expect(throws: AccessError(.invalidInput, "")) {
             try await world.profile.addTwoStepMethod(
-                session: token, currentPassword: "Nope12345", .text(countryCode: "1", number: "6175551111"))
+                try await world.caller(token), currentPassword: "Nope12345",
+                .text(countryCode: "1", number: "6175551111"))
         }
         let challenge = try await world.profile.addTwoStepMethod(
-            session: token, currentPassword: IdentityWorld.password, .text(countryCode: "1", number: "6175551111"))
+            try await world.caller(token), currentPassword: IdentityWorld.password,
+            .text(countryCode: "1", number: "6175551111"))
         #expect(challenge.codeSentTo == "(***) ***-1111")
         let code = try await world.lastTextCode()
-        try await world.profile.confirmTwoStepMethod(session: token, code: code)
+        try await world.profile.confirmTwoStepMethod(try await world.caller(token), code: code)
         #expect(try await world.logon("pat.client").twoStep.methods.map(\.kind) == [.email, .text])
         try await world.profile.removeTwoStepMethod(
-            session: token, currentPassword: IdentityWorld.password, kind: .email)
+            try await world.caller(token), currentPassword: IdentityWorld.password, kind: .email)
         #expect(try await world.logon("pat.client").twoStep.methods.map(\.kind) == [.text])
         await #expect(throws: AccessError(.notFound, "")) {
             try await world.profile.removeTwoStepMethod(
-                session: token, currentPassword: IdentityWorld.password, kind: .authenticator)
+                try await world.caller(token), currentPassword: IdentityWorld.password, kind: .authenticator)
         }
         #expect(try await world.audit(.twoStepChanged).count == 3)
     }
@@ -158,9 +170,9 @@ struct ProfileTests {
         try await world.store.commit(seed)
 
         await #expect(throws: AccessError(.invalidInput, "")) {
-            try await world.profile.deleteProfile(session: token, currentPassword: "Nope12345")
+            try await world.profile.deleteProfile(try await world.caller(token), currentPassword: "Nope12345")
         }
-        try await world.profile.deleteProfile(session: token, currentPassword: IdentityWorld.password)
+        try await world.profile.deleteProfile(try await world.caller(token), currentPassword: IdentityWorld.password)
         #expect(try await world.logon("pat.client").status == .deleted)
         let role = try #require(try await world.store.role(of: logon.id, on: "T1")).value
         #expect(role.status == .cancelled && role.cancellation?.by == .logon(logon.id))
@@ -197,7 +209,7 @@ struct ProfileTests {
         )
         try await world.store.commit(seed)
         let token = try await world.setUpEmailCodes(username: "sam.spouse", email: "sam@client.example")
-        let rights = try await world.profile.rolesAndRights(session: token)
+        let rights = try await world.profile.rolesAndRights(try await world.caller(token))
         #expect(rights.map(\.legalName) == ["Acme Payroll LLC", "Pat Q Client"])
         #expect(rights[0].relationship == .thirdParty)
         #expect(rights[0].accounts.map(\.level) == [.viewOnly], "a closed account gives nothing")
@@ -220,10 +232,10 @@ struct ProfileTests {
                     credentials: Credentials(passwordHash: hash), activated: true)))
         try await world.store.commit(seed)
         let login = try await world.auth.login(username: "pat.clerk", password: IdentityWorld.password)
-        _ = try await world.auth.beginTwoStepSetup(session: login.sessionToken, .email)
+        _ = try await world.auth.beginTwoStepSetup(try await world.caller(login.sessionToken), .email)
         try await world.auth.completeTwoStepSetup(
-            session: login.sessionToken, code: try await world.lastCode(to: "clerk@client.example"))
-        let rights = try await world.profile.rolesAndRights(session: login.sessionToken)
+            try await world.caller(login.sessionToken), code: try await world.lastCode(to: "clerk@client.example"))
+        let rights = try await world.profile.rolesAndRights(try await world.caller(login.sessionToken))
         #expect(rights.count == 1)
         #expect(rights.first?.relationship == .secondary(parent: parent.id))
         #expect(rights.first?.accounts.map(\.level) == [.viewOnly, .viewOnly])
@@ -245,10 +257,10 @@ struct ProfileTests {
                     credentials: Credentials(passwordHash: hash), activated: true)))
         try await world.store.commit(seed)
         let login = try await world.auth.login(username: "pat.clerk", password: IdentityWorld.password)
-        _ = try await world.auth.beginTwoStepSetup(session: login.sessionToken, .email)
+        _ = try await world.auth.beginTwoStepSetup(try await world.caller(login.sessionToken), .email)
         try await world.auth.completeTwoStepSetup(
-            session: login.sessionToken, code: try await world.lastCode(to: "clerk@client.example"))
-        let rights = try await world.profile.rolesAndRights(session: login.sessionToken)
+            try await world.caller(login.sessionToken), code: try await world.lastCode(to: "clerk@client.example"))
+        let rights = try await world.profile.rolesAndRights(try await world.caller(login.sessionToken))
         let resolver = try await AccessResolver.load(from: world.store)
         #expect(!rights.isEmpty)
         for right in rights {

@@ -72,7 +72,7 @@ struct ProofParityTests {
         let c = world.context
         let context = ServiceContext(
             store: store, directory: directory, clock: c.clock, random: c.random, hasher: c.hasher, policy: c.policy,
-            texts: c.texts, secretKey: c.secretKey, portalURL: c.portalURL)
+            keys: c.keys, links: c.links)
         let registration = RegistrationService(context: context)
 
         func attempt(_ application: RegistrationService.Application) async throws

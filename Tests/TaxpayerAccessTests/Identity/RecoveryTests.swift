@@ -68,7 +68,8 @@ struct RecoveryTests {
         #expect(lock.lockedUntil == nil && lock.failures == 0)
         let login = try await world.auth.login(username: "pat.client", password: "Better456")
         #expect(login.stage == .awaitingCode)  // V2: never skips two-step verification
-        try await world.auth.verifyCode(session: login.sessionToken, code: try await world.lastCode(to: Self.email))
+        try await world.auth.verifyCode(
+            try await world.caller(login.sessionToken), code: try await world.lastCode(to: Self.email))
     }
 
     // V2: the link expires after 30 minutes; a newer link replaces an older one.
@@ -113,7 +114,7 @@ struct RecoveryTests {
         for n in 1...3 {
             let next = "Newpass\(n)x"
             try await world.profile.changePassword(
-                session: token, currentPassword: current, newPassword: next, confirmation: next)
+                try await world.caller(token), currentPassword: current, newPassword: next, confirmation: next)
             current = next
         }
         token = try await world.loginWithCode(password: current).0

@@ -16,24 +16,25 @@ struct SharpenedRulesTests {
         try await world.registerAndActivate()
         let setup = try await world.auth.login(username: "pat.client", password: IdentityWorld.password)
         let challenge = try await world.auth.beginTwoStepSetup(
-            session: setup.sessionToken, .otherEmail("codes@elsewhere.example"))
+            try await world.caller(setup.sessionToken), .otherEmail("codes@elsewhere.example"))
         #expect(challenge.codeSentTo == Masking.email("codes@elsewhere.example"))
         #expect(try await world.mails(to: Self.email).allSatisfy { $0.subject != "Your security code" })
         // Not yet a method: the code to the named address proves it.
         #expect(try await world.logon("pat.client").twoStep.methods.isEmpty)
         try await world.auth.completeTwoStepSetup(
-            session: setup.sessionToken, code: try await world.lastCode(to: "codes@elsewhere.example"))
+            try await world.caller(setup.sessionToken), code: try await world.lastCode(to: "codes@elsewhere.example"))
         #expect(
             try await world.logon("pat.client").twoStep.methods == [.email(address: "codes@elsewhere.example")])
         // Login codes go to that address, not to the profile email.
         let login = try await world.auth.login(username: "pat.client", password: IdentityWorld.password)
         #expect(login.codeSentTo == Masking.email("codes@elsewhere.example"))
         try await world.auth.verifyCode(
-            session: login.sessionToken, code: try await world.lastCode(to: "codes@elsewhere.example"))
+            try await world.caller(login.sessionToken), code: try await world.lastCode(to: "codes@elsewhere.example"))
         // A bad address is refused with its field.
         let refusal = await #expect(throws: AccessError.self) {
             try await world.profile.addTwoStepMethod(
-                session: login.sessionToken, currentPassword: IdentityWorld.password, .otherEmail("not-an-email"))
+                try await world.caller(login.sessionToken), currentPassword: IdentityWorld.password,
+                .otherEmail("not-an-email"))
         }
         #expect(refusal?.field == "email")
     }
@@ -97,7 +98,7 @@ struct SharpenedRulesTests {
         try await world.registerAndActivate()
         let setup = try await world.auth.login(username: "pat.client", password: IdentityWorld.password)
         _ = try await world.auth.beginTwoStepSetup(
-            session: setup.sessionToken, .text(countryCode: "1", number: "617-555-1111"))
+            try await world.caller(setup.sessionToken), .text(countryCode: "1", number: "617-555-1111"))
         #expect(world.texts.messages.isEmpty)  // nothing sent at the commit
         let pending = try await world.store.pendingTexts()
         #expect(pending.count == 1)
@@ -106,7 +107,7 @@ struct SharpenedRulesTests {
         #expect(!String(decoding: pending[0].value.sealedBody, as: UTF8.self).contains(code))  // A7: sealed
         let delivery = OutboxDelivery(
             store: world.store, mailer: RecordingMailer(), texts: world.texts, clock: world.clock,
-            random: SeededRandom(seed: 3), box: try world.context.mailBox())
+            random: SeededRandom(seed: 3), box: world.context.sealingBox())
         let report = await delivery.deliverPending()
         #expect(report.sent >= 1 && report.remaining == 0)
         let sent = try #require(world.texts.messages.last)

@@ -1,7 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
-import TaxpayerAccess
+@testable import TaxpayerAccess
 import TaxpayerAccessInMemory
 
 /// The key the tests' outbox bodies are sealed with.

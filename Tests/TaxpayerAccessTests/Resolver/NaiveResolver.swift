@@ -1,4 +1,4 @@
-import TaxpayerAccess
+@testable import TaxpayerAccess
 
 /// A deliberately naive resolver straight from RULES L3, L4, S4–S7 and X5–X8: linear scans over the records, no
 /// indexing, no interning. The property test holds the real resolver to it.

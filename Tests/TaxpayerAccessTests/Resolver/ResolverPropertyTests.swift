@@ -1,5 +1,5 @@
 import Testing
-import TaxpayerAccess
+@testable import TaxpayerAccess
 import TaxpayerAccessInMemory
 import TaxpayerAccessTesting
 
@@ -136,7 +136,7 @@ struct ResolverPropertyTests {
                 for action in AccountAction.allCases {
                     #expect(
                         resolver.check(logon: logon, account: account, action: action)
-                            == AccountActionRules.allows(expected, action),
+                            == action.isAllowed(at: expected),
                         "seed \(seed) \(label): check(\(logon), \(account), \(action))")
                 }
             }

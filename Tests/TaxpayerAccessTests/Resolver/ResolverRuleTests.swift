@@ -4,7 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import Testing
-import TaxpayerAccess
+@testable import TaxpayerAccess
 
 @Suite("Resolver rules")
 struct ResolverRuleTests {
@@ -17,9 +17,9 @@ struct ResolverRuleTests {
             (.manageAccount, .allAccess),
         ])
     func actionLevels(action: AccountAction, needed: AccessLevel) {
-        #expect(AccountActionRules.requiredLevel(for: action) == needed)
+        #expect(action.requiredLevel == needed)
         for level in AccessLevel.allCases {
-            #expect(AccountActionRules.allows(level, action) == (level >= needed && level != .none))
+            #expect(action.isAllowed(at: level) == (level >= needed && level != .none))
         }
     }
 

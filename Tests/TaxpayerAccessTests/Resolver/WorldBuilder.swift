@@ -3,7 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-import TaxpayerAccess
+@testable import TaxpayerAccess
 
 /// Builds small worlds of access records for rule tables.
 struct WorldBuilder {

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import TaxpayerAccess
+@testable import TaxpayerAccess
 import TaxpayerAccessInMemory
 
 @Suite("Snapshot format")
