@@ -1,0 +1,81 @@
+#if PostgreSQL
+import Testing
+import TaxpayerAccess
+import TaxpayerAccessPostgres
+import TaxpayerAccessTesting
+import PostgresNIO
+import Logging
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// A fresh database per store on the server named by `TAXPAYER_ACCESS_POSTGRES_URL`; `nil` (and one printed line)
+/// without it.
+enum TestServer {
+    static let url: String? = {
+        let value = ProcessInfo.processInfo.environment["TAXPAYER_ACCESS_POSTGRES_URL"]
+        if value == nil || value == "" {
+            print("TaxpayerAccessPostgresTests: skipped, TAXPAYER_ACCESS_POSTGRES_URL is not set")
+            return nil
+        }
+        return value
+    }()
+
+    /// A new, empty database and a store on it with a pool of `connections`.
+    static func freshStore(connections: Int = 40) async throws -> PostgresAccessStore {
+        let base = try #require(url)
+        let name = "ta_" + UUID().uuidString.filter { $0 != "-" }.lowercased()
+        let admin = PostgresClient(
+            configuration: try PostgresStoreConfiguration(url: base, tls: .disable).clientConfiguration())
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await admin.run() }
+            try await admin.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: Logger(label: "test"))
+            group.cancelAll()
+        }
+        var configuration = try PostgresStoreConfiguration(url: base, tls: .disable, maximumConnections: connections)
+        configuration.database = name
+        return try await PostgresAccessStore(configuration: configuration)
+    }
+}
+
+func taxpayer(_ id: String, number: Int) -> Taxpayer {
+    Taxpayer(
+        id: TaxpayerID(id), taxID: TaxIdentifier(type: .ssn, number: String(number)),
+        legalName: "Taxpayer \(id)", kind: .individual)
+}
+
+@Suite("PostgresAccessStore", .enabled(if: TestServer.url != nil))
+struct PostgresAccessStoreTests {
+    @Test("conformance (the 32-racer check on a pool of 40)", arguments: AccessStoreConformance.Check.allCases)
+    func conformance(_ check: AccessStoreConformance.Check) async throws {
+        try await AccessStoreConformance { try await TestServer.freshStore() }.run(check)
+    }
+
+    @Test("byte order: ids B, Z, _x, a, b come back in byte order")
+    func byteOrder() async throws {
+        let store = try await TestServer.freshStore(connections: 4)
+        var changes = ChangeSet()
+        for id in ["b", "_x", "Z", "a", "B"] {
+            changes.insert(.taxpayer(taxpayer(id, number: 100_000_000 + Int(id.utf8.first ?? 0))))
+        }
+        try await store.commit(changes)
+        let ids = try await store.records(ofKind: .taxpayer).map(\.value.key.id)
+        #expect(ids == ["B", "Z", "_x", "a", "b"])
+    }
+
+    @Test("rollback gap: a refused commit leaves the feed dense")
+    func rollbackGap() async throws {
+        let store = try await TestServer.freshStore(connections: 4)
+        var first = ChangeSet()
+        first.insert(.taxpayer(taxpayer("T1", number: 100_000_001)))
+        #expect(try await store.commit(first) == 1)
+        await #expect(throws: StoreError.self) { try await store.commit(first) }
+        var second = ChangeSet()
+        second.insert(.taxpayer(taxpayer("T2", number: 100_000_002)))
+        #expect(try await store.commit(second) == 2)
+        #expect(try await store.changes(after: 0, limit: 10).map(\.sequence) == [1, 2])
+    }
+}
+#endif
