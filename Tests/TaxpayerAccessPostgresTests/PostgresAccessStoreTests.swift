@@ -77,5 +77,39 @@ struct PostgresAccessStoreTests {
         #expect(try await store.commit(second) == 2)
         #expect(try await store.changes(after: 0, limit: 10).map(\.sequence) == [1, 2])
     }
+
+    @Test("deadlock: commits touching two records in opposite orders all finish")
+    func oppositeOrders() async throws {
+        let store = try await TestServer.freshStore(connections: 8)
+        var setup = ChangeSet()
+        setup.insert(.taxpayer(taxpayer("A", number: 100_000_011)))
+        setup.insert(.taxpayer(taxpayer("B", number: 100_000_012)))
+        try await store.commit(setup)
+        let rounds = 20
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for forward in [true, false] {
+                group.addTask {
+                    var done = 0
+                    while done < rounds {
+                        let a = try #require(try await store.record(RecordKey(.taxpayer, "A")))
+                        let b = try #require(try await store.record(RecordKey(.taxpayer, "B")))
+                        var changes = ChangeSet()
+                        let pair = forward ? [a, b] : [b, a]
+                        for held in pair { changes.update(held.value, from: held.version) }
+                        do {
+                            try await store.commit(changes)
+                            done += 1
+                        } catch let error as StoreError where error.code == .versionConflict {
+                            continue  // the other side won this round; never a deadlock or an outage
+                        }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let a = try #require(try await store.record(RecordKey(.taxpayer, "A")))
+        #expect(a.version == 1 + 2 * rounds)
+        #expect(try await store.lastSequence() == UInt64(1 + 2 * rounds))
+    }
 }
 #endif
