@@ -25,6 +25,11 @@ enum TestServer {
 
     /// A new, empty database and a store on it with a pool of `connections`.
     static func freshStore(connections: Int = 40) async throws -> PostgresAccessStore {
+        try await PostgresAccessStore(configuration: try await freshDatabase(connections: connections))
+    }
+
+    /// A new, empty database on the server.
+    static func freshDatabase(connections: Int) async throws -> PostgresStoreConfiguration {
         let base = try #require(url)
         let name = "ta_" + UUID().uuidString.filter { $0 != "-" }.lowercased()
         let admin = PostgresClient(
@@ -36,7 +41,7 @@ enum TestServer {
         }
         var configuration = try PostgresStoreConfiguration(url: base, tls: .disable, maximumConnections: connections)
         configuration.database = name
-        return try await PostgresAccessStore(configuration: configuration)
+        return configuration
     }
 }
 
@@ -110,6 +115,30 @@ struct PostgresAccessStoreTests {
         let a = try #require(try await store.record(RecordKey(.taxpayer, "A")))
         #expect(a.version == 1 + 2 * rounds)
         #expect(try await store.lastSequence() == UInt64(1 + 2 * rounds))
+    }
+
+    @Test("the audit log is append-only in the database itself: UPDATE and DELETE are refused (RULES U1)")
+    func auditRefusedByDatabase() async throws {
+        let configuration = try await TestServer.freshDatabase(connections: 4)
+        let store = try await PostgresAccessStore(configuration: configuration)
+        var changes = ChangeSet()
+        changes.insert(.taxpayer(taxpayer("T1", number: 100_000_021)))
+        changes.audit(
+            AuditEvent(
+                time: Date(timeIntervalSince1970: 0), actor: .agency(operator: "op"), action: AuditAction("test"),
+                subject: "taxpayer/T1"))
+        try await store.commit(changes)
+        let direct = PostgresClient(configuration: try configuration.clientConfiguration())
+        await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await direct.run() }
+            let logger = Logger(label: "test")
+            await #expect(throws: PSQLError.self) {
+                try await direct.query("UPDATE audit SET body = '{}'", logger: logger)
+            }
+            await #expect(throws: PSQLError.self) { try await direct.query("DELETE FROM audit", logger: logger) }
+            group.cancelAll()
+        }
+        #expect(try await store.auditEvents(after: 0, limit: 10).count == 1)
     }
 }
 #endif
