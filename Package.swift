@@ -11,10 +11,17 @@ let package = Package(
         .library(name: "TaxpayerAccessSQLite", targets: ["TaxpayerAccessSQLite"]),
         .library(name: "TaxpayerAccessSendmail", targets: ["TaxpayerAccessSendmail"]),
         .executable(name: "taxpayer-access", targets: ["TaxpayerAccessCLI"]),
+        // The PostgreSQL store; its code builds only with `--traits PostgreSQL`.
+        .library(name: "TaxpayerAccessPostgres", targets: ["TaxpayerAccessPostgres"]),
+    ],
+    traits: [
+        // Off by default: users of the embedded default never build postgres-nio, swift-nio or swift-crypto.
+        .trait(name: "PostgreSQL", description: "The PostgreSQL store (TaxpayerAccessPostgres) through postgres-nio.")
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         // `swift package generate-documentation`: builds the DocC catalog (CI runs it with warnings as errors).
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
@@ -34,6 +41,14 @@ let package = Package(
         .target(
             name: "TaxpayerAccessSQLite",
             dependencies: ["TaxpayerAccess", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        // Several processes on one shared database; empty unless the `PostgreSQL` trait is on.
+        .target(
+            name: "TaxpayerAccessPostgres",
+            dependencies: [
+                "TaxpayerAccess",
+                .product(name: "PostgresNIO", package: "postgres-nio", condition: .when(traits: ["PostgreSQL"])),
+            ]
         ),
         // Mail through the system's `sendmail -t -oi` (Foundation's Process only: no package).
         .target(name: "TaxpayerAccessSendmail", dependencies: ["TaxpayerAccess"]),
@@ -83,6 +98,13 @@ let package = Package(
         .testTarget(
             name: "TaxpayerAccessSendmailTests",
             dependencies: ["TaxpayerAccessSendmail", "TaxpayerAccessTesting", "TaxpayerAccessInMemory"]),
+        // Skipped, in one printed line, without TAXPAYER_ACCESS_POSTGRES_URL; empty unless the `PostgreSQL` trait is on.
+        .testTarget(
+            name: "TaxpayerAccessPostgresTests",
+            dependencies: [
+                "TaxpayerAccessPostgres", "TaxpayerAccessTesting", "TaxpayerAccess",
+                .product(name: "PostgresNIO", package: "postgres-nio", condition: .when(traits: ["PostgreSQL"])),
+            ]),
         // Runs the built `taxpayer-access`; SQLite to set up a printed-form request on a test's database file.
         .testTarget(
             name: "TaxpayerAccessCLITests",

@@ -70,89 +70,32 @@ public final class InMemoryAccessStore: AccessStore {
         }
     }
 
-    /// Validates every write against the current state first, then applies them all; on any refusal the state is
-    /// untouched.
+    /// Stages the change set with the shared ``CommitPlan`` against the current state first, then applies it; on
+    /// any refusal the state is untouched.
     private static func commit(_ changes: ChangeSet, to state: inout State) throws -> UInt64 {
-        var staged: [RecordKey: Versioned<Record>?] = [:]
-        var order: [RecordKey] = []
-        func current(_ key: RecordKey) -> Versioned<Record>? {
-            if let entry = staged[key] { return entry }
-            return state.records[key]
-        }
-        for deletion in changes.deletions {
-            guard let existing = current(deletion.key), existing.version == deletion.expectedVersion else {
-                throw StoreError(
-                    .versionConflict, subject: deletion.key.description,
-                    message: "\(deletion.key) is not at version \(deletion.expectedVersion)")
-            }
-            if staged[deletion.key] == nil { order.append(deletion.key) }
-            staged[deletion.key] = .some(nil)
-        }
-        for write in changes.writes {
-            let key = write.record.key
-            let existing = current(key)
-            switch (write.expected, existing) {
-            case (.absent, nil): break
-            case (.version(let v), let e?) where e.version == v: break
-            default:
-                throw StoreError(
-                    .versionConflict, subject: key.description,
-                    message: "\(key) was changed by someone else (expected \(write.expected))")
-            }
-            if staged[key] == nil { order.append(key) }
-            staged[key] = .some(Versioned(write.record, version: (existing?.version ?? 0) + 1))
-        }
-        // Unique keys: what each staged key will hold, checked against every other holder.
-        var claimed: [UniqueKey: RecordKey] = [:]
-        for key in order {
-            guard let new = staged[key] ?? nil else { continue }
-            for unique in new.value.uniqueKeys {
-                if let other = claimed[unique], other != key {
-                    throw StoreError(.uniqueKeyTaken, subject: unique.name, message: "\(unique.name) is taken")
-                }
-                claimed[unique] = key
-                if let holder = state.unique[unique], holder != key {
-                    let holderStillHolds: Bool
-                    if let stagedHolder = staged[holder] {
-                        holderStillHolds = stagedHolder?.value.uniqueKeys.contains(unique) ?? false
-                    } else {
-                        holderStillHolds = true
-                    }
-                    if holderStillHolds {
-                        throw StoreError(
-                            .uniqueKeyTaken, subject: unique.name, message: "\(unique.name) is taken")
-                    }
-                }
-            }
-        }
-        // Apply.
-        var written: [Versioned<Record>] = []
-        var deleted: [RecordKey] = []
-        for key in order {
+        let plan = try CommitPlan(changes) { state.records[$0]?.version }
+        try plan.checkUniqueKeys { state.unique[$0] }
+        for step in plan.steps {
+            let key = step.key
             if let old = state.records[key] {
                 for unique in old.value.uniqueKeys where state.unique[unique] == key { state.unique[unique] = nil }
                 for index in old.value.indexKeys { state.index[index]?.remove(key) }
             }
-            if let new = staged[key] ?? nil {
+            if let new = step.new {
                 state.records[key] = new
                 state.byKind[key.kind, default: []].insert(key.id)
                 for index in new.value.indexKeys { state.index[index, default: []].insert(key) }
-                written.append(new)
             } else {
                 state.records[key] = nil
                 state.byKind[key.kind]?.remove(key.id)
-                deleted.append(key)
             }
         }
-        for key in order {
-            guard let new = staged[key] ?? nil else { continue }
-            for unique in new.value.uniqueKeys { state.unique[unique] = key }
-        }
+        for claim in try plan.claims() { state.unique[claim.key] = claim.holder }
         for event in changes.auditEvents {
             state.audit.append(LoggedAuditEvent(sequence: UInt64(state.audit.count + 1), event: event))
         }
         let sequence = UInt64(state.feed.count + 1)
-        state.feed.append(Change(sequence: sequence, written: written, deleted: deleted))
+        state.feed.append(plan.change(sequence: sequence))
         return sequence
     }
 }

@@ -106,7 +106,7 @@ public final class SQLiteAccessStore: AccessStore {
                 sql: """
                     SELECT r.version, r.body FROM unique_keys u JOIN records r ON r.kind = u.kind AND r.id = u.id
                     WHERE u.name = ? AND u.value = ?
-                    """, arguments: [key.name, key.value]
+                    """, arguments: [key.name.rawValue, key.value]
             ).map(Self.versioned)
         }
     }
@@ -118,7 +118,7 @@ public final class SQLiteAccessStore: AccessStore {
                 sql: """
                     SELECT r.version, r.body FROM index_keys i JOIN records r ON r.kind = i.kind AND r.id = i.id
                     WHERE i.name = ? AND i.value = ? ORDER BY i.id, i.kind
-                    """, arguments: [key.name, key.value]
+                    """, arguments: [key.name.rawValue, key.value]
             ).map(Self.versioned)
         }
     }
@@ -174,78 +174,47 @@ public final class SQLiteAccessStore: AccessStore {
 
     /// Checks and writes one change set inside the caller's transaction; throwing rolls everything back.
     private static func apply(_ changes: ChangeSet, in db: Database) throws -> UInt64 {
-        // 1. Versions: what each touched key will hold, checked against what the database holds now.
-        var staged: [RecordKey: Versioned<Record>?] = [:]
-        var order: [RecordKey] = []
-        func currentVersion(_ key: RecordKey) throws -> Int? {
-            if let entry = staged[key] { return entry?.version }
-            return try Int.fetchOne(
+        // 1. Versions: the shared plan, judged against what the database holds now.
+        let plan = try CommitPlan(changes) { key in
+            try Int.fetchOne(
                 db, sql: "SELECT version FROM records WHERE kind = ? AND id = ?",
                 arguments: [key.kind.rawValue, key.id])
         }
-        for deletion in changes.deletions {
-            guard let version = try currentVersion(deletion.key), version == deletion.expectedVersion else {
-                throw StoreError(
-                    .versionConflict, subject: deletion.key.description,
-                    message: "\(deletion.key) is not at version \(deletion.expectedVersion)")
-            }
-            if staged[deletion.key] == nil { order.append(deletion.key) }
-            staged[deletion.key] = .some(nil)
-        }
-        for write in changes.writes {
-            let key = write.record.key
-            let existing = try currentVersion(key)
-            switch (write.expected, existing) {
-            case (.absent, nil): break
-            case (.version(let v), let e?) where e == v: break
-            default:
-                throw StoreError(
-                    .versionConflict, subject: key.description,
-                    message: "\(key) was changed by someone else (expected \(write.expected))")
-            }
-            if staged[key] == nil { order.append(key) }
-            staged[key] = .some(Versioned(write.record, version: (existing ?? 0) + 1))
-        }
+        let claims = try plan.claims()
 
         // 2. Release the keys of every touched record, so keys can move between records within one commit.
-        for key in order {
+        for key in plan.touched {
             let arguments: StatementArguments = [key.kind.rawValue, key.id]
             try db.execute(sql: "DELETE FROM unique_keys WHERE kind = ? AND id = ?", arguments: arguments)
             try db.execute(sql: "DELETE FROM index_keys WHERE kind = ? AND id = ?", arguments: arguments)
         }
 
-        // 3. Records and index keys.
-        var written: [Versioned<Record>] = []
-        var deleted: [RecordKey] = []
-        for key in order {
-            if let new = staged[key] ?? nil {
+        // 3. Records and index keys, in the plan's fixed order.
+        for step in plan.writeOrder {
+            let key = step.key
+            if let new = step.new {
                 try db.execute(
                     sql: "INSERT OR REPLACE INTO records (kind, id, version, body) VALUES (?, ?, ?, ?)",
                     arguments: [key.kind.rawValue, key.id, new.version, try StoredJSON.encode(new.value)])
                 for index in new.value.indexKeys {
                     try db.execute(
                         sql: "INSERT OR IGNORE INTO index_keys (name, value, kind, id) VALUES (?, ?, ?, ?)",
-                        arguments: [index.name, index.value, key.kind.rawValue, key.id])
+                        arguments: [index.name.rawValue, index.value, key.kind.rawValue, key.id])
                 }
-                written.append(new)
             } else {
                 try db.execute(
                     sql: "DELETE FROM records WHERE kind = ? AND id = ?", arguments: [key.kind.rawValue, key.id])
-                deleted.append(key)
             }
         }
 
-        // 4. Unique keys: SQLite's primary key refuses a second holder.
-        for key in order {
-            guard let new = staged[key] ?? nil else { continue }
-            for unique in new.value.uniqueKeys {
-                do {
-                    try db.execute(
-                        sql: "INSERT INTO unique_keys (name, value, kind, id) VALUES (?, ?, ?, ?)",
-                        arguments: [unique.name, unique.value, key.kind.rawValue, key.id])
-                } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
-                    throw StoreError(.uniqueKeyTaken, subject: unique.name, message: "\(unique.name) is taken")
-                }
+        // 4. Unique keys, judged on the outcome: SQLite's primary key refuses a second holder.
+        for claim in claims {
+            do {
+                try db.execute(
+                    sql: "INSERT INTO unique_keys (name, value, kind, id) VALUES (?, ?, ?, ?)",
+                    arguments: [claim.key.name.rawValue, claim.key.value, claim.holder.kind.rawValue, claim.holder.id])
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+                throw StoreError.uniqueKeyTaken(claim.key.name)
             }
         }
 
@@ -258,7 +227,7 @@ public final class SQLiteAccessStore: AccessStore {
                 arguments: [auditSequence, try StoredJSON.encode(event)])
         }
         let sequence = try lastSequence(in: "changes", db) + 1
-        let change = Change(sequence: UInt64(sequence), written: written, deleted: deleted)
+        let change = plan.change(sequence: UInt64(sequence))
         try db.execute(
             sql: "INSERT INTO changes (sequence, body) VALUES (?, ?)",
             arguments: [sequence, try StoredJSON.encode(change)])

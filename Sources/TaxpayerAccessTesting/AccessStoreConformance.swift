@@ -223,7 +223,7 @@ private struct Checker {
             try await commit { $0.insert(.logon(logon("L6", "PAT.client", "b@example.com"))) }
             try expect(false, "the refusal names the username")
         } catch let error as StoreError {
-            try expect(error.uniqueKeyName == "username", "the refusal names the username key, got \(error.subject)")
+            try expect(error.uniqueKeyName == .username, "the refusal names the username key, got \(error.subject)")
         }
     }
 
@@ -234,7 +234,7 @@ private struct Checker {
             try expect(false, "a shared email in another case was accepted")
         } catch let error as StoreError {
             try expect(
-                error.code == .uniqueKeyTaken && error.uniqueKeyName == "email",
+                error.code == .uniqueKeyTaken && error.uniqueKeyName == .email,
                 "the refusal names the email key, got \(error)")
         }
         // A deleted logon's email is free again (RULES R4: one live logon).

@@ -193,12 +193,12 @@ public final class CountingAccessStore: AccessStore {
     }
 
     public func record(unique key: UniqueKey) async throws -> Versioned<Record>? {
-        note(.uniqueRead(key.name))
+        note(.uniqueRead(key.name.rawValue))
         return try await inner.record(unique: key)
     }
 
     public func records(indexedBy key: IndexKey) async throws -> [Versioned<Record>] {
-        note(.indexRead(key.name))
+        note(.indexRead(key.name.rawValue))
         return try await inner.records(indexedBy: key)
     }
 

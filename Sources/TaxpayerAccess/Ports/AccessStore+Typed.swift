@@ -4,52 +4,52 @@ extension AccessStore {
         try await record(RecordKey(.logon, id.rawValue)).flatMap { $0.logon }
     }
     public func logon(byUsername username: String) async throws -> Versioned<Logon>? {
-        try await record(unique: UniqueKey("username", Logon.normalizedKey(username))).flatMap { $0.logon }
+        try await record(unique: UniqueKey(.username, Logon.normalizedKey(username))).flatMap { $0.logon }
     }
     public func logon(byEmail email: String) async throws -> Versioned<Logon>? {
-        try await record(unique: UniqueKey("email", Logon.normalizedKey(email))).flatMap { $0.logon }
+        try await record(unique: UniqueKey(.email, Logon.normalizedKey(email))).flatMap { $0.logon }
     }
     public func taxpayer(_ id: TaxpayerID) async throws -> Versioned<Taxpayer>? {
         try await record(RecordKey(.taxpayer, id.rawValue)).flatMap { $0.taxpayer }
     }
     public func taxpayer(byTaxID taxID: TaxIdentifier) async throws -> Versioned<Taxpayer>? {
-        try await record(unique: UniqueKey("taxID", taxID.key)).flatMap { $0.taxpayer }
+        try await record(unique: UniqueKey(.taxID, taxID.key)).flatMap { $0.taxpayer }
     }
     func account(_ id: AccountID) async throws -> Versioned<TaxAccount>? {
         try await record(RecordKey(.account, id.rawValue)).flatMap { $0.account }
     }
     public func accounts(of taxpayer: TaxpayerID) async throws -> [Versioned<TaxAccount>] {
-        try await records(indexedBy: IndexKey("accountsOf", taxpayer.rawValue)).compactMap { $0.account }
+        try await records(indexedBy: IndexKey(.accountsOf, taxpayer.rawValue)).compactMap { $0.account }
     }
     func role(of logon: LogonID, on taxpayer: TaxpayerID) async throws -> Versioned<RoleAssignment>? {
         try await record(RecordKey(.role, "\(logon.rawValue)|\(taxpayer.rawValue)")).flatMap { $0.role }
     }
     func roles(on taxpayer: TaxpayerID) async throws -> [Versioned<RoleAssignment>] {
-        try await records(indexedBy: IndexKey("rolesOnTaxpayer", taxpayer.rawValue)).compactMap { $0.role }
+        try await records(indexedBy: IndexKey(.rolesOnTaxpayer, taxpayer.rawValue)).compactMap { $0.role }
     }
     func roles(of logon: LogonID) async throws -> [Versioned<RoleAssignment>] {
-        try await records(indexedBy: IndexKey("rolesOfLogon", logon.rawValue)).compactMap { $0.role }
+        try await records(indexedBy: IndexKey(.rolesOfLogon, logon.rawValue)).compactMap { $0.role }
     }
     func grant(of thirdParty: LogonID, on taxpayer: TaxpayerID) async throws -> Versioned<ThirdPartyGrant>? {
         try await record(RecordKey(.grant, "\(thirdParty.rawValue)|\(taxpayer.rawValue)")).flatMap { $0.grant }
     }
     func grants(on taxpayer: TaxpayerID) async throws -> [Versioned<ThirdPartyGrant>] {
-        try await records(indexedBy: IndexKey("grantsOnTaxpayer", taxpayer.rawValue)).compactMap { $0.grant }
+        try await records(indexedBy: IndexKey(.grantsOnTaxpayer, taxpayer.rawValue)).compactMap { $0.grant }
     }
     func grants(of thirdParty: LogonID) async throws -> [Versioned<ThirdPartyGrant>] {
-        try await records(indexedBy: IndexKey("grantsOfThirdParty", thirdParty.rawValue)).compactMap { $0.grant }
+        try await records(indexedBy: IndexKey(.grantsOfThirdParty, thirdParty.rawValue)).compactMap { $0.grant }
     }
     func secondaries(of parent: LogonID) async throws -> [Versioned<Logon>] {
-        try await records(indexedBy: IndexKey("secondariesOf", parent.rawValue)).compactMap { $0.logon }
+        try await records(indexedBy: IndexKey(.secondariesOf, parent.rawValue)).compactMap { $0.logon }
     }
     func securityGroups(of parent: LogonID) async throws -> [Versioned<SecurityGroup>] {
-        try await records(indexedBy: IndexKey("groupsOf", parent.rawValue)).compactMap { $0.securityGroup }
+        try await records(indexedBy: IndexKey(.groupsOf, parent.rawValue)).compactMap { $0.securityGroup }
     }
     func securityGroup(_ id: SecurityGroupID) async throws -> Versioned<SecurityGroup>? {
         try await record(RecordKey(.securityGroup, id.rawValue)).flatMap { $0.securityGroup }
     }
     func groupAssignments(of parent: LogonID) async throws -> [Versioned<GroupAssignment>] {
-        try await records(indexedBy: IndexKey("assignmentsOf", parent.rawValue)).compactMap { $0.groupAssignment }
+        try await records(indexedBy: IndexKey(.assignmentsOf, parent.rawValue)).compactMap { $0.groupAssignment }
     }
     func refinement(of secondary: LogonID, on taxpayer: TaxpayerID) async throws -> Versioned<Refinement>? {
         try await record(RecordKey(.refinement, "\(secondary.rawValue)|\(taxpayer.rawValue)")).flatMap { $0.refinement }
@@ -58,30 +58,30 @@ extension AccessStore {
         try await record(RecordKey(.accessRequest, id.rawValue)).flatMap { $0.accessRequest }
     }
     func accessRequests(on taxpayer: TaxpayerID) async throws -> [Versioned<AccessRequest>] {
-        try await records(indexedBy: IndexKey("requestsOnTaxpayer", taxpayer.rawValue)).compactMap { $0.accessRequest }
+        try await records(indexedBy: IndexKey(.requestsOnTaxpayer, taxpayer.rawValue)).compactMap { $0.accessRequest }
     }
     func accessRequests(of thirdParty: LogonID) async throws -> [Versioned<AccessRequest>] {
-        try await records(indexedBy: IndexKey("requestsOfThirdParty", thirdParty.rawValue)).compactMap {
+        try await records(indexedBy: IndexKey(.requestsOfThirdParty, thirdParty.rawValue)).compactMap {
             $0.accessRequest
         }
     }
     public func session(byTokenHash hash: TokenHash) async throws -> Versioned<Session>? {
-        try await record(unique: UniqueKey("sessionToken", hash.hex)).flatMap { $0.session }
+        try await record(unique: UniqueKey(.sessionToken, hash.hex)).flatMap { $0.session }
     }
     public func sessions(of logon: LogonID) async throws -> [Versioned<Session>] {
-        try await records(indexedBy: IndexKey("sessionsOf", logon.rawValue)).compactMap { $0.session }
+        try await records(indexedBy: IndexKey(.sessionsOf, logon.rawValue)).compactMap { $0.session }
     }
     func trustedDevice(byTokenHash hash: TokenHash) async throws -> Versioned<TrustedDevice>? {
-        try await record(unique: UniqueKey("deviceToken", hash.hex)).flatMap { $0.trustedDevice }
+        try await record(unique: UniqueKey(.deviceToken, hash.hex)).flatMap { $0.trustedDevice }
     }
     func trustedDevices(of logon: LogonID) async throws -> [Versioned<TrustedDevice>] {
-        try await records(indexedBy: IndexKey("devicesOf", logon.rawValue)).compactMap { $0.trustedDevice }
+        try await records(indexedBy: IndexKey(.devicesOf, logon.rawValue)).compactMap { $0.trustedDevice }
     }
     func linkToken(byTokenHash hash: TokenHash) async throws -> Versioned<LinkToken>? {
-        try await record(unique: UniqueKey("linkToken", hash.hex)).flatMap { $0.linkToken }
+        try await record(unique: UniqueKey(.linkToken, hash.hex)).flatMap { $0.linkToken }
     }
     func linkTokens(of logon: LogonID) async throws -> [Versioned<LinkToken>] {
-        try await records(indexedBy: IndexKey("linksOf", logon.rawValue)).compactMap { $0.linkToken }
+        try await records(indexedBy: IndexKey(.linksOf, logon.rawValue)).compactMap { $0.linkToken }
     }
     func verificationCode(of logon: LogonID, purpose: CodePurpose) async throws -> Versioned<VerificationCode>? {
         try await record(RecordKey(.verificationCode, "\(logon.rawValue)|\(purpose.rawValue)")).flatMap {
@@ -89,28 +89,28 @@ extension AccessStore {
         }
     }
     public func eMessages(of logon: LogonID) async throws -> [Versioned<EMessage>] {
-        try await records(indexedBy: IndexKey("messagesOf", logon.rawValue)).compactMap { $0.eMessage }
+        try await records(indexedBy: IndexKey(.messagesOf, logon.rawValue)).compactMap { $0.eMessage }
     }
     func registration(_ id: RegistrationID) async throws -> Versioned<Registration>? {
         try await record(RecordKey(.registration, id.rawValue)).flatMap { $0.registration }
     }
     func registrations(of logon: LogonID) async throws -> [Versioned<Registration>] {
-        try await records(indexedBy: IndexKey("registrationsOf", logon.rawValue)).compactMap { $0.registration }
+        try await records(indexedBy: IndexKey(.registrationsOf, logon.rawValue)).compactMap { $0.registration }
     }
     func favourites(of thirdParty: LogonID) async throws -> [Versioned<ClientFavourite>] {
-        try await records(indexedBy: IndexKey("favouritesOf", thirdParty.rawValue)).compactMap { $0.favourite }
+        try await records(indexedBy: IndexKey(.favouritesOf, thirdParty.rawValue)).compactMap { $0.favourite }
     }
     func proofAttempts(for taxID: TaxIdentifier) async throws -> Versioned<ProofAttempts>? {
         try await record(RecordKey(.proofAttempts, taxID.key)).flatMap { $0.proofAttempts }
     }
     public func pendingMail() async throws -> [Versioned<OutboxMail>] {
-        try await records(indexedBy: IndexKey("mail", "pending")).compactMap { $0.mail }
+        try await records(indexedBy: IndexKey.pendingMail).compactMap { $0.mail }
     }
     public func mail(_ id: MailID) async throws -> Versioned<OutboxMail>? {
         try await record(RecordKey(.mail, id.rawValue)).flatMap { $0.mail }
     }
     public func pendingTexts() async throws -> [Versioned<OutboxText>] {
-        try await records(indexedBy: IndexKey("text", "pending")).compactMap { $0.text }
+        try await records(indexedBy: IndexKey.pendingText).compactMap { $0.text }
     }
     /// The lock record of a logon, or of a bucket of unknown usernames (RULES A2, A4).
     func logonLock(_ id: String) async throws -> Versioned<LogonLock>? {

@@ -1,4 +1,4 @@
-/// The storage port (DESIGN.md, the storage contract).
+/// The storage port (the storage contract: Documentation/Architecture.md).
 ///
 /// A store keeps ``Record`` values with versions, enforces their ``Record/uniqueKeys`` itself, commits a
 /// ``ChangeSet`` all or nothing, keeps an ordered change feed and an append-only audit log. Every adapter proves
@@ -75,9 +75,19 @@ public struct StoreError: CategorizedError, Hashable, CustomStringConvertible {
     }
 
     /// The unique key that was taken, for ``Code/uniqueKeyTaken``: its name (`username`, `email`, …).
-    public var uniqueKeyName: String? {
+    public var uniqueKeyName: UniqueKey.Name? {
         guard code == .uniqueKeyTaken else { return nil }
-        return subject.split(separator: ":", maxSplits: 1).first.map(String.init)
+        return subject.split(separator: ":", maxSplits: 1).first.map { UniqueKey.Name(rawValue: String($0)) }
+    }
+
+    /// The refusal of a commit that would give `name` to a second record: the subject is the key's name only.
+    public static func uniqueKeyTaken(_ name: UniqueKey.Name) -> StoreError {
+        StoreError(.uniqueKeyTaken, subject: name.rawValue, message: "\(name) is taken")
+    }
+
+    /// The refusal of a commit whose expected version of `key` does not hold.
+    public static func versionConflict(_ key: RecordKey, expected: String) -> StoreError {
+        StoreError(.versionConflict, subject: key.description, message: "\(key) is not at \(expected)")
     }
 
     /// A conflict for ``Code/versionConflict`` and ``Code/uniqueKeyTaken`` (the services turn the ones a person can

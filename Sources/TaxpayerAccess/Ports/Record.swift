@@ -75,26 +75,26 @@ public enum Record: Hashable, Sendable, Codable {
     /// names per parent (RULES S3).
     public var uniqueKeys: [UniqueKey] {
         switch self {
-        case .taxpayer(let r): [UniqueKey("taxID", r.taxID.key)]
+        case .taxpayer(let r): [UniqueKey(.taxID, r.taxID.key)]
         case .logon(let r):
             r.status == .deleted
-                ? [UniqueKey("username", Logon.normalizedKey(r.username))]
+                ? [UniqueKey(.username, Logon.normalizedKey(r.username))]
                 : [
-                    UniqueKey("username", Logon.normalizedKey(r.username)),
-                    UniqueKey("email", Logon.normalizedKey(r.email)),
+                    UniqueKey(.username, Logon.normalizedKey(r.username)),
+                    UniqueKey(.email, Logon.normalizedKey(r.email)),
                 ]
-        case .securityGroup(let r): [UniqueKey("groupName", "\(r.parent.rawValue)|\(r.name.lowercased())")]
+        case .securityGroup(let r): [UniqueKey(.groupName, "\(r.parent.rawValue)|\(r.name.lowercased())")]
         case .accessRequest(let r):
             r.status == .pending
                 ? [
-                    UniqueKey("requestConfirmation", r.confirmationNumber),
-                    UniqueKey("pendingRequest", "\(r.thirdParty.rawValue)|\(r.taxpayer.rawValue)"),
+                    UniqueKey(.requestConfirmation, r.confirmationNumber),
+                    UniqueKey(.pendingRequest, "\(r.thirdParty.rawValue)|\(r.taxpayer.rawValue)"),
                 ]
-                : [UniqueKey("requestConfirmation", r.confirmationNumber)]
-        case .registration(let r): [UniqueKey("registrationConfirmation", r.confirmationNumber)]
-        case .session(let r): [UniqueKey("sessionToken", r.tokenHash.hex)]
-        case .trustedDevice(let r): [UniqueKey("deviceToken", r.tokenHash.hex)]
-        case .linkToken(let r): [UniqueKey("linkToken", r.tokenHash.hex)]
+                : [UniqueKey(.requestConfirmation, r.confirmationNumber)]
+        case .registration(let r): [UniqueKey(.registrationConfirmation, r.confirmationNumber)]
+        case .session(let r): [UniqueKey(.sessionToken, r.tokenHash.hex)]
+        case .trustedDevice(let r): [UniqueKey(.deviceToken, r.tokenHash.hex)]
+        case .linkToken(let r): [UniqueKey(.linkToken, r.tokenHash.hex)]
         default: []
         }
     }
@@ -102,29 +102,29 @@ public enum Record: Hashable, Sendable, Codable {
     /// Secondary keys for lookups (``AccessStore/records(indexedBy:)``); not unique.
     public var indexKeys: [IndexKey] {
         switch self {
-        case .account(let r): [IndexKey("accountsOf", r.taxpayer.rawValue)]
+        case .account(let r): [IndexKey(.accountsOf, r.taxpayer.rawValue)]
         case .role(let r):
-            [IndexKey("rolesOnTaxpayer", r.taxpayer.rawValue), IndexKey("rolesOfLogon", r.logon.rawValue)]
+            [IndexKey(.rolesOnTaxpayer, r.taxpayer.rawValue), IndexKey(.rolesOfLogon, r.logon.rawValue)]
         case .grant(let r):
-            [IndexKey("grantsOnTaxpayer", r.taxpayer.rawValue), IndexKey("grantsOfThirdParty", r.thirdParty.rawValue)]
+            [IndexKey(.grantsOnTaxpayer, r.taxpayer.rawValue), IndexKey(.grantsOfThirdParty, r.thirdParty.rawValue)]
         case .logon(let r):
-            r.secondary.map { [IndexKey("secondariesOf", $0.parent.rawValue)] } ?? []
-        case .securityGroup(let r): [IndexKey("groupsOf", r.parent.rawValue)]
-        case .groupAssignment(let r): [IndexKey("assignmentsOf", r.parent.rawValue)]
-        case .refinement(let r): [IndexKey("refinementsOf", r.secondary.rawValue)]
+            r.secondary.map { [IndexKey(.secondariesOf, $0.parent.rawValue)] } ?? []
+        case .securityGroup(let r): [IndexKey(.groupsOf, r.parent.rawValue)]
+        case .groupAssignment(let r): [IndexKey(.assignmentsOf, r.parent.rawValue)]
+        case .refinement(let r): [IndexKey(.refinementsOf, r.secondary.rawValue)]
         case .accessRequest(let r):
             [
-                IndexKey("requestsOnTaxpayer", r.taxpayer.rawValue),
-                IndexKey("requestsOfThirdParty", r.thirdParty.rawValue),
+                IndexKey(.requestsOnTaxpayer, r.taxpayer.rawValue),
+                IndexKey(.requestsOfThirdParty, r.thirdParty.rawValue),
             ]
-        case .registration(let r): [IndexKey("registrationsOf", r.logon.rawValue)]
-        case .session(let r): [IndexKey("sessionsOf", r.logon.rawValue)]
-        case .trustedDevice(let r): [IndexKey("devicesOf", r.logon.rawValue)]
-        case .linkToken(let r): r.purpose == .decoy ? [] : [IndexKey("linksOf", r.logon.rawValue)]
-        case .eMessage(let r): [IndexKey("messagesOf", r.logon.rawValue)]
-        case .favourite(let r): [IndexKey("favouritesOf", r.thirdParty.rawValue)]
-        case .mail(let r): r.status == .pending ? [IndexKey("mail", "pending")] : []
-        case .text(let r): r.status == .pending ? [IndexKey("text", "pending")] : []
+        case .registration(let r): [IndexKey(.registrationsOf, r.logon.rawValue)]
+        case .session(let r): [IndexKey(.sessionsOf, r.logon.rawValue)]
+        case .trustedDevice(let r): [IndexKey(.devicesOf, r.logon.rawValue)]
+        case .linkToken(let r): r.purpose == .decoy ? [] : [IndexKey(.linksOf, r.logon.rawValue)]
+        case .eMessage(let r): [IndexKey(.messagesOf, r.logon.rawValue)]
+        case .favourite(let r): [IndexKey(.favouritesOf, r.thirdParty.rawValue)]
+        case .mail(let r): r.status == .pending ? [IndexKey.pendingMail] : []
+        case .text(let r): r.status == .pending ? [IndexKey.pendingText] : []
         default: []
         }
     }
@@ -144,10 +144,44 @@ public enum Record: Hashable, Sendable, Codable {
 
 /// A key the store keeps unique (see ``Record/uniqueKeys``).
 public struct UniqueKey: Hashable, Sendable, Codable, CustomStringConvertible {
-    /// What the key is: `username`, `email`, …
-    public var name: String
+    /// What a unique key is: ``username``, ``email``, … Errors name a key by this name only, never by its value.
+    public struct Name: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible {
+        public var rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+        public init(from decoder: any Decoder) throws {
+            rawValue = try decoder.singleValueContainer().decode(String.self)
+        }
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.singleValueContainer()
+            try container.encode(rawValue)
+        }
+        public var description: String { rawValue }
+
+        /// A taxpayer's normalised taxpayer ID (RULES T1).
+        public static let taxID = Name(rawValue: "taxID")
+        /// A logon's normalised username, held for ever, also after deletion (RULES R5).
+        public static let username = Name(rawValue: "username")
+        /// A live logon's normalised email (RULES R4).
+        public static let email = Name(rawValue: "email")
+        /// A security group's name under its parent (RULES S3).
+        public static let groupName = Name(rawValue: "groupName")
+        /// An access request's confirmation number.
+        public static let requestConfirmation = Name(rawValue: "requestConfirmation")
+        /// One pending request per third party and taxpayer (RULES X10).
+        public static let pendingRequest = Name(rawValue: "pendingRequest")
+        /// A registration's confirmation number (RULES R10).
+        public static let registrationConfirmation = Name(rawValue: "registrationConfirmation")
+        /// The hash of a session token.
+        public static let sessionToken = Name(rawValue: "sessionToken")
+        /// The hash of a trusted device's token.
+        public static let deviceToken = Name(rawValue: "deviceToken")
+        /// The hash of a link token.
+        public static let linkToken = Name(rawValue: "linkToken")
+    }
+
+    public var name: Name
     public var value: String
-    public init(_ name: String, _ value: String) {
+    public init(_ name: Name, _ value: String) {
         self.name = name
         self.value = value
     }
@@ -156,13 +190,54 @@ public struct UniqueKey: Hashable, Sendable, Codable, CustomStringConvertible {
 
 /// A non-unique lookup key (see ``Record/indexKeys``).
 public struct IndexKey: Hashable, Sendable, Codable, CustomStringConvertible {
-    public var name: String
+    /// What an index key groups by: ``accountsOf``, ``rolesOnTaxpayer``, …
+    public struct Name: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible {
+        public var rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+        public init(from decoder: any Decoder) throws {
+            rawValue = try decoder.singleValueContainer().decode(String.self)
+        }
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.singleValueContainer()
+            try container.encode(rawValue)
+        }
+        public var description: String { rawValue }
+
+        public static let accountsOf = Name(rawValue: "accountsOf")
+        public static let rolesOnTaxpayer = Name(rawValue: "rolesOnTaxpayer")
+        public static let rolesOfLogon = Name(rawValue: "rolesOfLogon")
+        public static let grantsOnTaxpayer = Name(rawValue: "grantsOnTaxpayer")
+        public static let grantsOfThirdParty = Name(rawValue: "grantsOfThirdParty")
+        public static let secondariesOf = Name(rawValue: "secondariesOf")
+        public static let groupsOf = Name(rawValue: "groupsOf")
+        public static let assignmentsOf = Name(rawValue: "assignmentsOf")
+        public static let refinementsOf = Name(rawValue: "refinementsOf")
+        public static let requestsOnTaxpayer = Name(rawValue: "requestsOnTaxpayer")
+        public static let requestsOfThirdParty = Name(rawValue: "requestsOfThirdParty")
+        public static let registrationsOf = Name(rawValue: "registrationsOf")
+        public static let sessionsOf = Name(rawValue: "sessionsOf")
+        public static let devicesOf = Name(rawValue: "devicesOf")
+        public static let linksOf = Name(rawValue: "linksOf")
+        public static let messagesOf = Name(rawValue: "messagesOf")
+        public static let favouritesOf = Name(rawValue: "favouritesOf")
+        /// Outbox mail by status (``IndexKey/pendingMail``).
+        public static let mail = Name(rawValue: "mail")
+        /// Outbox texts by status (``IndexKey/pendingText``).
+        public static let text = Name(rawValue: "text")
+    }
+
+    public var name: Name
     public var value: String
-    public init(_ name: String, _ value: String) {
+    public init(_ name: Name, _ value: String) {
         self.name = name
         self.value = value
     }
     public var description: String { "\(name):\(value)" }
+
+    /// Every outbox mail still to be sent.
+    public static let pendingMail = IndexKey(.mail, "pending")
+    /// Every outbox text still to be sent.
+    public static let pendingText = IndexKey(.text, "pending")
 }
 
 /// A record with the version the store holds it at. Versions start at 1 and grow by one with every write.

@@ -43,7 +43,7 @@ public struct FirmAdministration: Sendable {
                 let parent = try await context.firmAdministrator(actor)
                 return try await decide(actor, try await loadState(parent))
             }
-        } catch let error as StoreError where error.uniqueKeyName == "groupName" {
+        } catch let error as StoreError where error.uniqueKeyName == .groupName {
             throw AccessError(.conflict, "You already have a security group with that name.")
         }
     }

@@ -170,7 +170,7 @@ public struct RegistrationService: Sendable {
         let activation = context.drawToken("K")
         let url = context.link(.activation, token: activation.token)
         // R10: a confirmation number that clashes with a stored one is drawn again.
-        return try await context.decideAndCommit(redrawing: ["registrationConfirmation"]) {
+        return try await context.decideAndCommit(redrawing: [.registrationConfirmation]) {
             RegistrationRules.submit(
                 validated, proved: proved, entry: entry, state: try await approvalState(of: entry),
                 draws: RegistrationDraws(
@@ -217,7 +217,7 @@ public struct RegistrationService: Sendable {
 
     /// The request with a confirmation number, for the agency's review.
     public func registration(confirmationNumber: String) async throws -> Registration? {
-        try await context.store.record(unique: UniqueKey("registrationConfirmation", confirmationNumber))?
+        try await context.store.record(unique: UniqueKey(.registrationConfirmation, confirmationNumber))?
             .registration?.value
     }
 

@@ -77,7 +77,7 @@ extension ServiceContext {
     ///   ``StoreError`` when the store fails or the attempts run out.
     @discardableResult
     func decideAndCommit<R>(
-        attempts: Int = 5, redrawing: Set<String> = [], _ decide: () async throws -> Decision<R>
+        attempts: Int = 5, redrawing: Set<UniqueKey.Name> = [], _ decide: () async throws -> Decision<R>
     ) async throws -> R {
         var attempt = 0
         while true {
@@ -97,8 +97,8 @@ extension ServiceContext {
     /// Maps a uniqueness conflict of a logon write to the refusal it is (RULES R4, R5).
     func refusal(for error: StoreError) -> AccessError? {
         switch error.uniqueKeyName {
-        case "username": AccessError(.usernameTaken, "This username is taken. Choose another.")
-        case "email": AccessError(.emailTaken, "This email address belongs to another logon. Use another address.")
+        case .username?: AccessError(.usernameTaken, "This username is taken. Choose another.")
+        case .email?: AccessError(.emailTaken, "This email address belongs to another logon. Use another address.")
         default: nil
         }
     }

@@ -128,7 +128,7 @@ public struct ThirdPartyAccess: Sendable {
         let id: AccessRequestID = context.newID("R")
         do {
             // X10: a confirmation number that clashes with a stored one is drawn again.
-            return try await context.decideAndCommit(redrawing: ["requestConfirmation"]) {
+            return try await context.decideAndCommit(redrawing: [.requestConfirmation]) {
                 var state: TaxpayerAccessState?
                 var existing: [Versioned<AccessRequest>] = []
                 // X2: nothing about the taxpayer is read or told until ID and name match.
@@ -146,7 +146,7 @@ public struct ThirdPartyAccess: Sendable {
                     channel: channel, existing: existing, id: id, confirmationNumber: context.confirmationNumber(),
                     policy: context.policy, now: context.clock.now())
             }
-        } catch let error as StoreError where error.uniqueKeyName == "pendingRequest" {
+        } catch let error as StoreError where error.uniqueKeyName == .pendingRequest {
             throw AccessError(.conflict, "You already have a pending request for this taxpayer.")
         } catch let refusal as AccessError where refusal.code == .taxpayerNotMatched {
             try await context.commit(
@@ -229,7 +229,7 @@ public struct ThirdPartyAccess: Sendable {
         try await decide(
             .agency(operator: `operator`), actor: nil,
             request: {
-                try await context.store.record(unique: UniqueKey("requestConfirmation", confirmationNumber))?
+                try await context.store.record(unique: UniqueKey(.requestConfirmation, confirmationNumber))?
                     .accessRequest
             }, approve: approve, levels: levels)
     }

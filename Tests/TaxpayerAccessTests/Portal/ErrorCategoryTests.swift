@@ -119,7 +119,7 @@ struct ErrorCategoryTests {
         changes.insert(
             .logon(Logon(id: "L9", username: "PAT.client", email: "other@client.example", fullName: "Other")))
         let error = await #expect(throws: StoreError.self) { try await world.store.commit(changes) }
-        #expect(error?.uniqueKeyName == "username")
+        #expect(error?.uniqueKeyName == .username)
         for value in Self.personal {
             #expect(error.map { !$0.subject.contains(value) && !$0.message.contains(value) } ?? false, "\(value)")
         }

@@ -1,0 +1,296 @@
+#if PostgreSQL
+public import TaxpayerAccess
+import PostgresNIO
+import Logging
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// An `AccessStore` on PostgreSQL through postgres-nio: several portal processes share one database.
+///
+/// One transaction per commit at READ COMMITTED, staged by the shared `CommitPlan`: the commit id first (a retried
+/// commit lands once), records in (kind, id) order, unique keys through `ON CONFLICT DO NOTHING`, the feed number
+/// last from one counter row (dense, in commit order), then `pg_notify`. The audit log is append-only in the
+/// database itself (a trigger refuses UPDATE and DELETE). Key columns use `COLLATE "C"` (byte order).
+///
+/// ```swift
+/// let store = try await PostgresAccessStore(configuration: .init(url: "postgres://portal@db/access"))
+/// try await store.commit(changes)
+/// ```
+public final class PostgresAccessStore: AccessStore {
+    let client: PostgresClient
+    private let runner: Task<Void, Never>
+    let logger = Logger(label: "TaxpayerAccessPostgres")
+
+    /// Connects, and migrates the schema (each migration in its own transaction under an advisory lock).
+    ///
+    /// - Throws: `StoreError.Code.schemaTooNew` when a newer version wrote the database.
+    public init(configuration: PostgresStoreConfiguration) async throws {
+        let client = PostgresClient(configuration: try configuration.clientConfiguration())
+        self.client = client
+        runner = Task { await client.run() }
+        try await PostgresMigrations.migrate(client, logger: logger)
+    }
+
+    deinit { runner.cancel() }
+
+    /// The schema migrations this version knows, oldest first.
+    public static var knownMigrations: [String] { PostgresMigrations.all.map(\.name) }
+
+    // MARK: Reads
+
+    public func record(_ key: RecordKey) async throws -> Versioned<Record>? {
+        try await first(
+            "SELECT version, body FROM records WHERE kind = \(key.kind.rawValue) AND id = \(key.id)")
+    }
+
+    public func record(unique key: UniqueKey) async throws -> Versioned<Record>? {
+        try await first(
+            """
+            SELECT r.version, r.body FROM unique_keys u JOIN records r ON r.kind = u.kind AND r.id = u.id
+            WHERE u.name = \(key.name.rawValue) AND u.value = \(key.value)
+            """)
+    }
+
+    public func records(indexedBy key: IndexKey) async throws -> [Versioned<Record>] {
+        try await all(
+            """
+            SELECT r.version, r.body FROM index_keys i JOIN records r ON r.kind = i.kind AND r.id = i.id
+            WHERE i.name = \(key.name.rawValue) AND i.value = \(key.value) ORDER BY i.id, i.kind
+            """)
+    }
+
+    public func records(ofKind kind: RecordKind) async throws -> [Versioned<Record>] {
+        try await all("SELECT version, body FROM records WHERE kind = \(kind.rawValue) ORDER BY id")
+    }
+
+    public func changes(after sequence: UInt64, limit: Int) async throws -> [Change] {
+        guard limit > 0 else { return [] }
+        let after = Int64(clamping: sequence)
+        return try await mapped {
+            let rows = try await client.query(
+                "SELECT body FROM changes WHERE sequence > \(after) ORDER BY sequence LIMIT \(limit)",
+                logger: logger)
+            var out: [Change] = []
+            for try await body in rows.decode(String.self) { out.append(try Self.decode(Change.self, body)) }
+            return out
+        }
+    }
+
+    public func lastSequence() async throws -> UInt64 {
+        try await mapped {
+            let rows = try await client.query("SELECT last_sequence FROM feed_head", logger: logger)
+            for try await value in rows.decode(Int64.self) { return UInt64(value) }
+            return 0
+        }
+    }
+
+    public func auditEvents(after sequence: UInt64, limit: Int) async throws -> [LoggedAuditEvent] {
+        guard limit > 0 else { return [] }
+        let after = Int64(clamping: sequence)
+        return try await mapped {
+            let rows = try await client.query(
+                "SELECT sequence, body FROM audit WHERE sequence > \(after) ORDER BY sequence LIMIT \(limit)",
+                logger: logger)
+            var out: [LoggedAuditEvent] = []
+            for try await (number, body) in rows.decode((Int64, String).self) {
+                out.append(
+                    LoggedAuditEvent(sequence: UInt64(number), event: try Self.decode(AuditEvent.self, body)))
+            }
+            return out
+        }
+    }
+
+    // MARK: Commit
+
+    @discardableResult
+    public func commit(_ changes: ChangeSet) async throws -> UInt64 {
+        let commitID = UUID().uuidString
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                return try await client.withConnection { connection in
+                    try await self.commit(changes, id: commitID, on: connection)
+                }
+            } catch let error as StoreError {
+                throw error
+            } catch let error as PSQLError where attempt < 5 && Self.isRetryable(error) {
+                // Serialization failure, deadlock, or a COMMIT whose outcome is unknown: the same commit id makes the
+                // retry land once or find itself landed.
+                continue
+            } catch {
+                throw StoreError(.unavailable, message: "PostgreSQL commit failed: \(String(reflecting: error))")
+            }
+        }
+    }
+
+    static func isRetryable(_ error: PSQLError) -> Bool {
+        if let state = error.serverInfo?[.sqlState] { return state == "40001" || state == "40P01" }
+        return error.code == .serverClosedConnection || error.code == .uncleanShutdown
+    }
+
+    private func commit(_ changes: ChangeSet, id commitID: String, on db: PostgresConnection) async throws -> UInt64 {
+        try await db.query("BEGIN ISOLATION LEVEL READ COMMITTED", logger: logger)
+        do {
+            let sequence = try await stage(changes, id: commitID, on: db)
+            try await db.query("COMMIT", logger: logger)
+            return sequence
+        } catch {
+            _ = try? await db.query("ROLLBACK", logger: logger)
+            throw error
+        }
+    }
+
+    private func stage(_ changes: ChangeSet, id commitID: String, on db: PostgresConnection) async throws -> UInt64 {
+        // 1. The commit id: no row back means this very commit already landed.
+        let claimed = try await db.query(
+            "INSERT INTO commits (commit_id) VALUES (\(commitID)) ON CONFLICT DO NOTHING RETURNING 1", logger: logger)
+        var fresh = false
+        for try await _ in claimed.decode(Int32.self) { fresh = true }
+        if !fresh {
+            let rows = try await db.query(
+                "SELECT sequence FROM commits WHERE commit_id = \(commitID)", logger: logger)
+            for try await value in rows.decode(Int64?.self) { if let value { return UInt64(value) } }
+            throw StoreError(.unavailable, message: "commit \(commitID) is recorded without a sequence")
+        }
+
+        // 2. Versions, locked in (kind, id) order, then the shared plan.
+        var keys = Set(changes.writes.map(\.record.key))
+        keys.formUnion(changes.deletions.map(\.key))
+        let ordered = keys.sorted {
+            $0.kind.rawValue != $1.kind.rawValue
+                ? $0.kind.rawValue.utf8.lexicographicallyPrecedes($1.kind.rawValue.utf8)
+                : $0.id.utf8.lexicographicallyPrecedes($1.id.utf8)
+        }
+        var versions: [RecordKey: Int] = [:]
+        for key in ordered {
+            let rows = try await db.query(
+                "SELECT version FROM records WHERE kind = \(key.kind.rawValue) AND id = \(key.id) FOR UPDATE",
+                logger: logger)
+            for try await version in rows.decode(Int64.self) { versions[key] = Int(version) }
+        }
+        let plan = try CommitPlan(changes) { versions[$0] }
+        let claims = try plan.claims()
+
+        // 3. Records in the fixed order; zero rows touched is a version conflict.
+        for step in plan.writeOrder {
+            let kind = step.key.kind.rawValue
+            let id = step.key.id
+            try await db.query("DELETE FROM unique_keys WHERE kind = \(kind) AND id = \(id)", logger: logger)
+            try await db.query("DELETE FROM index_keys WHERE kind = \(kind) AND id = \(id)", logger: logger)
+            var touched = false
+            if let new = step.new {
+                let body = try Self.encode(new.value)
+                let version = Int64(new.version)
+                let rows: PostgresRowSequence
+                if let previous = step.previousVersion {
+                    let expected = Int64(previous)
+                    rows = try await db.query(
+                        """
+                        UPDATE records SET version = \(version), body = \(body)
+                        WHERE kind = \(kind) AND id = \(id) AND version = \(expected) RETURNING 1
+                        """, logger: logger)
+                } else {
+                    rows = try await db.query(
+                        """
+                        INSERT INTO records (kind, id, version, body) VALUES (\(kind), \(id), \(version), \(body))
+                        ON CONFLICT DO NOTHING RETURNING 1
+                        """, logger: logger)
+                }
+                for try await _ in rows.decode(Int32.self) { touched = true }
+                for index in new.value.indexKeys {
+                    try await db.query(
+                        """
+                        INSERT INTO index_keys (name, value, kind, id)
+                        VALUES (\(index.name.rawValue), \(index.value), \(kind), \(id)) ON CONFLICT DO NOTHING
+                        """, logger: logger)
+                }
+            } else if let previous = step.previousVersion {
+                let expected = Int64(previous)
+                let rows = try await db.query(
+                    "DELETE FROM records WHERE kind = \(kind) AND id = \(id) AND version = \(expected) RETURNING 1",
+                    logger: logger)
+                for try await _ in rows.decode(Int32.self) { touched = true }
+            } else {
+                touched = true  // created and deleted within this commit: nothing stored
+            }
+            guard touched else { throw StoreError.versionConflict(step.key, expected: "the version read") }
+        }
+
+        // 4. Unique keys, sorted; a key not returned is taken.
+        for claim in claims {
+            let rows = try await db.query(
+                """
+                INSERT INTO unique_keys (name, value, kind, id)
+                VALUES (\(claim.key.name.rawValue), \(claim.key.value), \(claim.holder.kind.rawValue), \(claim.holder.id))
+                ON CONFLICT DO NOTHING RETURNING 1
+                """, logger: logger)
+            var inserted = false
+            for try await _ in rows.decode(Int32.self) { inserted = true }
+            guard inserted else { throw StoreError.uniqueKeyTaken(claim.key.name) }
+        }
+
+        // 5. Last: the counter row, then the body, the audit rows and the notification under that number.
+        let auditCount = Int64(changes.auditEvents.count)
+        let head = try await db.query(
+            """
+            UPDATE feed_head SET last_sequence = last_sequence + 1, last_audit = last_audit + \(auditCount)
+            RETURNING last_sequence, last_audit
+            """, logger: logger)
+        var sequence: Int64 = 0
+        var lastAudit: Int64 = 0
+        for try await (s, a) in head.decode((Int64, Int64).self) { (sequence, lastAudit) = (s, a) }
+        let body = try Self.encode(plan.change(sequence: UInt64(sequence)))
+        try await db.query("INSERT INTO changes (sequence, body) VALUES (\(sequence), \(body))", logger: logger)
+        var number = lastAudit - auditCount
+        for event in changes.auditEvents {
+            number += 1
+            let eventBody = try Self.encode(event)
+            try await db.query("INSERT INTO audit (sequence, body) VALUES (\(number), \(eventBody))", logger: logger)
+        }
+        try await db.query(
+            "UPDATE commits SET sequence = \(sequence) WHERE commit_id = \(commitID)", logger: logger)
+        let payload = String(sequence)
+        try await db.query("SELECT pg_notify('taxpayer_access_changes', \(payload))", logger: logger)
+        return UInt64(sequence)
+    }
+
+    // MARK: Helpers
+
+    private func mapped<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+        do { return try await body() } catch let error as StoreError { throw error } catch {
+            throw StoreError(.unavailable, message: "PostgreSQL failed: \(String(reflecting: error))")
+        }
+    }
+
+    private func first(_ query: PostgresQuery) async throws -> Versioned<Record>? {
+        try await all(query).first
+    }
+
+    private func all(_ query: PostgresQuery) async throws -> [Versioned<Record>] {
+        try await mapped {
+            let rows = try await client.query(query, logger: logger)
+            var out: [Versioned<Record>] = []
+            for try await (version, body) in rows.decode((Int64, String).self) {
+                out.append(Versioned(try Self.decode(Record.self, body), version: Int(version)))
+            }
+            return out
+        }
+    }
+
+    static func encode(_ value: some Encodable) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, _ body: String) throws -> T {
+        do { return try JSONDecoder().decode(type, from: Data(body.utf8)) } catch {
+            throw StoreError(.corrupt, message: "a stored \(type) could not be read back")
+        }
+    }
+}
+#endif

@@ -1,0 +1,72 @@
+#if PostgreSQL
+import TaxpayerAccess
+public import PostgresNIO
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// Where and how ``PostgresAccessStore`` connects: a `postgres://user:password@host:port/database` URL, the TLS
+/// mode (production should say ``TLSMode/require``) and the size of the connection pool.
+///
+/// ```swift
+/// let configuration = try PostgresStoreConfiguration(url: "postgres://portal@db.internal:5432/access", tls: .require)
+/// ```
+public struct PostgresStoreConfiguration: Sendable {
+    /// Whether the connection is encrypted.
+    public enum TLSMode: String, Sendable, Hashable {
+        /// Plain text (a loopback test server only).
+        case disable
+        /// TLS when the server offers it, else plain text, silently: never for production.
+        case prefer
+        /// TLS or no connection: production.
+        case require
+    }
+
+    public var host: String
+    public var port: Int
+    public var username: String
+    /// Never logged, never in an error.
+    public var password: String?
+    public var database: String
+    public var tls: TLSMode
+    /// Connections the pool keeps at most (the 32-racer conformance check needs at least 32 to be a race).
+    public var maximumConnections: Int
+
+    /// Reads a `postgres://` or `postgresql://` URL.
+    ///
+    /// - Throws: `StoreError.Code.unavailable` when the URL is not one (the message names no password).
+    public init(url: String, tls: TLSMode = .prefer, maximumConnections: Int = 20) throws {
+        guard let parsed = URLComponents(string: url), parsed.scheme == "postgres" || parsed.scheme == "postgresql",
+            let host = parsed.host, !host.isEmpty
+        else { throw StoreError(.unavailable, subject: "url", message: "not a postgres:// URL with a host") }
+        self.host = host
+        port = parsed.port ?? 5432
+        username = parsed.user ?? "postgres"
+        password = parsed.password
+        let path = parsed.path.hasPrefix("/") ? String(parsed.path.dropFirst()) : parsed.path
+        database = path.isEmpty ? username : path
+        var mode = tls
+        for item in parsed.queryItems ?? [] where item.name == "sslmode" {
+            mode = TLSMode(rawValue: item.value ?? "") ?? mode
+        }
+        self.tls = mode
+        self.maximumConnections = max(1, maximumConnections)
+    }
+
+    /// The postgres-nio configuration this describes.
+    public func clientConfiguration() throws -> PostgresClient.Configuration {
+        let tlsSetting: PostgresClient.Configuration.TLS
+        switch tls {
+        case .disable: tlsSetting = .disable
+        case .prefer: tlsSetting = .prefer(.makeClientConfiguration())
+        case .require: tlsSetting = .require(.makeClientConfiguration())
+        }
+        var configuration = PostgresClient.Configuration(
+            host: host, port: port, username: username, password: password, database: database, tls: tlsSetting)
+        configuration.options.maximumConnections = maximumConnections
+        return configuration
+    }
+}
+#endif
