@@ -70,9 +70,9 @@ public enum Record: Hashable, Sendable, Codable {
     }
 
     /// Keys no two records may share at once. The store enforces them atomically within ``AccessStore/commit(_:)``
-    /// (never check-then-insert): usernames for ever (RULES R5), emails of live logons (RULES R4), taxpayer IDs
-    /// (RULES T1), confirmation numbers (RULES R10), token hashes, one pending request per pair (RULES X10), group
-    /// names per parent (RULES S3).
+    /// (never check-then-insert): usernames for ever (R5), emails of live logons (R4), taxpayer IDs
+    /// (T1), confirmation numbers (R10), token hashes, one pending request per pair (X10), group
+    /// names per parent (S3).
     public var uniqueKeys: [UniqueKey] {
         switch self {
         case .taxpayer(let r): [UniqueKey(.taxID, r.taxID.key)]
@@ -145,31 +145,25 @@ public enum Record: Hashable, Sendable, Codable {
 /// A key the store keeps unique (see ``Record/uniqueKeys``).
 public struct UniqueKey: Hashable, Sendable, Codable, CustomStringConvertible {
     /// What a unique key is: ``username``, ``email``, … Errors name a key by this name only, never by its value.
+    /// It codes as its raw string (the standard library's `RawRepresentable` coding).
     public struct Name: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible {
         public var rawValue: String
         public init(rawValue: String) { self.rawValue = rawValue }
-        public init(from decoder: any Decoder) throws {
-            rawValue = try decoder.singleValueContainer().decode(String.self)
-        }
-        public func encode(to encoder: any Encoder) throws {
-            var container = encoder.singleValueContainer()
-            try container.encode(rawValue)
-        }
         public var description: String { rawValue }
 
-        /// A taxpayer's normalised taxpayer ID (RULES T1).
+        /// A taxpayer's normalised taxpayer ID (T1).
         public static let taxID = Name(rawValue: "taxID")
-        /// A logon's normalised username, held for ever, also after deletion (RULES R5).
+        /// A logon's normalised username, held for ever, also after deletion (R5).
         public static let username = Name(rawValue: "username")
-        /// A live logon's normalised email (RULES R4).
+        /// A live logon's normalised email (R4).
         public static let email = Name(rawValue: "email")
-        /// A security group's name under its parent (RULES S3).
+        /// A security group's name under its parent (S3).
         public static let groupName = Name(rawValue: "groupName")
         /// An access request's confirmation number.
         public static let requestConfirmation = Name(rawValue: "requestConfirmation")
-        /// One pending request per third party and taxpayer (RULES X10).
+        /// One pending request per third party and taxpayer (X10).
         public static let pendingRequest = Name(rawValue: "pendingRequest")
-        /// A registration's confirmation number (RULES R10).
+        /// A registration's confirmation number (R10).
         public static let registrationConfirmation = Name(rawValue: "registrationConfirmation")
         /// The hash of a session token.
         public static let sessionToken = Name(rawValue: "sessionToken")
@@ -194,13 +188,6 @@ public struct IndexKey: Hashable, Sendable, Codable, CustomStringConvertible {
     public struct Name: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible {
         public var rawValue: String
         public init(rawValue: String) { self.rawValue = rawValue }
-        public init(from decoder: any Decoder) throws {
-            rawValue = try decoder.singleValueContainer().decode(String.self)
-        }
-        public func encode(to encoder: any Encoder) throws {
-            var container = encoder.singleValueContainer()
-            try container.encode(rawValue)
-        }
         public var description: String { rawValue }
 
         public static let accountsOf = Name(rawValue: "accountsOf")
