@@ -2,13 +2,13 @@ import ArgumentParser
 import Foundation
 import TaxpayerAccess
 
-/// `taxpayer-access check [--snapshot FILE]`: answers JSON Lines questions from standard input (SNAPSHOT.md), from a
+/// `taxpayer-access check [--snapshot FILE]`: answers JSON Lines questions from standard input (SnapshotFormat.md), from a
 /// snapshot document or, without one, from the database.
 struct CheckCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
         abstract: "Answer access questions read as JSON Lines on standard input, one answer line per question.",
-        discussion: "With --snapshot the answers come from that document (SNAPSHOT.md); without it, from the database.")
+        discussion: "With --snapshot the answers come from that document; without it, from the database.")
 
     @OptionGroup var options: DatabaseOptions
 

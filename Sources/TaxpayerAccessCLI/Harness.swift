@@ -215,7 +215,7 @@ func parseISOTime(_ text: String) -> Date? {
         ?? (try? Date.ISO8601FormatStyle().parse(text))
 }
 
-/// `A1=viewOnly` → (A1, View Only); the level by its JSON name (SNAPSHOT.md), `none` included.
+/// `A1=viewOnly` → (A1, View Only); the level by its JSON name (SnapshotFormat.md), `none` included.
 func parseAccountLevel(_ text: String) throws -> (AccountID, AccessLevel) {
     let parts = text.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
     guard parts.count == 2, !parts[0].isEmpty else {

@@ -1,7 +1,7 @@
 import Foundation
 import TaxpayerAccess
 
-/// Answers one line of the `check` protocol (SNAPSHOT.md, Questions) as one compact JSON line.
+/// Answers one line of the `check` protocol (Documentation/SnapshotFormat.md) as one compact JSON line.
 struct QuestionAnswerer {
     let resolver: AccessResolver
     private let decoder = JSONDecoder()

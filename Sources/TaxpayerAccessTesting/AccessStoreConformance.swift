@@ -6,7 +6,7 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// The contract every `AccessStore` must keep (DESIGN.md, the storage contract), as a suite any adapter runs.
+/// The contract every `AccessStore` must keep (Documentation/Architecture.md, the storage contract), as a suite any adapter runs.
 ///
 /// ```swift
 /// @Test(arguments: AccessStoreConformance.Check.allCases)

@@ -95,7 +95,7 @@ final class CLI {
     }
 }
 
-/// SNAPSHOT.md's example document.
+/// the snapshot format's example document.
 enum Documents {
     static let snapshotExample = #"""
         {

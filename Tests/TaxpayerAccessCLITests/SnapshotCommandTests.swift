@@ -1,10 +1,10 @@
 import Foundation
 import Testing
 
-/// `check`, `import` and `export` on the database file, and `check --snapshot` with SNAPSHOT.md's protocol unchanged.
+/// `check`, `import` and `export` on the database file, and `check --snapshot` with the snapshot format's protocol unchanged.
 @Suite("taxpayer-access check, import, export")
 struct SnapshotCommandTests {
-    /// SNAPSHOT.md's questions and answers, in order, plus two unknown ids.
+    /// the snapshot format's questions and answers, in order, plus two unknown ids.
     static let exchange: [(question: String, answer: String)] = [
         (#"{"logon":"L2","account":"A90","action":"file"}"#, #"{"allowed":true,"level":"fileAndPay"}"#),
         (#"{"logon":"L2","account":"A90","action":"manageAccount"}"#, #"{"allowed":false,"level":"fileAndPay"}"#),
@@ -32,7 +32,7 @@ struct SnapshotCommandTests {
 
     static var questions: String { exchange.map(\.question).joined(separator: "\n") + "\n" }
 
-    @Test("check --snapshot answers SNAPSHOT.md's examples exactly, in order (L2, L4, S6, X7, W1, W2)")
+    @Test("check --snapshot answers the snapshot format's examples exactly, in order (L2, L4, S6, X7, W1, W2)")
     func checkSnapshot() throws {
         let cli = try CLI()
         let file = try cli.write(Documents.snapshotExample, to: "world.json")

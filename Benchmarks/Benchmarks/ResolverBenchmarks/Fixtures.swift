@@ -84,7 +84,7 @@ let large = Fixture(.large)
 /// The medium world's records alone, for building the index inside the measurement.
 let mediumRecords: [Record] = WorldGenerator.generate(.medium, seed: worldSeed).records
 
-/// The medium world as a snapshot document (SNAPSHOT.md), encoded once in the decode benchmark's setup.
+/// The medium world as a snapshot document (SnapshotFormat.md), encoded once in the decode benchmark's setup.
 let mediumSnapshotJSON = Mutex<Data?>(nil)
 
 func makeMediumSnapshotJSON() async throws -> Data {

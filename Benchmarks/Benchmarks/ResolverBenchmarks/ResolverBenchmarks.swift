@@ -228,7 +228,7 @@ let benchmarks: @Sendable () -> Void = {
         }
     )
 
-    // MARK: snapshot decode of the medium world (decode + validation, SNAPSHOT.md)
+    // MARK: snapshot decode of the medium world (decode + validation, SnapshotFormat.md)
 
     Benchmark(
         "snapshot decode medium",

@@ -1,4 +1,4 @@
-/// The permission resolver (DESIGN.md, the resolver): answers who may do what on which tax account from an
+/// The permission resolver (Documentation/Architecture.md, the resolver): answers who may do what on which tax account from an
 /// in-memory index of the access records — RULES L1–L4, M, S4–S7, X7.
 ///
 /// Build it from a store (``load(from:)``), from records, or from a snapshot; keep it current with
@@ -28,7 +28,7 @@ public final class AccessResolver: Sendable {
         self.world = WorldLock(world)
     }
 
-    /// A resolver over a snapshot document's access state (SNAPSHOT.md), Default groups included.
+    /// A resolver over a snapshot document's access state (SnapshotFormat.md), Default groups included.
     public convenience init(snapshot: AccessSnapshot) {
         self.init(records: snapshot.records())
     }

@@ -1,4 +1,4 @@
-/// The JSON form of SNAPSHOT.md, strictly: unknown keys and bad values are refused with their path.
+/// The JSON form of SnapshotFormat.md, strictly: unknown keys and bad values are refused with their path.
 extension AccessSnapshot {
     private static let keys: Set<String> = [
         "format", "taxpayers", "logons", "roles", "thirdPartyGrants", "securityGroups", "groupAssignments",

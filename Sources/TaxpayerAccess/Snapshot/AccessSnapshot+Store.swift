@@ -4,10 +4,10 @@ public import FoundationEssentials
 public import Foundation
 #endif
 
-/// Moving a snapshot into and out of any ``AccessStore`` (SNAPSHOT.md).
+/// Moving a snapshot into and out of any ``AccessStore`` (SnapshotFormat.md).
 extension AccessSnapshot {
     /// The records the document stands for, Default groups included: every parent of a secondary logon and every
-    /// owner of a group gets one when the document omits it (SNAPSHOT.md, RULES S3).
+    /// owner of a group gets one when the document omits it (SnapshotFormat.md, S3).
     public func records() -> [Record] {
         var result: [Record] = []
         for taxpayer in taxpayers {

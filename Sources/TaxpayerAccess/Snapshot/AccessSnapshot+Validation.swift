@@ -1,6 +1,6 @@
-/// The rules of SNAPSHOT.md a document must keep, each refusal naming the JSON path of the fault.
+/// The rules of SnapshotFormat.md a document must keep, each refusal naming the JSON path of the fault.
 extension AccessSnapshot {
-    /// Checks every reference and uniqueness rule of SNAPSHOT.md.
+    /// Checks every reference and uniqueness rule of SnapshotFormat.md.
     ///
     /// - Throws: ``SnapshotError`` for the first fault, in document order: a duplicate id, an unknown id, an account
     ///   of another taxpayer, a taxpayer in two groups of one parent (RULES S4), a secondary whose parent is itself

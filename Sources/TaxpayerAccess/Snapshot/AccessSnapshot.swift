@@ -4,7 +4,7 @@ public import FoundationEssentials
 public import Foundation
 #endif
 
-/// The access snapshot document, `taxpayer-access-snapshot/1` (SNAPSHOT.md): taxpayers, accounts, logons, roles,
+/// The access snapshot document, `taxpayer-access-snapshot/1` (SnapshotFormat.md): taxpayers, accounts, logons, roles,
 /// third-party grants, security groups, group assignments and refinements — never a secret.
 ///
 /// ```swift
@@ -15,7 +15,7 @@ public import Foundation
 /// let json = try again.encoded()
 /// ```
 ///
-/// Extension to SNAPSHOT.md: a `roles` entry carries `accounts` (`{"A1": "viewOnly"}`), the Tax Administrator's
+/// Extension to the base format: a `roles` entry carries `accounts` (`{"A1": "viewOnly"}`), the Tax Administrator's
 /// per-account levels — required for `taxAdministrator`, refused for `masterAdministrator`.
 public struct AccessSnapshot: Hashable, Sendable, Codable {
     /// The `format` every document carries.

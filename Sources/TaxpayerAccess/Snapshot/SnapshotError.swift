@@ -1,4 +1,4 @@
-/// A snapshot document refused (SNAPSHOT.md): the JSON path of the fault and what is wrong there.
+/// A snapshot document refused (SnapshotFormat.md): the JSON path of the fault and what is wrong there.
 ///
 /// ```swift
 /// do { _ = try AccessSnapshot.decode(from: data) }
@@ -43,7 +43,7 @@ enum SnapshotCoding {
         return text
     }
 
-    /// Refuses any key of `container` not in `allowed` (SNAPSHOT.md: unknown keys are an error).
+    /// Refuses any key of `container` not in `allowed` (SnapshotFormat.md: unknown keys are an error).
     static func refuseUnknownKeys(_ decoder: any Decoder, allowed: Set<String>) throws {
         let container = try decoder.container(keyedBy: SnapshotKey.self)
         for key in container.allKeys where !allowed.contains(key.stringValue) {

@@ -5,7 +5,7 @@ import TaxpayerAccessInMemory
 
 @Suite("Snapshot format")
 struct SnapshotTests {
-    /// SNAPSHOT.md's example document, with the roles extension (`accounts` for a Tax Administrator) added.
+    /// the snapshot format's example document, with the roles extension (`accounts` for a Tax Administrator) added.
     static let example = #"""
         {
           "format": "taxpayer-access-snapshot/1",
@@ -48,7 +48,7 @@ struct SnapshotTests {
 
     static func decode(_ text: String) throws -> AccessSnapshot { try AccessSnapshot.decode(from: Data(text.utf8)) }
 
-    @Test("decodes SNAPSHOT.md's example and answers its questions (L4, S6)")
+    @Test("decodes the snapshot format's example and answers its questions (L4, S6)")
     func example() throws {
         let snapshot = try Self.decode(Self.example)
         #expect(snapshot.logons.count == 4)
