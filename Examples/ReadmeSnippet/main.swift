@@ -15,9 +15,9 @@ let mailer = RecordingMailer()
 let portal = try await Portal.open(
     store: InMemoryAccessStore(), directory: directory, mailer: mailer, texts: RecordingTextMessenger(),
     keys: SealingKeyRing(current: .generate(using: SecureRandom())), links: .standard(portalURL: "https://tax.example"))
-func lastMail() async -> String {  // what the outbox worker hands the mail system
+func mail(containing marker: String) async -> String {  // what the outbox worker hands the mail system
     _ = await portal.outbox().deliverPending()
-    return mailer.mails.last?.body ?? ""
+    return mailer.mails.last { $0.body.contains(marker) }?.body ?? ""
 }
 
 // Create My Logon, proving the amount due on the 2025 return (RULES R1–R12), then activate from the email.
@@ -28,14 +28,14 @@ _ = try await portal.registration.submit(
         email: "pat@client.example", emailAgain: "pat@client.example", username: "pat.client",
         password: "Harbor2026q", passwordAgain: "Harbor2026q", securityQuestion: .firstPet,
         securityAnswer: "Mr. Whiskers", acceptedTerms: true))
-let activation = await lastMail()
+let activation = await mail(containing: "#token=")
 try await portal.registration.activate(token: String(activation.split(separator: "#token=")[1].prefix(43)))
 
 // The first login sets up codes by email (R12, A3); each request authenticates its session once (A7).
 let login = try await portal.authentication.login(username: "pat.client", password: "Harbor2026q")
 _ = try await portal.authentication.beginTwoStepSetup(
     try await portal.authenticate(sessionToken: login.sessionToken), .email)
-let code = String((await lastMail()).split(separator: "code is ")[1].prefix(6))
+let code = String((await mail(containing: "code is ")).split(separator: "code is ")[1].prefix(6))
 try await portal.authentication.completeTwoStepSetup(
     try await portal.authenticate(sessionToken: login.sessionToken), code: code)
 
