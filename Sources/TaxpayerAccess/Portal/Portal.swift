@@ -77,12 +77,12 @@ public final class Portal: Sendable {
             resolver: resolver, observer: observer)
     }
 
-    /// A portal over a store without the checks of ``open(store:directory:mailer:texts:keys:policy:links:clock:random:hasher:issuer:)``:
+    /// A portal over a store without the checks of ``open(store:directory:mailer:texts:keys:policy:links:clock:random:hasher:issuer:observer:)``:
     /// no sealing-key check, and a resolver that starts empty and fills itself from the store's feed at the first
     /// commit or ``catchUp()``. For tests and fixtures over a store made for them; a portal over a real store uses
     /// `open`.
     ///
-    /// - Parameters: as ``open(store:directory:mailer:texts:keys:policy:links:clock:random:hasher:issuer:)``.
+    /// - Parameters: as ``open(store:directory:mailer:texts:keys:policy:links:clock:random:hasher:issuer:observer:)``.
     public convenience init(
         unchecked store: any AccessStore, directory: any TaxpayerDirectory, mailer: any Mailer,
         texts: any TextMessenger, keys: SealingKeyRing, policy: Policy = .massTaxConnect, links: LinkShapes,

@@ -9,7 +9,7 @@
 /// 2. releases the unique and index keys of every touched record (``touched``);
 /// 3. writes ``steps`` in ``writeOrder`` (kind, then id in byte order: two commits touching the same records lock
 ///    them in the same order and cannot deadlock);
-/// 4. claims ``claims`` — each unique key the outcome holds, sorted — refusing a key another record still holds with
+/// 4. claims (``claims()``) — each unique key the outcome holds, sorted — refusing a key another record still holds with
 ///    ``StoreError/uniqueKeyTaken(_:)`` (the error names the key, never its value);
 /// 5. appends ``change(sequence:)`` to the feed.
 ///
