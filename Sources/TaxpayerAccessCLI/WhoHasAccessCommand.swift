@@ -8,7 +8,11 @@ struct WhoHasAccessCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "who-has-access",
         abstract: "List every logon with access to a taxpayer's accounts, now or at a past moment.",
-        discussion: "One line per logon: id, username, then ACCOUNT=LEVEL for each account it reaches.")
+        discussion: """
+            One line per logon: id, username, how it reaches the taxpayer (via=MA, TA, third-party or \
+            secondary-of-PARENT, comma-separated when it holds several paths), then ACCOUNT=LEVEL for each account \
+            it reaches.
+            """)
 
     @OptionGroup var options: DatabaseOptions
     @Argument(help: "The taxpayer's id, e.g. T1.") var taxpayer: String
@@ -35,10 +39,22 @@ struct WhoHasAccessCommand: AsyncParsableCommand {
             // Usernames never change (RULES R5), so today's name is the name it had then.
             let logon = try await store.logon(entry.logon)?.value
             let username = logon.map { $0.activated ? $0.username : "(not-completed)" } ?? "?"
-            print("\(entry.logon.rawValue) \(username) \(levelsText(entry.accounts))")
+            print("\(entry.logon.rawValue) \(username) via=\(routesText(entry.routes)) \(levelsText(entry.accounts))")
         }
         if entries.isEmpty {
             print("no logon has access to taxpayer \(taxpayer) \(moment.map { "at \(isoTime($0))" } ?? "now")")
         }
     }
+}
+
+/// The routes of a who-has-access line (RULES W1): `MA`, `TA`, `third-party`, `secondary-of-PARENT`.
+func routesText(_ routes: [AccessRoute]) -> String {
+    routes.map { route in
+        switch route {
+        case .masterAdministrator: "MA"
+        case .taxAdministrator: "TA"
+        case .thirdParty: "third-party"
+        case .secondary(of: let parent): "secondary-of-\(parent.rawValue)"
+        }
+    }.joined(separator: ",")
 }

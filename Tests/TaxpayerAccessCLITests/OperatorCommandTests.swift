@@ -153,7 +153,10 @@ struct OperatorCommandTests {
         #expect(try cli.run("requests", "list").lines.first?.hasPrefix("\(number) approved printedForm") == true)
         let who = try cli.run("who-has-access", "T9")
         #expect(
-            who.lines == ["L1 acme.owner A90=viewOnly A91=fileAndPay", "L3 pat.client A90=allAccess A91=allAccess"])
+            who.lines == [
+                "L1 acme.owner via=third-party A90=viewOnly A91=fileAndPay",
+                "L3 pat.client via=MA A90=allAccess A91=allAccess",
+            ])
         // U1: the operator is the actor of the decision.
         #expect(try cli.run("audit", "--subject", "accessRequest/").stdout.contains("agency (clerk 7)"))
     }
@@ -186,7 +189,7 @@ struct OperatorCommandTests {
         CLI.expectOneLineError(
             try cli.run("requests", "decide", "--confirmation", number, "--deny", "--operator", "clerk"),
             containing: "already denied")
-        #expect(try cli.run("who-has-access", "T9").lines == ["L3 pat.client A90=allAccess A91=allAccess"])
+        #expect(try cli.run("who-has-access", "T9").lines == ["L3 pat.client via=MA A90=allAccess A91=allAccess"])
     }
 
     @Test("who-has-access --at answers from the audit log: before the decision the firm had nothing (U2)")
@@ -201,10 +204,10 @@ struct OperatorCommandTests {
             ).status == 0)
         #expect(
             try cli.run("who-has-access", "T9").lines
-                == ["L1 acme.owner A90=allAccess", "L3 pat.client A90=allAccess A91=allAccess"])
+                == ["L1 acme.owner via=third-party A90=allAccess", "L3 pat.client via=MA A90=allAccess A91=allAccess"])
         #expect(
             try cli.run("who-has-access", "T9", "--at", beforeDecision).lines
-                == ["L3 pat.client A90=allAccess A91=allAccess"])
+                == ["L3 pat.client via=MA A90=allAccess A91=allAccess"])
         #expect(
             try cli.run("who-has-access", "T9", "--at", "2000-01-01T00:00:00Z").lines
                 == ["no logon has access to taxpayer T9 at 2000-01-01T00:00:00.000Z"])

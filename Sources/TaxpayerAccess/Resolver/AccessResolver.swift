@@ -114,8 +114,15 @@ public final class AccessResolver: Sendable {
         world.read { $0.clients(of: logon) }
     }
 
-    /// Every logon with a level above none on some account of the taxpayer, secondary logons included, with only the
-    /// accounts where it has one; sorted by logon id (RULES W1).
+    /// Every live logon with a level above none on some account of the taxpayer — its Master and Tax
+    /// Administrators, its third parties and the secondary logons reaching it through a parent — with only the
+    /// accounts where it has one and each path it holds (``AccessRoute``); sorted by logon id bytes (RULES W1).
+    ///
+    /// ```swift
+    /// for entry in resolver.whoHasAccess(taxpayer: "T9") where entry.routes.contains(.thirdParty) {
+    ///     print(entry.logon, entry.accounts)
+    /// }
+    /// ```
     public func whoHasAccess(taxpayer: TaxpayerID) -> [LogonAccess] {
         world.read { $0.whoHasAccess(taxpayer: taxpayer) }
     }

@@ -650,7 +650,33 @@ struct ResolverWorld: Sendable {
         return result
     }
 
-    /// Every logon with a level above none on some account of `taxpayer`, sorted by logon id.
+    /// The paths by which logon `l` gets a level above none on some active account of taxpayer `t` (RULES W1, L4), in
+    /// the order ``AccessRoute``'s cases are declared.
+    func routes(_ l: Int32, _ t: Int32) -> [AccessRoute] {
+        let key = Self.pair(l, t)
+        let role = roles[key]
+        let grant = grants[key]
+        let entry = logons[Int(l)]
+        var byRole = false
+        var byGrant = false
+        var bySecondary = false
+        for a in taxpayers[Int(t)].accounts {
+            let account = accounts[Int(a)]
+            guard account.known, account.active else { continue }
+            byRole = byRole || roleLevel(role, key, a) > .none
+            byGrant = byGrant || grantLevel(grant, key, a) > .none
+            if entry.isSecondary && !bySecondary {
+                bySecondary = secondaryLevel(l, entry, taxpayer: t, account: a, type: account.type) > .none
+            }
+        }
+        var result: [AccessRoute] = []
+        if byRole, let role { result.append(role.isMasterAdministrator ? .masterAdministrator : .taxAdministrator) }
+        if byGrant { result.append(.thirdParty) }
+        if bySecondary { result.append(.secondary(of: logonIndex.keys[Int(entry.parent)])) }
+        return result
+    }
+
+    /// Every logon with a level above none on some account of `taxpayer`, sorted by logon id, with its routes.
     func whoHasAccess(taxpayer: TaxpayerID) -> [LogonAccess] {
         guard let t = taxpayerIndex.index(of: taxpayer) else { return [] }
         let accountList = taxpayers[Int(t)].accounts
@@ -677,7 +703,9 @@ struct ResolverWorld: Sendable {
                     let level = level(l, a)
                     if level > .none { levels[accountIDs[Int(a)]] = level }
                 }
-                if !levels.isEmpty { result.append(LogonAccess(logon: ids[Int(l)], accounts: levels)) }
+                if !levels.isEmpty {
+                    result.append(LogonAccess(logon: ids[Int(l)], routes: routes(l, t), accounts: levels))
+                }
             }
             return result
         }

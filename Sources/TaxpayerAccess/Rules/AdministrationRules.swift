@@ -206,32 +206,11 @@ enum AdministrationRules {
         return Decision(changes, notices: notices)
     }
 
-    /// RULES W1: every live logon with access to the taxpayer — its MAs, TAs and third parties — with its level per
-    /// active account, ordered by logon id. MA only.
-    static func whoHasAccess(_ state: TaxpayerAccessState, actor: Logon) throws -> [AccessHolder] {
+    /// RULES W1, M1: who may list who has access — a Master Administrator of the taxpayer only. The list itself is
+    /// the resolver's answer (``AccessResolver/whoHasAccess(taxpayer:)``), so the service and the resolver never
+    /// disagree.
+    static func mayListWhoHasAccess(_ state: TaxpayerAccessState, actor: Logon) throws {
         try Authorization.requireMasterAdministrator(actor, role: state.role(of: actor.id)?.value)
-        let active = Set(state.activeAccounts.map(\.id))
-        var holders: [AccessHolder] = []
-        for role in state.roles.map(\.value) where role.status == .active {
-            guard let logon = state.logons[role.logon], logon.status == .active else { continue }
-            let levels: [AccountID: AccessLevel] =
-                role.role == .masterAdministrator
-                ? Dictionary(uniqueKeysWithValues: active.map { ($0, .allAccess) })
-                : role.accountLevels.filter { active.contains($0.key) && $0.value > .none }
-            guard !levels.isEmpty || role.role == .masterAdministrator else { continue }
-            holders.append(
-                AccessHolder(
-                    logon: logon.id, fullName: logon.fullName,
-                    kind: role.role == .masterAdministrator ? .masterAdministrator : .taxAdministrator, accounts: levels
-                ))
-        }
-        for grant in state.grants.map(\.value) where grant.status == .active {
-            guard let logon = state.logons[grant.thirdParty], logon.status == .active else { continue }
-            let levels = grant.accounts.filter { active.contains($0.key) && $0.value > .none }
-            guard !levels.isEmpty else { continue }
-            holders.append(AccessHolder(logon: logon.id, fullName: logon.fullName, kind: .thirdParty, accounts: levels))
-        }
-        return holders.sorted { ($0.logon, $0.kind.rawValue) < ($1.logon, $1.kind.rawValue) }
     }
 
     // MARK: - Helpers

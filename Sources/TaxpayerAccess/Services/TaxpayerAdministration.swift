@@ -104,12 +104,33 @@ public struct TaxpayerAdministration: Sendable {
         }
     }
 
-    /// RULES W1, M1: every live logon with access to the taxpayer — its MAs, TAs and third parties — with its
-    /// level per account. For an MA of the taxpayer only.
+    /// RULES W1, M1: every live logon with access to the taxpayer — its MAs and TAs, its third parties and the
+    /// secondary logons reaching it through a third party — with its level per account and how it reaches the
+    /// taxpayer, sorted by logon id. It is the portal resolver's answer (the service and the resolver never
+    /// disagree), with each logon's full name read from the store. For an MA of the taxpayer only.
+    ///
+    /// ```swift
+    /// let holders = try await portal.taxpayers.whoHasAccess(caller, taxpayer: "T9")
+    /// let thirdParties = holders.filter { $0.routes.contains(.thirdParty) }
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - caller: The signed-in Master Administrator.
+    ///   - taxpayer: The taxpayer.
+    /// - Throws: ``AccessError/Code/notAuthorized`` unless the caller is an active MA of the taxpayer (the same
+    ///   answer for a taxpayer that does not exist); a ``StoreError`` when the store cannot be read.
     public func whoHasAccess(_ caller: SignedIn, taxpayer: TaxpayerID) async throws -> [AccessHolder] {
         let actor = try context.caller(caller).logon
         let state = try await context.accessState(
             of: taxpayer, actor: actor, unknown: Authorization.notMasterAdministrator)
-        return try AdministrationRules.whoHasAccess(state, actor: actor)
+        try AdministrationRules.mayListWhoHasAccess(state, actor: actor)
+        var holders: [AccessHolder] = []
+        for entry in resolver.whoHasAccess(taxpayer: taxpayer) {
+            var name = state.logons[entry.logon]?.fullName
+            if name == nil { name = try await context.store.logon(entry.logon)?.value.fullName }
+            holders.append(
+                AccessHolder(logon: entry.logon, fullName: name ?? "", routes: entry.routes, accounts: entry.accounts))
+        }
+        return holders
     }
 }

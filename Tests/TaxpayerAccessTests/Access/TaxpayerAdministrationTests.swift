@@ -166,7 +166,7 @@ struct TaxpayerAdministrationTests {
         try await cast.expectMailCarriesNothingPersonal()
     }
 
-    @Test("W1, M1, L3: an MA lists live logons with levels per account; MA only")
+    @Test("W1, M1, L3: an MA lists live logons, secondaries included, with levels and routes; MA only")
     func whoHasAccess() async throws {
         let cast = try await Cast.make()
         try await cast.world.account("AC4", of: C.client, type: .meals)  // opened later: the MA has it too (L3)
@@ -174,15 +174,26 @@ struct TaxpayerAdministrationTests {
         #expect(
             holders == [
                 AccessHolder(
-                    logon: C.ownMA, fullName: "Pat Client", kind: .masterAdministrator,
+                    logon: C.ownMA, fullName: "Pat Client", routes: [.masterAdministrator],
                     accounts: [C.clientAccount: .allAccess, C.clientIncome: .allAccess, "AC4": .allAccess]),
                 AccessHolder(
-                    logon: C.ownTA, fullName: "Terry Clerk", kind: .taxAdministrator,
+                    logon: C.ownTA, fullName: "Terry Clerk", routes: [.taxAdministrator],
                     accounts: [C.clientAccount: .fileAndPay]),
                 AccessHolder(
-                    logon: C.parent, fullName: "Acme Owner", kind: .thirdParty, accounts: [C.clientAccount: .fileAndPay]
-                ),
+                    logon: C.parent, fullName: "Acme Owner", routes: [.thirdParty],
+                    accounts: [C.clientAccount: .fileAndPay]),
+                // W1: the third party's secondary logons reach the taxpayer through it, and are listed too.
+                AccessHolder(
+                    logon: C.secondaryMA, fullName: "Acme Manager", routes: [.secondary(of: C.parent)],
+                    accounts: [C.clientAccount: .fileAndPay]),
+                AccessHolder(
+                    logon: C.secondaryTA, fullName: "Acme Clerk", routes: [.secondary(of: C.parent)],
+                    accounts: [C.clientAccount: .fileAndPay]),
             ])
+        // The service's answer is the resolver's (W1): the same logons, routes and levels.
+        #expect(
+            holders.map { LogonAccess(logon: $0.logon, routes: $0.routes, accounts: $0.accounts) }
+                == cast.world.portal.resolver.whoHasAccess(taxpayer: C.client))
         await expectRefusal(.notAuthorized) {
             _ = try await cast.admin.whoHasAccess(try await cast.token(C.ownTA), taxpayer: C.client)
         }

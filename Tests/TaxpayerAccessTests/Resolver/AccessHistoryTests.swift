@@ -49,13 +49,15 @@ struct AccessHistoryTests {
         #expect(try await history.accessHistory(taxpayer: "T9", at: t1.addingTimeInterval(-1)).isEmpty)
         #expect(
             try await history.accessHistory(taxpayer: "T9", at: t1) == [
-                LogonAccess(logon: "L1", accounts: ["A90": .fileAndPay, "A91": .viewOnly]),
-                LogonAccess(logon: "L2", accounts: ["A90": .fileAndPay, "A91": .viewOnly]),
+                LogonAccess(logon: "L1", routes: [.thirdParty], accounts: ["A90": .fileAndPay, "A91": .viewOnly]),
+                LogonAccess(
+                    logon: "L2", routes: [.secondary(of: "L1")], accounts: ["A90": .fileAndPay, "A91": .viewOnly]),
             ])
         #expect(
             try await history.accessHistory(taxpayer: "T9", at: t2.addingTimeInterval(60)) == [
-                LogonAccess(logon: "L1", accounts: ["A90": .allAccess, "A91": .viewOnly]),
-                LogonAccess(logon: "L2", accounts: ["A90": .fileAndPay, "A91": .viewOnly]),
+                LogonAccess(logon: "L1", routes: [.thirdParty], accounts: ["A90": .allAccess, "A91": .viewOnly]),
+                LogonAccess(
+                    logon: "L2", routes: [.secondary(of: "L1")], accounts: ["A90": .fileAndPay, "A91": .viewOnly]),
             ])
         #expect(try await history.accessHistory(taxpayer: "T9", at: t3).isEmpty)
         // The replayed deletion leaves the world consistent too.

@@ -46,10 +46,29 @@ struct NaiveResolver {
 
     /// L4: the highest level over every path; S6 for secondaries.
     func level(_ logonID: LogonID, _ accountID: AccountID) -> AccessLevel {
+        paths(logonID, accountID).values.max() ?? .none
+    }
+
+    /// W1: the level each path of the logon gives on the account (L3 role, X5–X8 grant, S6 through the parent).
+    func paths(_ logonID: LogonID, _ accountID: AccountID) -> [AccessRoute: AccessLevel] {
         guard let account = accounts.first(where: { $0.id == accountID }), account.status == .active,
             let logon = logons.first(where: { $0.id == logonID }), logon.status == .active
-        else { return .none }
-        var best = own(logonID, account)
+        else { return [:] }
+        var result: [AccessRoute: AccessLevel] = [:]
+        func note(_ route: AccessRoute, _ level: AccessLevel) {
+            if level > .none { result[route] = max(result[route] ?? .none, level) }
+        }
+        for role in roles where role.logon == logonID && role.taxpayer == account.taxpayer && role.status == .active {
+            if role.role == .masterAdministrator {
+                note(.masterAdministrator, .allAccess)
+            } else {
+                note(.taxAdministrator, role.accountLevels[account.id] ?? .none)
+            }
+        }
+        for grant in grants
+        where grant.thirdParty == logonID && grant.taxpayer == account.taxpayer && grant.status == .active {
+            note(.thirdParty, grant.accounts[account.id] ?? .none)
+        }
         if let secondary = logon.secondary,
             logons.first(where: { $0.id == secondary.parent })?.status == .active,
             secondary.accountTypes?.contains(account.type) ?? true,
@@ -59,10 +78,10 @@ struct NaiveResolver {
             if parentLevel > .none {
                 let refinement = refinements.first { $0.secondary == logonID && $0.taxpayer == account.taxpayer }
                 let cap = refinement?.accounts[accountID] ?? secondary.accessType.cap
-                best = max(best, min(parentLevel, cap))
+                note(.secondary(of: secondary.parent), min(parentLevel, cap))
             }
         }
-        return best
+        return result
     }
 
     func clients(of logon: LogonID) -> [TaxpayerID] {
@@ -71,13 +90,26 @@ struct NaiveResolver {
     }
 
     func whoHasAccess(_ taxpayer: TaxpayerID) -> [LogonAccess] {
-        logons.map(\.id).sorted().compactMap { logon in
-            var levels: [AccountID: AccessLevel] = [:]
-            for account in accounts where account.taxpayer == taxpayer {
-                let level = level(logon, account.id)
-                if level > .none { levels[account.id] = level }
+        let order: ([AccessRoute]) -> [AccessRoute] = { routes in
+            let rank: (AccessRoute) -> Int = {
+                switch $0 {
+                case .masterAdministrator: 0
+                case .taxAdministrator: 1
+                case .thirdParty: 2
+                case .secondary: 3
+                }
             }
-            return levels.isEmpty ? nil : LogonAccess(logon: logon, accounts: levels)
+            return routes.sorted { rank($0) < rank($1) }
+        }
+        return logons.map(\.id).sorted().compactMap { logon in
+            var levels: [AccountID: AccessLevel] = [:]
+            var routes: Set<AccessRoute> = []
+            for account in accounts where account.taxpayer == taxpayer {
+                let paths = paths(logon, account.id)
+                if let level = paths.values.max() { levels[account.id] = level }
+                routes.formUnion(paths.keys)
+            }
+            return levels.isEmpty ? nil : LogonAccess(logon: logon, routes: order(Array(routes)), accounts: levels)
         }
     }
 }

@@ -86,7 +86,10 @@ struct ResolverRuleTests {
         world.ma("L1", "T1")
         let resolver = world.resolver
         #expect(resolver.level(logon: "L1", account: "A2") == .none)
-        #expect(resolver.whoHasAccess(taxpayer: "T1") == [LogonAccess(logon: "L1", accounts: ["A1": .allAccess])])
+        #expect(
+            resolver.whoHasAccess(taxpayer: "T1") == [
+                LogonAccess(logon: "L1", routes: [.masterAdministrator], accounts: ["A1": .allAccess])
+            ])
     }
 
     @Test("L4: unknown logon or account is simply denied")
@@ -203,17 +206,47 @@ struct ResolverRuleTests {
         #expect(world.resolver.level(logon: "L2", account: "A90") == .none)
     }
 
-    @Test("W1: whoHasAccess lists secondaries too, sorted by logon id, only accounts above none")
+    @Test("W1: whoHasAccess lists secondaries too, sorted by logon id, only accounts above none, each with its route")
     func whoHasAccess() {
         var world = WorldBuilder.firm()
         world.logon("L0")
         world.ma("L0", "T9")
         #expect(
             world.resolver.whoHasAccess(taxpayer: "T9") == [
-                LogonAccess(logon: "L0", accounts: ["A90": .allAccess, "A91": .allAccess]),
-                LogonAccess(logon: "L1", accounts: ["A90": .fileAndPay, "A91": .viewOnly]),
-                LogonAccess(logon: "L2", accounts: ["A90": .fileAndPay, "A91": .viewOnly]),
+                LogonAccess(
+                    logon: "L0", routes: [.masterAdministrator], accounts: ["A90": .allAccess, "A91": .allAccess]),
+                LogonAccess(logon: "L1", routes: [.thirdParty], accounts: ["A90": .fileAndPay, "A91": .viewOnly]),
+                LogonAccess(
+                    logon: "L2", routes: [.secondary(of: "L1")], accounts: ["A90": .fileAndPay, "A91": .viewOnly]),
             ])
+    }
+
+    @Test("W1, L4: a logon holding two paths is listed once with both routes and the higher level on each account")
+    func whoHasAccessTwoRoutes() {
+        var world = WorldBuilder.firm()
+        world.ta("L1", "T9", ["A90": .viewOnly, "A91": .allAccess])
+        world.ta("L2", "T9", ["A91": .viewOnly])
+        let entries = world.resolver.whoHasAccess(taxpayer: "T9")
+        #expect(
+            entries == [
+                LogonAccess(
+                    logon: "L1", routes: [.taxAdministrator, .thirdParty],
+                    accounts: ["A90": .fileAndPay, "A91": .allAccess]),
+                LogonAccess(
+                    // A91: its own View Only, or through L1 (All Access as TA) capped at its File and Pay.
+                    logon: "L2", routes: [.taxAdministrator, .secondary(of: "L1")],
+                    accounts: ["A90": .fileAndPay, "A91": .fileAndPay]),
+            ])
+    }
+
+    @Test("W1: a path that gives nothing above none is no route; a secondary of a disabled parent is not listed")
+    func whoHasAccessOnlyLiveRoutes() {
+        var world = WorldBuilder.firm()
+        world.ta("L3", "T9", ["A90": .none])
+        world.logon("L3")
+        #expect(world.resolver.whoHasAccess(taxpayer: "T9").map(\.logon) == ["L1", "L2"])
+        world.logon("L1", status: .deactivated)
+        #expect(world.resolver.whoHasAccess(taxpayer: "T9").isEmpty)
     }
 
     @Test("resolver is safe from many threads at once")
