@@ -17,7 +17,7 @@ public import Foundation
 /// let mailer = try EMLFileMailer(folder: URL(fileURLWithPath: "mail"), from: "noreply@portal.example.gov",
 ///                                clock: SystemTimeSource())
 /// let delivery = OutboxDelivery(store: store, mailer: mailer, clock: SystemTimeSource(), random: random,
-///                               box: try context.mailBox())
+///                               keys: keys)
 /// ```
 public struct EMLFileMailer: Mailer {
     /// A mail the mailer will not write (`MailRefusal`: header injection, a recipient that is not one address).

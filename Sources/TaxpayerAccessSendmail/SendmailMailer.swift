@@ -25,7 +25,7 @@ import Darwin
 /// ```swift
 /// let mailer = try SendmailMailer(from: "MassTaxConnect <noreply@portal.example.gov>", clock: SystemTimeSource())
 /// let delivery = OutboxDelivery(store: store, mailer: mailer, clock: SystemTimeSource(), random: SecureRandom(),
-///                               box: try context.mailBox())
+///                               keys: keys)
 /// await delivery.run(every: .seconds(5)) { false }
 /// ```
 ///

@@ -16,20 +16,15 @@ func signedInPortal(activityInterval: Duration) async throws -> (Portal, String)
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     let store = try SQLiteAccessStore(path: folder.appendingPathComponent("access.db").path)
     let random = SecureRandom()
-    let (token, hash) = SecretToken.generate(using: random)
     let now = Date()
-    var changes = ChangeSet()
-    changes.insert(
+    try await store.seed([
         .logon(
             Logon(
                 id: "L1", username: "pat.client", email: "pat@client.example", fullName: "Pat Client",
-                twoStep: TwoStepSettings(methods: [.email(address: nil)]), activated: true, createdAt: now)))
-    changes.insert(
-        .session(
-            Session(
-                id: "S1", tokenHash: hash, logon: "L1", stage: .authenticated, createdAt: now,
-                lastActivityAt: now.addingTimeInterval(-120))))
-    try await store.commit(changes)
+                twoStep: TwoStepSettings(methods: [.email(address: nil)]), activated: true, createdAt: now))
+    ])
+    let token = try await store.seedSession(
+        logon: "L1", createdAt: now, lastActivityAt: now.addingTimeInterval(-120), random: random)
     var policy = Policy.massTaxConnect.forTesting
     policy.sessionActivityInterval = activityInterval
     let portal = Portal(

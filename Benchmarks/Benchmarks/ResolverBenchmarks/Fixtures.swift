@@ -89,9 +89,7 @@ let mediumSnapshotJSON = Mutex<Data?>(nil)
 
 func makeMediumSnapshotJSON() async throws -> Data {
     let store = InMemoryAccessStore()
-    var changes = ChangeSet()
-    for record in mediumRecords { changes.insert(record) }
-    try await store.commit(changes)
+    try await store.seed(mediumRecords)
     return try await AccessSnapshot.export(from: store).encoded()
 }
 

@@ -48,7 +48,7 @@ public struct SealingKey: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The key's bytes, for writing a key file. Handle with care: whoever has them opens every sealed value.
-    public var rawBytes: [UInt8] { bytes }
+    package var rawBytes: [UInt8] { bytes }
 
     /// Never shows the key, only its id.
     public var description: String { "SealingKey(id: \(id))" }
@@ -92,7 +92,7 @@ public struct SealingKeyRing: Sendable, Hashable, CustomStringConvertible {
     public func key(withID id: String) -> SealingKey? { keys.first { $0.id == id } }
 
     /// The box that seals with ``current`` and opens with any key of the ring.
-    public var box: SecretBox { SecretBox(ring: self) }
+    package var box: SecretBox { SecretBox(ring: self) }
 
     /// The ids only, current first.
     public var description: String {

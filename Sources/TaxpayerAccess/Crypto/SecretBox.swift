@@ -14,13 +14,13 @@ internal import CSodium
 /// let sealed = box.seal(totpSecret, using: SecureRandom())
 /// let secret = try box.open(sealed)
 /// ```
-public struct SecretBox: Sendable {
+package struct SecretBox: Sendable {
     /// Key length in bytes.
-    public static let keyByteCount = SealingKey.byteCount
+    package static let keyByteCount = SealingKey.byteCount
     /// Nonce length in bytes, in every sealed value.
-    public static let nonceByteCount = 24
+    package static let nonceByteCount = 24
     /// Authentication tag length in bytes.
-    public static let macByteCount = 16
+    package static let macByteCount = 16
     /// What a sealed value starts with before its key id: `TAk` and format 1.
     static let magic: [UInt8] = [0x54, 0x41, 0x6b, 0x01]
     /// The bytes in front of the nonce: magic ‖ key id.
@@ -33,30 +33,30 @@ public struct SecretBox: Sendable {
 
     /// A box over one 32-byte key.
     /// - Throws: ``AccessError/Code/invalidInput`` (field `key`) for any other length.
-    public init(key: [UInt8]) throws(AccessError) {
+    package init(key: [UInt8]) throws(AccessError) {
         let key = try SealingKey(key)
         self.init(ring: SealingKeyRing(current: key))
     }
 
     /// A box that seals with the ring's current key and opens with any of its keys.
-    public init(ring: SealingKeyRing) {
+    package init(ring: SealingKeyRing) {
         Sodium.ensureInitialized()
         current = ring.current
         keys = ring.keys
     }
 
     /// The id of the key new values are sealed with.
-    public var currentKeyID: String { current.id }
+    package var currentKeyID: String { current.id }
 
     /// A new random key.
-    public static func generateKey(using random: any RandomSource) -> [UInt8] {
+    package static func generateKey(using random: any RandomSource) -> [UInt8] {
         random.bytes(keyByteCount)
     }
 
     /// `plaintext` encrypted and authenticated with the current key under a fresh random nonce:
     /// `TAk\u{1}` ‖ key id (8 bytes) ‖ nonce (24) ‖ ciphertext (with its 16-byte tag). An altered key id only
     /// points at a key that does not verify the tag: the value then fails to open, as any altered value does.
-    public func seal(_ plaintext: [UInt8], using random: any RandomSource) -> [UInt8] {
+    package func seal(_ plaintext: [UInt8], using random: any RandomSource) -> [UInt8] {
         let nonce = random.bytes(Self.nonceByteCount)
         var cipher = [UInt8](repeating: 0, count: plaintext.count + Self.macByteCount)
         _ = plaintext.withUnsafeBufferPointer { message in
@@ -68,7 +68,7 @@ public struct SecretBox: Sendable {
     /// The plaintext of a value sealed with one of this box's keys.
     /// - Throws: ``AccessError/Code/invalidInput`` (field `sealed`) when it is too short, was altered, or was sealed
     ///   under a key the box does not hold (the message names that key's id when the value carries one).
-    public func open(_ sealed: [UInt8]) throws(AccessError) -> [UInt8] {
+    package func open(_ sealed: [UInt8]) throws(AccessError) -> [UInt8] {
         if let id = Self.keyID(ofSealed: sealed) {
             if let key = keys.first(where: { $0.id == id }),
                 let plain = Self.open(sealed, from: Self.headerByteCount, with: key)
@@ -96,7 +96,7 @@ public struct SecretBox: Sendable {
 
     /// The id of the key a value was sealed with, or `nil` for a value sealed before values carried one (or that is
     /// no sealed value at all).
-    public static func keyID(ofSealed sealed: [UInt8]) -> String? {
+    package static func keyID(ofSealed sealed: [UInt8]) -> String? {
         guard sealed.count >= headerByteCount + nonceByteCount + macByteCount,
             sealed.starts(with: magic)
         else { return nil }
@@ -120,5 +120,5 @@ public struct SecretBox: Sendable {
 
 extension SecretBox: CustomStringConvertible {
     /// Never shows a key, only the ids.
-    public var description: String { "SecretBox(keys: \(idList))" }
+    package var description: String { "SecretBox(keys: \(idList))" }
 }

@@ -8,18 +8,18 @@ internal import CSodium
 /// // give `token` to the person; store `hash`
 /// let same = SecretToken.hash(token) == hash   // true
 /// ```
-public enum SecretToken {
+package enum SecretToken {
     /// The number of random bytes in a token (256 bits, RULES A7).
-    public static let byteCount = 32
+    package static let byteCount = 32
 
     /// A new token and its hash.
-    public static func generate(using random: any RandomSource) -> (token: String, hash: TokenHash) {
+    package static func generate(using random: any RandomSource) -> (token: String, hash: TokenHash) {
         let token = base64url(random.bytes(byteCount))
         return (token, hash(token))
     }
 
     /// The BLAKE2b-256 hash of a token's text, as stored.
-    public static func hash(_ token: String) -> TokenHash {
+    package static func hash(_ token: String) -> TokenHash {
         Sodium.ensureInitialized()
         let input = Array(token.utf8)
         var out = [UInt8](repeating: 0, count: 32)

@@ -62,15 +62,15 @@ public enum SessionStage: String, Sendable, Hashable, Codable {
 
 /// A login session (RULES A7). The token is handed out once; only its hash is stored.
 public struct Session: Hashable, Sendable, Codable {
-    public var id: SessionID
-    public var tokenHash: TokenHash
-    public var logon: LogonID
-    public var stage: SessionStage
-    public var createdAt: Date
-    public var lastActivityAt: Date
-    public var endedAt: Date?
+    package var id: SessionID
+    package var tokenHash: TokenHash
+    package var logon: LogonID
+    package var stage: SessionStage
+    package var createdAt: Date
+    package var lastActivityAt: Date
+    package var endedAt: Date?
 
-    public init(
+    package init(
         id: SessionID, tokenHash: TokenHash, logon: LogonID, stage: SessionStage, createdAt: Date,
         lastActivityAt: Date, endedAt: Date? = nil
     ) {
@@ -86,12 +86,12 @@ public struct Session: Hashable, Sendable, Codable {
 
 /// A device the user chose to trust after a correct code (RULES A6).
 public struct TrustedDevice: Hashable, Sendable, Codable {
-    public var id: TrustedDeviceID
-    public var tokenHash: TokenHash
-    public var logon: LogonID
-    public var createdAt: Date
-    public var expiresAt: Date
-    public var revokedAt: Date?
+    package var id: TrustedDeviceID
+    package var tokenHash: TokenHash
+    package var logon: LogonID
+    package var createdAt: Date
+    package var expiresAt: Date
+    package var revokedAt: Date?
 
     init(
         id: TrustedDeviceID, tokenHash: TokenHash, logon: LogonID, createdAt: Date, expiresAt: Date,
@@ -116,22 +116,22 @@ public enum CodePurpose: String, Sendable, Hashable, Codable {
 
 /// A security code in flight (RULES A4): one per logon and purpose; a resend replaces it.
 public struct VerificationCode: Hashable, Sendable, Codable {
-    public var logon: LogonID
-    public var purpose: CodePurpose
-    public var method: TwoStepKind
+    package var logon: LogonID
+    package var purpose: CodePurpose
+    package var method: TwoStepKind
     /// Argon2id or BLAKE2b hash of the six digits; never the digits.
-    public var codeHash: String
-    public var issuedAt: Date
-    public var expiresAt: Date
+    package var codeHash: String
+    package var issuedAt: Date
+    package var expiresAt: Date
     /// Wrong tries so far; a resend does not reset it (RULES A4).
-    public var failedAttempts: Int
+    package var failedAttempts: Int
     /// When each code of the current window was sent, for the resend limit.
-    public var sentAt: [Date]
-    public var consumed: Bool
+    package var sentAt: [Date]
+    package var consumed: Bool
     /// A method being set up (purpose ``CodePurpose/setup``), kept until the code proves it.
-    public var pendingMethod: TwoStepMethod?
+    package var pendingMethod: TwoStepMethod?
     /// The session the code was issued or last resent for: only that session may use it (RULES A4).
-    public var session: SessionID?
+    package var session: SessionID?
 
     init(
         logon: LogonID, purpose: CodePurpose, method: TwoStepKind, codeHash: String, issuedAt: Date, expiresAt: Date,
@@ -151,7 +151,7 @@ public struct VerificationCode: Hashable, Sendable, Codable {
         self.session = session
     }
 
-    public var key: String { "\(logon.rawValue)|\(purpose.rawValue)" }
+    package var key: String { "\(logon.rawValue)|\(purpose.rawValue)" }
 }
 
 /// What a single-use link does (RULES R12, V1, V2, S2).
@@ -167,24 +167,24 @@ public enum LinkPurpose: String, Sendable, Hashable, Codable {
 /// A link is bound to the logon's email and password as they were when it was issued: it dies as soon as either
 /// changes (RULES V2), and when a newer link of the same purpose is issued.
 public struct LinkToken: Hashable, Sendable, Codable {
-    public var id: LinkTokenID
-    public var tokenHash: TokenHash
-    public var purpose: LinkPurpose
-    public var logon: LogonID
-    public var issuedAt: Date
-    public var expiresAt: Date
-    public var usedAt: Date?
+    package var id: LinkTokenID
+    package var tokenHash: TokenHash
+    package var purpose: LinkPurpose
+    package var logon: LogonID
+    package var issuedAt: Date
+    package var expiresAt: Date
+    package var usedAt: Date?
     /// The logon's email (``Logon/normalizedKey(_:)``) the link was sent to; the link dies when the email changes.
-    public var boundEmail: String?
+    package var boundEmail: String?
     /// A fingerprint of the logon's password hash when the link was issued (``LinkToken/passwordFingerprint(_:)``,
     /// never the hash itself); the link dies when the password changes or is reset, since every new hash has a new
     /// salt.
-    public var boundPassword: String?
+    package var boundPassword: String?
     /// Security answers being or having been checked on this link (RULES V2): one at a time, and a wrong one uses
     /// the link up.
-    public var answerAttempts: Int
+    package var answerAttempts: Int
     /// Orders the logon's links of one purpose: the highest is the newest, and only the newest works (RULES V2).
-    public var serial: Int
+    package var serial: Int
 
     init(
         id: LinkTokenID, tokenHash: TokenHash, purpose: LinkPurpose, logon: LogonID, issuedAt: Date, expiresAt: Date,
@@ -205,7 +205,7 @@ public struct LinkToken: Hashable, Sendable, Codable {
     }
 
     /// The fingerprint a link keeps of a password hash: 128 bits of its BLAKE2b hash (RULES V2).
-    public static func passwordFingerprint(_ passwordHash: String?) -> String? {
+    package static func passwordFingerprint(_ passwordHash: String?) -> String? {
         passwordHash.map { String(SecretToken.hash("link-binding|" + $0).hex.prefix(32)) }
     }
 
@@ -253,8 +253,8 @@ public struct EMessage: Hashable, Sendable, Codable {
 /// Failed identity proofs for one taxpayer ID inside the policy's window (RULES R3).
 public struct ProofAttempts: Hashable, Sendable, Codable {
     /// ``TaxIdentifier/key`` of the ID tried.
-    public var taxIDKey: String
-    public var failures: [Date]
+    package var taxIDKey: String
+    package var failures: [Date]
 
     init(taxIDKey: String, failures: [Date] = []) {
         self.taxIDKey = taxIDKey
@@ -310,7 +310,7 @@ public struct OutboxMail: Hashable, Sendable, Codable {
     }
 
     /// A mail whose plain-text `body` is sealed with `box` on the way in.
-    public init(
+    package init(
         id: MailID, idempotencyKey: String? = nil, to: String, subject: String, body: String, sealedWith box: SecretBox,
         random: any RandomSource, createdAt: Date
     ) {
@@ -322,7 +322,7 @@ public struct OutboxMail: Hashable, Sendable, Codable {
     /// The plain-text body.
     ///
     /// - Throws: ``AccessError`` when `box` holds another key or the stored body was altered.
-    public func body(openedWith box: SecretBox) throws(AccessError) -> String {
+    package func body(openedWith box: SecretBox) throws(AccessError) -> String {
         String(decoding: try box.open(sealedBody), as: UTF8.self)
     }
 }
@@ -333,18 +333,18 @@ public struct OutboxMail: Hashable, Sendable, Codable {
 /// The body is kept only sealed (``SecretBox``): it carries a security code. Once the messenger has accepted it, the
 /// body is dropped.
 public struct OutboxText: Hashable, Sendable, Codable {
-    public var id: TextID
+    package var id: TextID
     /// Stable across retries, so a gateway can drop a duplicate.
-    public var idempotencyKey: String
-    public var to: PhoneNumber
+    package var idempotencyKey: String
+    package var to: PhoneNumber
     /// The plain-text body sealed with the context's secret key (nonce ‖ ciphertext); empty once sent.
-    public var sealedBody: [UInt8]
-    public var createdAt: Date
-    public var status: MailStatus
-    public var attempts: Int
-    public var nextAttemptAt: Date
-    public var sentAt: Date?
-    public var lastError: String?
+    package var sealedBody: [UInt8]
+    package var createdAt: Date
+    package var status: MailStatus
+    package var attempts: Int
+    package var nextAttemptAt: Date
+    package var sentAt: Date?
+    package var lastError: String?
 
     init(
         id: TextID, idempotencyKey: String? = nil, to: PhoneNumber, sealedBody: [UInt8], createdAt: Date,
@@ -366,7 +366,7 @@ public struct OutboxText: Hashable, Sendable, Codable {
     /// The plain-text body.
     ///
     /// - Throws: ``AccessError`` when `box` holds another key or the stored body was altered.
-    public func body(openedWith box: SecretBox) throws(AccessError) -> String {
+    package func body(openedWith box: SecretBox) throws(AccessError) -> String {
         String(decoding: try box.open(sealedBody), as: UTF8.self)
     }
 }

@@ -58,17 +58,17 @@ public enum SecurityQuestion: String, Sendable, Hashable, Codable, CaseIterable 
 /// The secrets of a logon, each stored only as a slow hash (RULES R6, R7, V2).
 public struct Credentials: Hashable, Sendable, Codable {
     /// Argon2id hash of the password; `nil` until the person sets one (a secondary logon awaiting completion).
-    public var passwordHash: String?
+    package var passwordHash: String?
     /// Hashes of earlier passwords, newest first (RULES V2).
-    public var passwordHistory: [String]
+    package var passwordHistory: [String]
     /// Argon2id hash of the 4-digit PIN (RULES R4).
-    public var pinHash: String?
+    package var pinHash: String?
     /// The chosen security question (RULES R7).
-    public var securityQuestion: SecurityQuestion?
+    package var securityQuestion: SecurityQuestion?
     /// Argon2id hash of the normalised answer (RULES R7).
-    public var securityAnswerHash: String?
+    package var securityAnswerHash: String?
     /// When the password was last set.
-    public var passwordChangedAt: Date?
+    package var passwordChangedAt: Date?
 
     public init(
         passwordHash: String? = nil, passwordHistory: [String] = [], pinHash: String? = nil,
@@ -83,7 +83,7 @@ public struct Credentials: Hashable, Sendable, Codable {
     }
 
     /// A copy with every hash removed, for audit records.
-    public var redacted: Credentials {
+    package var redacted: Credentials {
         Credentials(securityQuestion: securityQuestion, passwordChangedAt: passwordChangedAt)
     }
 }
@@ -133,7 +133,7 @@ public struct TwoStepSettings: Hashable, Sendable, Codable {
     /// The methods set up; at least one once set-up is done.
     public var methods: [TwoStepMethod]
     /// The last TOTP time step accepted, so a step is never used twice (RULES A8).
-    public var lastTOTPStep: UInt64?
+    package var lastTOTPStep: UInt64?
 
     public init(methods: [TwoStepMethod] = [], lastTOTPStep: UInt64? = nil) {
         self.methods = methods

@@ -17,7 +17,7 @@ extension Policy {
     /// try Policy.massTaxConnect.validateUsername("elmo.smith")
     /// ```
     /// - Throws: ``AccessError/Code/invalidInput`` with field `username`.
-    public func validateUsername(_ username: String) throws(AccessError) {
+    package func validateUsername(_ username: String) throws(AccessError) {
         let field = "username"
         guard !username.isEmpty else { throw .invalid(field, "Username is required") }
         if username.unicodeScalars.contains(where: \.properties.isWhitespace) {
@@ -46,7 +46,7 @@ extension Policy {
     /// try Policy.massTaxConnect.validatePassword("Tr0ubadour", username: "elmo")
     /// ```
     /// - Throws: ``AccessError/Code/invalidInput`` with field `password`.
-    public func validatePassword(_ password: String, username: String) throws(AccessError) {
+    package func validatePassword(_ password: String, username: String) throws(AccessError) {
         let field = "password"
         guard !password.isEmpty else { throw .invalid(field, "Password is required") }
         switch passwordRules {
@@ -97,7 +97,7 @@ extension Policy {
     /// try Policy.validateConfirmation(email, emailAgain, field: "email")
     /// ```
     /// - Throws: ``AccessError/Code/invalidInput`` with the given field.
-    public static func validateConfirmation(_ value: String, _ confirmation: String, field: String)
+    package static func validateConfirmation(_ value: String, _ confirmation: String, field: String)
         throws(AccessError)
     {
         guard value == confirmation else {
@@ -116,7 +116,7 @@ extension Policy {
     /// let email = try Policy.validateEmail("  elmo@dor.state.ma.us ")   // "elmo@dor.state.ma.us"
     /// ```
     /// - Throws: ``AccessError/Code/invalidInput`` with field `email`.
-    public static func validateEmail(_ email: String) throws(AccessError) -> String {
+    package static func validateEmail(_ email: String) throws(AccessError) -> String {
         let field = "email"
         let trimmed = email.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else { throw .invalid(field, "Email address is required") }
@@ -150,7 +150,7 @@ extension Policy {
     /// try Policy.validatePIN("0417")
     /// ```
     /// - Throws: ``AccessError/Code/invalidInput`` with field `pin`.
-    public static func validatePIN(_ pin: String) throws(AccessError) {
+    package static func validatePIN(_ pin: String) throws(AccessError) {
         guard !pin.isEmpty else { throw .invalid("pin", "PIN is required") }
         guard pin.utf8.count == 4, pin.utf8.allSatisfy({ (0x30...0x39).contains($0) }) else {
             throw .invalid("pin", "PIN must be exactly 4 digits (0–9)")
@@ -167,7 +167,7 @@ extension Policy {
     /// // phone.number == "6175550134"
     /// ```
     /// - Throws: ``AccessError/Code/invalidInput`` with field `countryCode` or `phone`.
-    public static func validatePhone(countryCode: String, type: PhoneNumber.LineType, number: String)
+    package static func validatePhone(countryCode: String, type: PhoneNumber.LineType, number: String)
         throws(AccessError) -> PhoneNumber
     {
         var code = Substring(countryCode.trimmingCharacters(in: .whitespaces))
@@ -214,7 +214,7 @@ extension Policy {
     /// ```
     /// - Throws: ``AccessError/Code/invalidInput`` with field `idNumber`. The message names the rule broken, not
     ///   the number.
-    public static func validateTaxIdentifier(type: IDType, number: String) throws(AccessError) -> TaxIdentifier {
+    package static func validateTaxIdentifier(type: IDType, number: String) throws(AccessError) -> TaxIdentifier {
         let field = "idNumber"
         let kept = number.unicodeScalars.filter { $0 != "-" && $0 != " " }
         guard !kept.isEmpty else { throw .invalid(field, "\(type.rawValue) is required") }
@@ -261,7 +261,7 @@ extension Policy {
     /// ```swift
     /// Policy.normalizeSecurityAnswer("  Mr.   WHISKERS ")   // "mr. whiskers"
     /// ```
-    public static func normalizeSecurityAnswer(_ answer: String) -> String {
+    package static func normalizeSecurityAnswer(_ answer: String) -> String {
         collapseWhiteSpace(caseFold(answer.precomposedStringWithCompatibilityMapping))
     }
 
@@ -269,7 +269,7 @@ extension Policy {
     /// 100 characters and no control characters. The answer is never part of a message.
     ///
     /// - Throws: ``AccessError/Code/invalidInput`` with field `securityAnswer`.
-    public static func validateSecurityAnswer(_ answer: String) throws(AccessError) {
+    package static func validateSecurityAnswer(_ answer: String) throws(AccessError) {
         let field = "securityAnswer"
         let normalized = normalizeSecurityAnswer(answer)
         guard !normalized.isEmpty else { throw .invalid(field, "Security answer is required") }
@@ -287,7 +287,7 @@ extension Policy {
     /// characters.
     ///
     /// - Throws: ``AccessError/Code/invalidInput`` with field `fullName`.
-    public static func validateFullName(_ name: String) throws(AccessError) -> String {
+    package static func validateFullName(_ name: String) throws(AccessError) -> String {
         try validateName(name, field: "fullName", label: "Full name", maximum: 100)
     }
 
@@ -295,7 +295,7 @@ extension Policy {
     /// characters (business names run long), any script, no control characters.
     ///
     /// - Throws: ``AccessError/Code/invalidInput`` with field `legalName`.
-    public static func validateLegalName(_ name: String) throws(AccessError) -> String {
+    package static func validateLegalName(_ name: String) throws(AccessError) -> String {
         try validateName(name, field: "legalName", label: "Legal name", maximum: 200)
     }
 
@@ -306,7 +306,7 @@ extension Policy {
     /// ```swift
     /// Policy.matchesLegalName("acme  widgets inc", "ACME Widgets, Inc.")   // true
     /// ```
-    public static func matchesLegalName(_ given: String, _ record: String) -> Bool {
+    package static func matchesLegalName(_ given: String, _ record: String) -> Bool {
         let lhs = comparableName(given)
         return !lhs.isEmpty && lhs == comparableName(record)
     }

@@ -10,7 +10,7 @@ public enum ExpectedVersion: Hashable, Sendable, Codable {
 public struct RecordWrite: Hashable, Sendable, Codable {
     public var record: Record
     public var expected: ExpectedVersion
-    public init(record: Record, expected: ExpectedVersion) {
+    package init(record: Record, expected: ExpectedVersion) {
         self.record = record
         self.expected = expected
     }
@@ -20,7 +20,7 @@ public struct RecordWrite: Hashable, Sendable, Codable {
 public struct RecordDeletion: Hashable, Sendable, Codable {
     public var key: RecordKey
     public var expectedVersion: Int
-    public init(key: RecordKey, expectedVersion: Int) {
+    package init(key: RecordKey, expectedVersion: Int) {
         self.key = key
         self.expectedVersion = expectedVersion
     }
@@ -42,7 +42,7 @@ public struct ChangeSet: Hashable, Sendable, Codable {
     public var deletions: [RecordDeletion]
     public var auditEvents: [AuditEvent]
 
-    public init(writes: [RecordWrite] = [], deletions: [RecordDeletion] = [], auditEvents: [AuditEvent] = []) {
+    package init(writes: [RecordWrite] = [], deletions: [RecordDeletion] = [], auditEvents: [AuditEvent] = []) {
         self.writes = writes
         self.deletions = deletions
         self.auditEvents = auditEvents
@@ -52,31 +52,31 @@ public struct ChangeSet: Hashable, Sendable, Codable {
     public var isEmpty: Bool { writes.isEmpty && deletions.isEmpty && auditEvents.isEmpty }
 
     /// Adds a record that must not exist yet.
-    public mutating func insert(_ record: Record) { writes.append(RecordWrite(record: record, expected: .absent)) }
+    package mutating func insert(_ record: Record) { writes.append(RecordWrite(record: record, expected: .absent)) }
 
     /// Adds a new version of a record read at `version`.
-    public mutating func update(_ record: Record, from version: Int) {
+    package mutating func update(_ record: Record, from version: Int) {
         writes.append(RecordWrite(record: record, expected: .version(version)))
     }
 
     /// Inserts when `version` is `nil`, else updates from it.
-    public mutating func put(_ record: Record, from version: Int?) {
+    package mutating func put(_ record: Record, from version: Int?) {
         if let version { update(record, from: version) } else { insert(record) }
     }
 
     /// Deletes a record read at `version`.
-    public mutating func delete(_ key: RecordKey, from version: Int) {
+    package mutating func delete(_ key: RecordKey, from version: Int) {
         deletions.append(RecordDeletion(key: key, expectedVersion: version))
     }
 
     /// Appends an audit event.
-    public mutating func audit(_ event: AuditEvent) { auditEvents.append(event) }
+    package mutating func audit(_ event: AuditEvent) { auditEvents.append(event) }
 
     /// Writes a mail to the outbox in this same commit (RULES N2).
-    public mutating func send(_ mail: OutboxMail) { insert(.mail(mail)) }
+    package mutating func send(_ mail: OutboxMail) { insert(.mail(mail)) }
 
     /// Appends another change set's contents.
-    public mutating func append(_ other: ChangeSet) {
+    package mutating func append(_ other: ChangeSet) {
         writes += other.writes
         deletions += other.deletions
         auditEvents += other.auditEvents

@@ -14,7 +14,7 @@ public struct OutgoingMail: Hashable, Sendable, Codable {
     /// The mail of an outbox record, its body opened with the key it was sealed with.
     ///
     /// - Throws: ``AccessError`` when `box` cannot open the body.
-    public init(_ mail: OutboxMail, openedWith box: SecretBox) throws(AccessError) {
+    package init(_ mail: OutboxMail, openedWith box: SecretBox) throws(AccessError) {
         self.init(
             idempotencyKey: mail.idempotencyKey, to: mail.to, subject: mail.subject,
             body: try mail.body(openedWith: box))
@@ -40,7 +40,7 @@ public struct OutgoingText: Hashable, Sendable, Codable {
     /// The text of an outbox record, its body opened with the key it was sealed with.
     ///
     /// - Throws: ``AccessError`` when `box` cannot open the body.
-    public init(_ text: OutboxText, openedWith box: SecretBox) throws(AccessError) {
+    package init(_ text: OutboxText, openedWith box: SecretBox) throws(AccessError) {
         self.init(idempotencyKey: text.idempotencyKey, to: text.to, body: try text.body(openedWith: box))
     }
 }

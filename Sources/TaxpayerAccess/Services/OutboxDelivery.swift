@@ -14,7 +14,7 @@ import Foundation
 ///
 /// ```swift
 /// let delivery = OutboxDelivery(store: store, mailer: mailer, clock: SystemTimeSource(), random: random,
-///                               box: keys.box)   // or simply portal.outbox()
+///                               keys: keys)   // or simply portal.outbox()
 /// let report = await delivery.deliverPending()
 /// print("\(report.sent) sent, \(report.failed) failed, \(report.remaining) waiting")
 /// ```
@@ -85,7 +85,7 @@ public struct OutboxDelivery: Sendable {
     public let clock: any TimeSource
     public let random: any RandomSource
     /// Opens the sealed bodies: the box of the sealing keys that sealed them (``SealingKeyRing/box``).
-    public let box: SecretBox
+    package let box: SecretBox
     public let backoff: Backoff
     /// How long a claimed mail is left to its worker before another may try it.
     public let lease: Duration
@@ -98,11 +98,22 @@ public struct OutboxDelivery: Sendable {
     ///   - texts: what sends the text messages; `nil` leaves them pending.
     ///   - clock: what "due" is measured against.
     ///   - random: the jitter of the backoff.
-    ///   - box: opens the sealed bodies (``SealingKeyRing/box``).
+    ///   - keys: the sealing keys that sealed the bodies (RULES N1: bodies are stored only sealed).
     ///   - backoff: the waits between attempts.
     ///   - lease: how long a claim holds (longer than a send can take).
     ///   - batchSize: the most mails one pass sends.
     public init(
+        store: any AccessStore, mailer: any Mailer, texts: (any TextMessenger)? = nil, clock: any TimeSource,
+        random: any RandomSource, keys: SealingKeyRing, backoff: Backoff = .standard, lease: Duration = .seconds(300),
+        batchSize: Int = 100
+    ) {
+        self.init(
+            store: store, mailer: mailer, texts: texts, clock: clock, random: random, box: keys.box, backoff: backoff,
+            lease: lease, batchSize: batchSize)
+    }
+
+    /// The worker over a box already made from the keys.
+    package init(
         store: any AccessStore, mailer: any Mailer, texts: (any TextMessenger)? = nil, clock: any TimeSource,
         random: any RandomSource, box: SecretBox, backoff: Backoff = .standard, lease: Duration = .seconds(300),
         batchSize: Int = 100
