@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "taxpayer-access", targets: ["TaxpayerAccessCLI"]),
         // The PostgreSQL store; its code builds only with `--traits PostgreSQL`.
         .library(name: "TaxpayerAccessPostgres", targets: ["TaxpayerAccessPostgres"]),
+        .library(name: "TaxpayerAccessObservability", targets: ["TaxpayerAccessObservability"]),
     ],
     traits: [
         // Off by default: users of the embedded default never build postgres-nio, swift-nio or swift-crypto.
@@ -24,6 +25,8 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         // `swift package generate-documentation`: builds the DocC catalog (CI runs it with warnings as errors).
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
     ],
     targets: [
         .systemLibrary(
@@ -52,6 +55,12 @@ let package = Package(
         ),
         // Mail through the system's `sendmail -t -oi` (Foundation's Process only: no package).
         .target(name: "TaxpayerAccessSendmail", dependencies: ["TaxpayerAccess"]),
+        .target(
+            name: "TaxpayerAccessObservability",
+            dependencies: [
+                "TaxpayerAccess", .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+            ]),
         // Test helper only: the child process the SQLite crash test starts and kills (not a product).
         .executableTarget(name: "SQLiteCrashTestChild", dependencies: ["TaxpayerAccessSQLite"]),
         .executableTarget(
@@ -106,6 +115,13 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio", condition: .when(traits: ["PostgreSQL"])),
             ]),
         // Runs the built `taxpayer-access`; SQLite to set up a printed-form request on a test's database file.
+        .testTarget(
+            name: "TaxpayerAccessObservabilityTests",
+            dependencies: [
+                "TaxpayerAccessObservability", "TaxpayerAccessTesting", "TaxpayerAccess", "TaxpayerAccessInMemory",
+                .product(name: "InMemoryLogging", package: "swift-log"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ]),
         .testTarget(
             name: "TaxpayerAccessCLITests",
             dependencies: ["TaxpayerAccessCLI", "TaxpayerAccess", "TaxpayerAccessSQLite"]),

@@ -12,7 +12,7 @@ extension AccessStore {
     /// ```
     ///
     /// - Parameter records: The records; none may exist already.
-    /// - Throws: The store's ``StoreError`` (a version conflict when a record exists, a unique key taken).
+    /// - Throws: The store's `StoreError` (a version conflict when a record exists, a unique key taken).
     public func seed(_ records: [Record]) async throws {
         var changes = ChangeSet()
         for record in records { changes.insert(record) }
@@ -28,12 +28,12 @@ extension AccessStore {
     ///
     /// - Parameters:
     ///   - logon: The logon the session belongs to; it must exist and be active for the session to authenticate.
-    ///   - stage: How far the sign-in got; ``SessionStage/authenticated`` by default.
+    ///   - stage: How far the sign-in got; `.authenticated` by default.
     ///   - createdAt: When the session started.
     ///   - lastActivityAt: Its last activity (RULES A7's idle timeout runs from here); `createdAt` by default.
     ///   - random: Where the token's bytes come from.
     /// - Returns: The session token, as a portal hands it to the browser.
-    /// - Throws: The store's ``StoreError``.
+    /// - Throws: The store's `StoreError`.
     public func seedSession(
         logon: LogonID, stage: SessionStage = .authenticated, createdAt: Date = Date(), lastActivityAt: Date? = nil,
         random: any RandomSource

@@ -1,6 +1,6 @@
 internal import CSodium
 
-/// One 32-byte sealing key (``SecretBox``) with the id every value it seals carries.
+/// One 32-byte sealing key (XSalsa20-Poly1305, libsodium's secretbox) with the id every value it seals carries.
 ///
 /// The id and the check value are derived from the key with keyed BLAKE2b over fixed constants: they name and prove a
 /// key without revealing it, so both may be stored and shown (Documentation/Operations.md, Key safety).

@@ -272,7 +272,7 @@ public enum MailStatus: String, Sendable, Hashable, Codable {
 
 /// An email written to the durable outbox in the same commit as the change that causes it (RULES N2).
 ///
-/// The body is kept only sealed (``SecretBox``, the context's secret key): some bodies carry the secrets RULES N1
+/// The body is kept only sealed (XSalsa20-Poly1305 under the portal's sealing key): some bodies carry the secrets RULES N1
 /// allows an email — a security code, an activation or reset link, a recovered username — and secrets are never
 /// stored in the clear (RULES A7). Once the mailer has accepted it, the body is dropped.
 public struct OutboxMail: Hashable, Sendable, Codable {
@@ -330,7 +330,7 @@ public struct OutboxMail: Hashable, Sendable, Codable {
 /// A text message written to the durable outbox in the same commit as the change that causes it (RULES N2), like
 /// ``OutboxMail``: a security code by text (RULES A3, A4) is sent from the outbox, never after the commit.
 ///
-/// The body is kept only sealed (``SecretBox``): it carries a security code. Once the messenger has accepted it, the
+/// The body is kept only sealed (XSalsa20-Poly1305 under the sealing key): it carries a security code. Once the messenger has accepted it, the
 /// body is dropped.
 public struct OutboxText: Hashable, Sendable, Codable {
     package var id: TextID

@@ -101,7 +101,7 @@ public enum TwoStepMethod: Hashable, Sendable, Codable {
     case email(address: String?)
     /// Codes by text message to a mobile number.
     case text(PhoneNumber)
-    /// An authenticator app. The shared secret is kept sealed (``SecretBox``), never in the clear.
+    /// An authenticator app. The shared secret is kept sealed (XSalsa20-Poly1305 under the sealing key), never in the clear.
     case authenticator(sealedSecret: [UInt8], algorithm: TOTPAlgorithm)
 
     /// The kind without its details.

@@ -17,8 +17,8 @@ public struct TaxIdentifier: Hashable, Sendable, Codable, CustomStringConvertibl
     /// The nine digits, without separators.
     public var number: String
 
-    /// Makes an identifier from a type and nine digits (validate with ``Policy/validateTaxIdentifier(type:number:)``
-    /// first when the number comes from a person).
+    /// Makes an identifier from a type and nine digits, as given: the services and the snapshot reader check a number
+    /// that comes from a person (RULES T1) before they make one.
     public init(type: IDType, number: String) {
         self.type = type
         self.number = number
