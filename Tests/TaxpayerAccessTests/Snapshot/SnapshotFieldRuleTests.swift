@@ -139,6 +139,10 @@ struct SnapshotFieldRuleTests {
             name: "a trailing comma", find: #""isDefault": false }"#, replace: #""isDefault": false, }"#,
             path: "$.securityGroups[1].isDefault", message: "not valid JSON (line 33, column", prefix: true),
         Case(
+            name: "a lone surrogate in an escape", find: #""legalName": "Pat Client""#,
+            replace: #""legalName": "Pat \uD800 Client""#, path: "$.taxpayers[1].legalName",
+            message: "not valid JSON (line 7, column", prefix: true),
+        Case(
             name: "a bad escape", find: #""legalName": "Pat Client""#, replace: #""legalName": "Pat\xClient""#,
             path: "$.taxpayers[1].legalName", message: "not valid JSON (line 7, column", prefix: true),
     ]
@@ -182,6 +186,18 @@ struct SnapshotFieldRuleTests {
         #expect(try await AccessSnapshot.export(from: store) == before)
     }
 
+    @Test("bytes that are not UTF-8 are refused with their path; a byte order mark is allowed")
+    func bytes() throws {
+        var data = Data(SnapshotTests.example.utf8)
+        let name = try #require(data.firstRange(of: Data("Pat Client".utf8)))
+        data[name.lowerBound + 3] = 0xC0  // an overlong form of a space
+        let error = try #require(throws: SnapshotError.self) { try AccessSnapshot.decode(from: data) }
+        #expect(error.path == "$.taxpayers[1].legalName")
+        #expect(error.message == "not valid JSON (line 7, column 78: a string is not well-formed UTF-8)")
+        let marked = Data([0xEF, 0xBB, 0xBF]) + Data(SnapshotTests.example.utf8)
+        #expect(try AccessSnapshot.decode(from: marked) == SnapshotTests.decode(SnapshotTests.example))
+    }
+
     @Test("a document built in code is held to the same field rules on import, nothing written (R5, R4)")
     func builtInCode() async throws {
         let store = try await Self.storeWithOtherWorld()
@@ -209,6 +225,28 @@ struct SnapshotFieldRuleTests {
             #expect(!error.description.contains("abc"))
             #expect(!error.description.contains("\u{0}"))
         }
+    }
+
+    @Test("export leaves out a secondary logon its person has not completed yet, so the export imports (S2, R5)")
+    func pendingSecondaryNotExported() async throws {
+        let store = InMemoryAccessStore()
+        try await SnapshotTests.decode(SnapshotTests.example).import(into: store)
+        var changes = ChangeSet()
+        // As FirmAdministration adds one: active, not activated, a placeholder username holding white space.
+        changes.insert(
+            .logon(
+                Logon(
+                    id: "L7", username: " pending L7", email: "new.clerk@acme.example", fullName: "New Clerk",
+                    status: .active, secondary: SecondaryProfile(parent: "L1", accessType: .masterAdministrator),
+                    activated: false)))
+        changes.insert(.refinement(Refinement(secondary: "L7", taxpayer: "T9", accounts: ["A90": .viewOnly])))
+        try await store.commit(changes)
+        let exported = try await AccessSnapshot.export(from: store)
+        #expect(!exported.logons.contains { $0.id == "L7" })
+        #expect(!exported.refinements.contains { $0.secondary == "L7" })
+        #expect(exported.logons.count == 4)
+        let decoded = try AccessSnapshot.decode(from: exported.encoded())
+        try await decoded.import(into: InMemoryAccessStore())
     }
 
     @Test("a generated world exports to a document that passes the field rules, as the benchmarks need (T1, R5)")
