@@ -24,8 +24,10 @@ struct CheckCommand: AsyncParsableCommand {
         }
         let answerer = QuestionAnswerer(resolver: resolver)
         let output = FileHandle.standardOutput
+        var number = 0
         while let line = readLine(strippingNewline: true) {
-            guard let answer = answerer.answer(line) else { continue }
+            number += 1
+            guard let answer = answerer.answer(line, number: number) else { continue }
             output.write(Data((answer + "\n").utf8))
         }
     }

@@ -15,18 +15,26 @@ struct QuestionAnswerer {
         self.resolver = resolver
     }
 
-    /// The answer line for a question line; `nil` for a blank line, which is not a question.
-    func answer(_ line: String) -> String? {
+    /// The answer line for a question line; `nil` for a blank line, which is not a question. A malformed line gets
+    /// an error answer naming `number` (the line's place in the input, from 1), the JSON path of the field at fault
+    /// and what is wrong there: `{"error":"line 3: $.action: unknown action \"fly\" (…)"}`.
+    func answer(_ line: String, number: Int = 1) -> String? {
         guard line.contains(where: { !$0.isWhitespace }) else { return nil }
         do {
-            let question = try decoder.decode(Question.self, from: Data(line.utf8))
+            let data = Data(line.utf8)
+            // The same strict pass as the snapshot reader: grammar, and no key given twice in one object.
+            try StrictJSON.check(data, singleLine: true)
+            let question = try decoder.decode(Question.self, from: data)
             return try encode(respond(to: question))
-        } catch let error as QuestionError {
-            return (try? encode(ErrorAnswer(error: error.message))) ?? #"{"error":"malformed question"}"#
+        } catch let error as SnapshotError {
+            return errorLine("line \(number): \(error)")
         } catch {
-            return (try? encode(ErrorAnswer(error: "malformed question: not valid JSON")))
-                ?? #"{"error":"malformed question"}"#
+            return errorLine("line \(number): $: not a question")
         }
+    }
+
+    private func errorLine(_ message: String) -> String {
+        (try? encode(ErrorAnswer(error: message))) ?? #"{"error":"malformed question"}"#
     }
 
     private func encode(_ value: some Encodable) throws -> String {
@@ -73,11 +81,9 @@ struct ErrorAnswer: Encodable {
     let error: String
 }
 
-struct QuestionError: Error {
-    let message: String
-}
-
-/// One question of the protocol.
+/// One question of the protocol, read strictly: one of three shapes of object, each value a string, each id
+/// non-empty and free of control characters (as a snapshot's ids are); faults are ``SnapshotError``s with the JSON
+/// path of the field.
 enum Question: Decodable {
     case check(logon: LogonID, account: AccountID, action: AccountAction)
     case clients(of: LogonID)
@@ -95,33 +101,42 @@ enum Question: Decodable {
         do {
             container = try decoder.container(keyedBy: Key.self)
         } catch {
-            throw QuestionError(message: "malformed question: not a JSON object")
+            throw SnapshotError(path: "$", message: "a question is a JSON object")
         }
         let keys = Set(container.allKeys.map(\.stringValue))
         func text(_ key: String) throws -> String {
             guard let value = try? container.decode(String.self, forKey: Key(stringValue: key)) else {
-                throw QuestionError(message: "malformed question: \"\(key)\" must be a string")
+                throw SnapshotError(path: "$.\(key)", message: "must be a string")
+            }
+            return value
+        }
+        func id(_ key: String) throws -> String {
+            let value = try text(key)
+            guard !value.isEmpty, !value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+            else {
+                throw SnapshotError(path: "$.\(key)", message: "an id is not empty and holds no control characters")
             }
             return value
         }
         switch keys {
         case ["logon", "account", "action"]:
+            let logon = try id("logon")
+            let account = try id("account")
             let actionName = try text("action")
             guard let action = AccountAction(rawValue: actionName) else {
-                throw QuestionError(
-                    message:
-                        "malformed question: unknown action \"\(actionName)\" (expected view, file, pay, amend or manageAccount)"
-                )
+                let allowed = AccountAction.allCases.map(\.rawValue).joined(separator: ", ")
+                throw SnapshotError(
+                    path: "$.action", message: "unknown action \"\(actionName)\" (expected one of \(allowed))")
             }
-            self = .check(logon: LogonID(try text("logon")), account: AccountID(try text("account")), action: action)
+            self = .check(logon: LogonID(logon), account: AccountID(account), action: action)
         case ["clientsOf"]:
-            self = .clients(of: LogonID(try text("clientsOf")))
+            self = .clients(of: LogonID(try id("clientsOf")))
         case ["whoHasAccess"]:
-            self = .whoHasAccess(TaxpayerID(try text("whoHasAccess")))
+            self = .whoHasAccess(TaxpayerID(try id("whoHasAccess")))
         default:
-            throw QuestionError(
-                message:
-                    "malformed question: expected {logon, account, action}, {clientsOf} or {whoHasAccess}, got keys "
+            throw SnapshotError(
+                path: "$",
+                message: "expected the keys {logon, account, action}, {clientsOf} or {whoHasAccess}, got "
                     + (keys.isEmpty ? "none" : keys.sorted().joined(separator: ", ")))
         }
     }

@@ -94,7 +94,10 @@ public enum WorldGenerator {
         for t in 0..<size.taxpayers {
             let id = TaxpayerID("T\(t)")
             let isFirm = t < firmTaxpayerCount
-            let number = String(100_000_000 + t)
+            // A valid ID number for either type (RULES T1), distinct per taxpayer: area (FEIN prefix) from 100,
+            // group 01–99, serial 0001–9999, so a snapshot of the world passes the services' own ID-number rule.
+            let number = String(
+                (100 + t / (9_999 * 99)) * 1_000_000 + (1 + t / 9_999 % 99) * 10_000 + (1 + t % 9_999))
             records.append(
                 .taxpayer(
                     Taxpayer(

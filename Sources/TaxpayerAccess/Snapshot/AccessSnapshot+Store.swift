@@ -118,7 +118,7 @@ extension AccessSnapshot {
     }
 
     /// The live access state of `store` as a document: cancelled roles and grants absent, logons awaiting approval
-    /// skipped (with whatever refers to them), levels of `none` and references to vanished records dropped.
+    /// and secondary logons awaiting completion skipped (with whatever refers to them), levels of `none` and references to vanished records dropped.
     ///
     /// - Throws: ``StoreError`` from the store.
     public static func export(from store: any AccessStore) async throws -> AccessSnapshot {
@@ -146,8 +146,18 @@ extension AccessSnapshot {
             levels.filter { accountOwner[$0.key] == taxpayer && (allowNone || $0.value > .none) }
         }
 
+        // A secondary logon its person has not completed yet (RULES S2) has no username, only a placeholder the
+        // username rule refuses (R5): like a logon awaiting approval, it is not part of the document.
+        func awaitsCompletion(_ logon: Logon) -> Bool {
+            logon.secondary != nil && !logon.activated
+                && (try? Self.fieldPolicy.validateUsername(logon.username)) == nil
+        }
         let logons = try await all(.logon).compactMap { record -> Logon? in
-            if case .logon(let logon) = record, logon.status != .pendingApproval { logon } else { nil }
+            if case .logon(let logon) = record, logon.status != .pendingApproval, !awaitsCompletion(logon) {
+                logon
+            } else {
+                nil
+            }
         }
         let logonByID = Dictionary(logons.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         let groups = try await all(.securityGroup).compactMap { record -> SecurityGroup? in

@@ -1,12 +1,34 @@
 /// The rules of SnapshotFormat.md a document must keep, each refusal naming the JSON path of the fault.
 extension AccessSnapshot {
-    /// Checks every reference and uniqueness rule of SnapshotFormat.md.
+    /// The policy whose username rule (RULES R5) a document's usernames keep: the defaults of Documentation/Rules.md.
+    static let fieldPolicy = Policy.massTaxConnect
+
+    /// Checks every field, reference and uniqueness rule of SnapshotFormat.md.
     ///
-    /// - Throws: ``SnapshotError`` for the first fault, in document order: a duplicate id, an unknown id, an account
-    ///   of another taxpayer, a taxpayer in two groups of one parent (RULES S4), a secondary whose parent is itself
-    ///   a secondary, a group of another parent, level `none` outside refinements, a malformed account type.
+    /// Field contents are held to the services' own validators: ID numbers are nine ASCII digits with no separators
+    /// (RULES T1), legal names and usernames keep the rules of registration (RULES R5, with the preset's length
+    /// limits), emails keep RULES R4 with no surrounding white space, custom group names the rule of RULES S3; ids
+    /// are non-empty and, like names, hold no control characters.
+    ///
+    /// - Throws: ``SnapshotError`` for the first fault, in document order: a field breaking its rule, a duplicate
+    ///   id or unique key, an unknown id, an account of another taxpayer, a taxpayer in two groups of one parent
+    ///   (RULES S4), a secondary whose parent is itself a secondary, a group of another parent, level `none` outside
+    ///   refinements, a malformed account type. The message names the rule, not the value at fault.
     public func validate() throws {
         func fail(_ path: String, _ message: String) -> SnapshotError { SnapshotError(path: path, message: message) }
+        /// Runs one of the services' validators, its refusal becoming a snapshot error at `path`.
+        func field<T>(_ path: String, _ rule: String, _ validator: () throws -> T) throws -> T {
+            do {
+                return try validator()
+            } catch let error as AccessError {
+                let message = error.message.hasSuffix(".") ? String(error.message.dropLast()) : error.message
+                throw fail(path, "\(message) (RULES \(rule))")
+            }
+        }
+        func checkID(_ id: String, _ path: String) throws {
+            guard !id.isEmpty else { throw fail(path, "empty id") }
+            guard !Policy.containsControlCharacter(id) else { throw fail(path, "an id holds no control characters") }
+        }
 
         // Taxpayers and accounts.
         var taxpayerIDs: Set<TaxpayerID> = []
@@ -14,6 +36,15 @@ extension AccessSnapshot {
         var accountOwner: [AccountID: TaxpayerID] = [:]
         for (i, taxpayer) in taxpayers.enumerated() {
             let path = "$.taxpayers[\(i)]"
+            try checkID(taxpayer.id.rawValue, "\(path).id")
+            let validated = try field("\(path).idNumber", "T1") {
+                try Policy.validateTaxIdentifier(type: taxpayer.idType, number: taxpayer.idNumber)
+            }
+            guard validated.number == taxpayer.idNumber else {
+                throw fail(
+                    "\(path).idNumber", "\(taxpayer.idType.rawValue) must be 9 digits without separators (RULES T1)")
+            }
+            _ = try field("\(path).legalName", "T1") { try Policy.validateLegalName(taxpayer.legalName) }
             guard taxpayerIDs.insert(taxpayer.id).inserted else {
                 throw fail("\(path).id", "duplicate taxpayer \"\(taxpayer.id)\"")
             }
@@ -22,6 +53,7 @@ extension AccessSnapshot {
                 throw fail("\(path).idNumber", "another taxpayer has this \(taxpayer.idType.rawValue) (RULES T1)")
             }
             for (j, account) in taxpayer.accounts.enumerated() {
+                try checkID(account.id.rawValue, "\(path).accounts[\(j)].id")
                 guard accountOwner[account.id] == nil else {
                     throw fail("\(path).accounts[\(j)].id", "duplicate account \"\(account.id)\"")
                 }
@@ -41,6 +73,7 @@ extension AccessSnapshot {
         var groupNames: Set<String> = []
         for (i, group) in securityGroups.enumerated() {
             let path = "$.securityGroups[\(i)]"
+            try checkID(group.id.rawValue, "\(path).id")
             guard groupByID[group.id] == nil else {
                 throw fail("\(path).id", "duplicate security group \"\(group.id)\"")
             }
@@ -50,7 +83,19 @@ extension AccessSnapshot {
             guard parent.secondary == nil else {
                 throw fail("\(path).parent", "logon \"\(group.parent)\" is a secondary logon and cannot own groups")
             }
-            guard !group.name.isEmpty else { throw fail("\(path).name", "empty name") }
+            guard !Policy.containsControlCharacter(group.name) else {
+                throw fail("\(path).name", "a group name holds no control characters (RULES S3)")
+            }
+            if group.isDefault {
+                guard group.name == "Default" else {
+                    throw fail("\(path).name", "the Default group is named \"Default\" (RULES S3)")
+                }
+            } else {
+                let name = try field("\(path).name", "S3") { try FirmRules.validatedGroupName(group.name) }
+                guard name == group.name else {
+                    throw fail("\(path).name", "a group name has no surrounding or repeated white space (RULES S3)")
+                }
+            }
             guard groupNames.insert("\(group.parent.rawValue)|\(group.name.lowercased())").inserted else {
                 throw fail(
                     "\(path).name", "logon \"\(group.parent)\" already has a group named \"\(group.name)\" (RULES S3)")
@@ -69,11 +114,17 @@ extension AccessSnapshot {
         var emails: Set<String> = []
         for (i, logon) in logons.enumerated() {
             let path = "$.logons[\(i)]"
+            try checkID(logon.id.rawValue, "\(path).id")
             guard seenLogons.insert(logon.id).inserted else {
                 throw fail("\(path).id", "duplicate logon \"\(logon.id)\"")
             }
+            try field("\(path).username", "R5") { try Self.fieldPolicy.validateUsername(logon.username) }
+            let email = try field("\(path).email", "R4") { try Policy.validateEmail(logon.email) }
+            guard email == logon.email else {
+                throw fail("\(path).email", "Email address must not have white space around it (RULES R4)")
+            }
             guard usernames.insert(Logon.normalizedKey(logon.username)).inserted else {
-                throw fail("\(path).username", "duplicate username \"\(logon.username)\" (RULES R5)")
+                throw fail("\(path).username", "another logon has this username (RULES R5)")
             }
             if logon.status != .deleted {
                 guard emails.insert(Logon.normalizedKey(logon.email)).inserted else {

@@ -195,9 +195,11 @@ public struct AccessSnapshot: Hashable, Sendable, Codable {
 
     /// Decodes and validates a document.
     ///
-    /// - Throws: ``SnapshotError`` naming the JSON path of the first fault (malformed JSON, unknown key, bad value,
-    ///   unknown or duplicate id, …).
+    /// - Throws: ``SnapshotError`` naming the JSON path of the first fault (malformed JSON, a key given twice in
+    ///   one object, unknown key, bad value, a field breaking the services' rule, unknown or duplicate id, …).
     public static func decode(from data: Data) throws -> AccessSnapshot {
+        // JSONDecoder keeps one of two equal keys silently: the strict pass refuses them (and bad grammar) first.
+        try StrictJSON.check(data)
         let snapshot: AccessSnapshot
         do {
             snapshot = try JSONDecoder().decode(AccessSnapshot.self, from: data)

@@ -8,12 +8,16 @@ import Foundation
 /// Builds small worlds of access records for rule tables.
 struct WorldBuilder {
     var records: [Record] = []
+    /// Taxpayers so far: each gets a FEIN of its own that passes RULES T1, so a world exports to a valid snapshot.
+    private var taxpayerCount = 0
 
     mutating func taxpayer(_ id: TaxpayerID, _ accounts: [(AccountID, AccountType)], closed: Set<AccountID> = []) {
+        taxpayerCount += 1
+        let number = "10" + String(String(10_000_000 + taxpayerCount).dropFirst())
         records.append(
             .taxpayer(
                 Taxpayer(
-                    id: id, taxID: TaxIdentifier(type: .fein, number: "0000\(id.rawValue)"),
+                    id: id, taxID: TaxIdentifier(type: .fein, number: number),
                     legalName: "\(id.rawValue) Inc", kind: .business)))
         for (account, type) in accounts {
             records.append(

@@ -243,7 +243,10 @@ struct SnapshotTests {
             "$.logons[0].clientManagement: expected a boolean"
         ),
         ("missing key", #""legalName": "Pat Client", "#, "", "$.taxpayers[1].legalName: missing"),
-        ("not JSON", #""format""#, "format", "$: not valid JSON"),
+        (
+            "not JSON", #""format""#, "format",
+            "$: not valid JSON (line 2, column 3: expected a key (a string) in an object)"
+        ),
     ]
 
     @Test("bad documents are refused with the JSON path of the fault", arguments: badDocuments.map(\.name))
