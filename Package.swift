@@ -67,6 +67,8 @@ let package = Package(
             name: "TaxpayerAccessCLI",
             dependencies: [
                 "TaxpayerAccess", "TaxpayerAccessInMemory", "TaxpayerAccessSQLite", "TaxpayerAccessSendmail",
+                // `--database postgres://…`; empty unless the `PostgreSQL` trait is on.
+                "TaxpayerAccessPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -111,7 +113,7 @@ let package = Package(
         .testTarget(
             name: "TaxpayerAccessPostgresTests",
             dependencies: [
-                "TaxpayerAccessPostgres", "TaxpayerAccessTesting", "TaxpayerAccess",
+                "TaxpayerAccessPostgres", "TaxpayerAccessTesting", "TaxpayerAccess", "TaxpayerAccessInMemory",
                 .product(name: "PostgresNIO", package: "postgres-nio", condition: .when(traits: ["PostgreSQL"])),
             ]),
         // Runs the built `taxpayer-access`; SQLite to set up a printed-form request on a test's database file.

@@ -20,7 +20,7 @@ struct AuditCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let store = try openStore(at: options.database, .mustExist)
+        let store = try await openStore(at: options.database, .mustExist)
         var cursor = after
         var printed = 0
         pages: while true {

@@ -39,7 +39,7 @@ struct DeliverMailCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let store = try openStore(at: options.database, .mustExist)
+        let store = try await openStore(at: options.database, .mustExist)
         let box = try await keyRing(for: store, keyFile: options.keyFile).box
         let report: OutboxDelivery.DeliveryReport
         if let sendmail {

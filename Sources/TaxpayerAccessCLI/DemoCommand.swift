@@ -17,10 +17,14 @@ struct DemoCommand: AsyncParsableCommand {
 
     @Option(
         name: .long,
-        help: ArgumentHelp("The demo's own SQLite file, deleted and created again at every run.", valueName: "path"))
+        help: ArgumentHelp(
+            "The demo's own SQLite file, deleted and created again at every run; or an empty PostgreSQL database's "
+                + "postgres:// URL (a build with the PostgreSQL trait; the key is then taxpayer-access-demo.key).",
+            valueName: "path-or-url"))
     var database = "taxpayer-access-demo.db"
 
     func run() async throws {
+        if isDatabaseURL(database) { return try await runOnPostgreSQL() }
         let file = URL(fileURLWithPath: database)
         guard file.lastPathComponent != DatabaseOptions.defaultPath else {
             throw CLIError("the demo will not overwrite the operators' database \(database); give it another file")
@@ -38,12 +42,43 @@ struct DemoCommand: AsyncParsableCommand {
         where name.hasSuffix(".eml") {
             try? FileManager.default.removeItem(at: mailFolder.appendingPathComponent(name))
         }
-        let store = try openStore(at: database, .createIfMissing)
+        let store = try await openStore(at: database, .createIfMissing)
         let directory = DemoStory.systemOfRecord(now: Date())
         let keys = try await keyRing(for: store, keyFile: database + ".key")
         let portal = try await harnessPortal(store: store, keys: keys, directory: directory)
         try await DemoStory(
             portal: portal, box: keys.box, directory: directory, databasePath: database, mailFolder: mailFolder.path
+        ).play()
+    }
+
+    /// The story on a PostgreSQL database, which must be empty (the demo never drops anyone's tables): its key file
+    /// and mail in the working directory.
+    private func runOnPostgreSQL() async throws {
+        let store = try await openStore(at: database, .createIfMissing)
+        guard try await store.lastSequence() == 0 else {
+            throw CLIError(
+                "the demo needs an empty database, and \(displayName(ofDatabase: database)) holds changes: "
+                    + "give it a new one (createdb)")
+        }
+        let keyFile = "taxpayer-access-demo.key"
+        if FileManager.default.fileExists(atPath: keyFile) {
+            do {
+                try FileManager.default.removeItem(atPath: keyFile)
+            } catch {
+                throw CLIError("cannot remove the old demo key file \(keyFile)")
+            }
+        }
+        let mailFolder = URL(fileURLWithPath: "demo-mail")
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: mailFolder.path)) ?? []
+        where name.hasSuffix(".eml") {
+            try? FileManager.default.removeItem(at: mailFolder.appendingPathComponent(name))
+        }
+        let directory = DemoStory.systemOfRecord(now: Date())
+        let keys = try await keyRing(for: store, keyFile: keyFile)
+        let portal = try await harnessPortal(store: store, keys: keys, directory: directory)
+        try await DemoStory(
+            portal: portal, box: keys.box, directory: directory, databasePath: displayName(ofDatabase: database),
+            mailFolder: mailFolder.path, storeKind: "PostgreSQL", keyFile: keyFile
         ).play()
     }
 }

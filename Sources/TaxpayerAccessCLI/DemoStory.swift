@@ -17,6 +17,10 @@ struct DemoStory {
     let directory: InMemoryTaxpayerDirectory
     let databasePath: String
     let mailFolder: String
+    /// What the database is, for the first line: SQLite unless told.
+    var storeKind = "SQLite"
+    /// The sealing key file: `<databasePath>.key` unless told.
+    var keyFile: String? = nil
 
     var store: any AccessStore { portal.store }
 
@@ -73,7 +77,9 @@ struct DemoStory {
         let auth = portal.authentication
         let access = portal.thirdParties
         let firm = portal.firm
-        print("TaxpayerAccess demo on \(databasePath) (SQLite; the sealing key is in \(databasePath).key)")
+        print(
+            "TaxpayerAccess demo on \(databasePath) (\(storeKind); the sealing key is in \(keyFile ?? databasePath + ".key"))"
+        )
 
         // 1. The agency loads its taxpayers (T1–T3).
         heading(1, "The agency loads its taxpayers")

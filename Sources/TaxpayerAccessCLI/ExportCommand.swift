@@ -13,7 +13,7 @@ struct ExportCommand: AsyncParsableCommand {
     var output: String?
 
     func run() async throws {
-        let store = try openStore(at: options.database, .mustExist)
+        let store = try await openStore(at: options.database, .mustExist)
         let data = try await AccessSnapshot.export(from: store).encoded() + Data("\n".utf8)
         guard let output else {
             FileHandle.standardOutput.write(data)

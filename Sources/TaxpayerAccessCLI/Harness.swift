@@ -9,27 +9,51 @@ import Glibc
 import Darwin
 #endif
 
-/// `--database PATH [--key-file PATH]`: the SQLite file a command works on and its sealing keys
-/// (Documentation/Operations.md, Harness).
+/// `--database PATH|URL [--key-file PATH]`: the SQLite file or PostgreSQL database a command works on and its sealing
+/// keys (Documentation/Operations.md, Harness).
 struct DatabaseOptions: ParsableArguments {
     /// The file every operator command uses unless told otherwise, in the working directory.
     static let defaultPath = "taxpayer-access.db"
+    /// The key file of a PostgreSQL database unless told otherwise, in the working directory.
+    static let defaultURLKeyFile = "taxpayer-access.key"
 
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "The SQLite database file. Its sealing keys are kept beside it as <file>.key.", valueName: "path"))
+            "The SQLite database file, or a postgres:// URL (a build with the PostgreSQL trait). A file's sealing keys "
+                + "are kept beside it as <file>.key, a URL's in \(Self.defaultURLKeyFile).",
+            valueName: "path-or-url"))
     var database: String = Self.defaultPath
 
     @Option(
         name: .customLong("key-file"),
         help: ArgumentHelp(
-            "The sealing key file (default: <database>.key): 32 bytes per key, the current key first.",
+            "The sealing key file (default: <database>.key, or \(Self.defaultURLKeyFile) for a URL): 32 bytes per key, "
+                + "the current key first.",
             valueName: "path"))
     var keyFileOption: String?
 
-    /// The key file: `--key-file`, else `<database>.key`.
-    var keyFile: String { keyFileOption ?? database + ".key" }
+    /// The key file: `--key-file`, else `<database>.key` (a URL: `taxpayer-access.key`).
+    var keyFile: String {
+        keyFileOption ?? (isDatabaseURL(database) ? Self.defaultURLKeyFile : database + ".key")
+    }
+
+    /// The database as it may be printed: a URL without its password.
+    var databaseName: String { displayName(ofDatabase: database) }
+}
+
+/// Whether `--database` names a PostgreSQL database (`postgres://…` or `postgresql://…`) rather than a file.
+func isDatabaseURL(_ location: String) -> Bool {
+    location.hasPrefix("postgres://") || location.hasPrefix("postgresql://")
+}
+
+/// A database location as it may be printed: a URL's password replaced by `***`, a path as it is.
+func displayName(ofDatabase location: String) -> String {
+    guard isDatabaseURL(location), var parts = URLComponents(string: location), parts.password != nil else {
+        return location
+    }
+    parts.password = "***"
+    return parts.string ?? "a postgres:// URL"
 }
 
 /// Whether a command may create the database file when it does not exist yet.
@@ -40,11 +64,14 @@ enum OpenMode {
     case mustExist
 }
 
-/// The one place a command gets its store: the SQLite file at `path`.
+/// The one place a command gets its store: the SQLite file at `path`, or the PostgreSQL database of a `postgres://`
+/// URL (which must exist; its tables are made on the first connection, whatever `mode` says).
 ///
-/// - Throws: ``CLIError`` for a missing file under ``OpenMode/mustExist``; ``StoreError`` when SQLite refuses the file
-///   (a newer schema, not a database, a folder that is not there).
-func openStore(at path: String, _ mode: OpenMode) throws -> any AccessStore {
+/// - Throws: ``CLIError`` for a missing file under ``OpenMode/mustExist``, or for a URL in a build without the
+///   `PostgreSQL` trait; ``StoreError`` when the database refuses (a newer schema, not a database, a folder that is
+///   not there, a server that cannot be reached).
+func openStore(at path: String, _ mode: OpenMode) async throws -> any AccessStore {
+    if isDatabaseURL(path) { return try await openPostgresStore(url: path) }
     if mode == .mustExist, !FileManager.default.fileExists(atPath: path) {
         throw CLIError(
             "no database at \(path) (create one with `taxpayer-access import` or `taxpayer-access taxpayer add`)")

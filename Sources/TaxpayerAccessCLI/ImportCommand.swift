@@ -15,9 +15,9 @@ struct ImportCommand: AsyncParsableCommand {
 
     func run() async throws {
         let document = try loadSnapshot(snapshot)
-        let store = try openStore(at: options.database, .createIfMissing)
+        let store = try await openStore(at: options.database, .createIfMissing)
         let records = document.records().count
         try await document.import(into: store, at: Date(), actor: .agency(operator: "taxpayer-access import"))
-        print("imported \(records) records from \(snapshot) into \(options.database)")
+        print("imported \(records) records from \(snapshot) into \(options.databaseName)")
     }
 }

@@ -17,7 +17,7 @@ struct KeysCommand: AsyncParsableCommand {
         @OptionGroup var options: DatabaseOptions
 
         func run() async throws {
-            let store = try openStore(at: options.database, .mustExist)
+            let store = try await openStore(at: options.database, .mustExist)
             let file = try readKeyFile(options.keyFile)
             let usage = try await SealingKeyCheck.usage(in: store, ring: file)
             let registry = try await SealingKeyCheck.registry(in: store)?.value
@@ -50,7 +50,7 @@ struct KeysCommand: AsyncParsableCommand {
         @OptionGroup var options: DatabaseOptions
 
         func run() async throws {
-            let store = try openStore(at: options.database, .mustExist)
+            let store = try await openStore(at: options.database, .mustExist)
             let old = try await keyRing(for: store, keyFile: options.keyFile)
             let new = SealingKeyRing(current: SealingKey.generate(using: SecureRandom()), previous: old.keys)
             try replaceKeyFile(options.keyFile, keys: new.keys)
@@ -71,7 +71,7 @@ struct KeysCommand: AsyncParsableCommand {
         @OptionGroup var options: DatabaseOptions
 
         func run() async throws {
-            let store = try openStore(at: options.database, .mustExist)
+            let store = try await openStore(at: options.database, .mustExist)
             let ring = try await keyRing(for: store, keyFile: options.keyFile)
             let count = try await SealingKeyCheck.reseal(
                 store: store, ring: ring, random: SecureRandom(), clock: SystemTimeSource())
@@ -87,7 +87,7 @@ struct KeysCommand: AsyncParsableCommand {
         @Argument(help: "The id of the key (from `keys status`).") var id: String
 
         func run() async throws {
-            let store = try openStore(at: options.database, .mustExist)
+            let store = try await openStore(at: options.database, .mustExist)
             let file = try readKeyFile(options.keyFile)
             do {
                 try await SealingKeyCheck.retire(id, store: store, ring: file, clock: SystemTimeSource())

@@ -18,7 +18,7 @@ struct RequestsCommand: AsyncParsableCommand {
         @Flag(name: .long, help: "Only requests still waiting for a decision (and not expired).") var pending = false
 
         func run() async throws {
-            let store = try openStore(at: options.database, .mustExist)
+            let store = try await openStore(at: options.database, .mustExist)
             let now = Date()
             let requests = try await store.records(ofKind: .accessRequest).compactMap { $0.accessRequest?.value }
                 .sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
@@ -82,7 +82,7 @@ struct RequestsCommand: AsyncParsableCommand {
                     throw CLIError("--level: account \(account.rawValue) given twice")
                 }
             }
-            let store = try openStore(at: options.database, .mustExist)
+            let store = try await openStore(at: options.database, .mustExist)
             let access = try await harnessPortal(store: store, keyFile: options.keyFile).thirdParties
             try await access.recordPrintedDecision(
                 confirmationNumber: confirmation, approve: approve, levels: levels, by: `operator`)

@@ -31,7 +31,7 @@ struct TaxpayerCommand: AsyncParsableCommand {
                     "--kind \(kind): expected " + TaxpayerKind.allCases.map(\.rawValue).joined(separator: ", "))
             }
             let taxID = try Policy.validateTaxIdentifier(type: type, number: idNumber)
-            let store = try openStore(at: options.database, .createIfMissing)
+            let store = try await openStore(at: options.database, .createIfMissing)
             let agency = try await harnessPortal(store: store, keyFile: options.keyFile).agency
             let taxpayer = Taxpayer(id: TaxpayerID(id), taxID: taxID, legalName: legalName, kind: kind)
             try await agency.load(DirectoryEntry(taxpayer: taxpayer, accounts: []), by: `operator`)
@@ -47,9 +47,9 @@ struct TaxpayerCommand: AsyncParsableCommand {
         @OptionGroup var options: DatabaseOptions
 
         func run() async throws {
-            let store = try openStore(at: options.database, .mustExist)
+            let store = try await openStore(at: options.database, .mustExist)
             let taxpayers = try await store.records(ofKind: .taxpayer).compactMap { $0.taxpayer?.value }
-            if taxpayers.isEmpty { print("no taxpayers in \(options.database)") }
+            if taxpayers.isEmpty { print("no taxpayers in \(options.databaseName)") }
             for taxpayer in taxpayers {
                 let accounts = try await store.accounts(of: taxpayer.id).map(\.value).sorted { $0.id < $1.id }
                 let listed =
@@ -86,7 +86,7 @@ struct AccountCommand: AsyncParsableCommand {
             guard let status = AccountStatus(rawValue: status) else {
                 throw CLIError("--status \(status): expected active or closed")
             }
-            let store = try openStore(at: options.database, .mustExist)
+            let store = try await openStore(at: options.database, .mustExist)
             guard let owner = try await store.taxpayer(TaxpayerID(taxpayer))?.value else {
                 throw CLIError("unknown taxpayer \(taxpayer)")
             }

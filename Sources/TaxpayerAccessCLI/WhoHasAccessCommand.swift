@@ -26,7 +26,7 @@ struct WhoHasAccessCommand: AsyncParsableCommand {
             }
             return date
         }
-        let store = try openStore(at: options.database, .mustExist)
+        let store = try await openStore(at: options.database, .mustExist)
         let id = TaxpayerID(taxpayer)
         guard try await store.taxpayer(id) != nil else { throw CLIError("unknown taxpayer \(taxpayer)") }
         let entries =

@@ -21,6 +21,7 @@ import Foundation
 /// ```
 public final class PostgresAccessStore: AccessStore {
     let client: PostgresClient
+    let configuration: PostgresStoreConfiguration
     private let runner: Task<Void, Never>
     let logger = Logger(label: "TaxpayerAccessPostgres")
 
@@ -30,6 +31,7 @@ public final class PostgresAccessStore: AccessStore {
     public init(configuration: PostgresStoreConfiguration) async throws {
         let client = PostgresClient(configuration: try configuration.clientConfiguration())
         self.client = client
+        self.configuration = configuration
         runner = Task { await client.run() }
         try await PostgresMigrations.migrate(client, logger: logger)
     }
@@ -107,13 +109,67 @@ public final class PostgresAccessStore: AccessStore {
 
     @discardableResult
     public func commit(_ changes: ChangeSet) async throws -> UInt64 {
+        try await retrying { connection, commitID in
+            try await self.commit(changes, id: commitID, on: connection)
+        }
+    }
+
+    /// Claims in one transaction: locks the claimed records still at their expected versions with `FOR UPDATE SKIP
+    /// LOCKED`, passing over those another worker's claim holds, then commits the claims it could lock (one feed
+    /// entry), so concurrent workers, in any process, take disjoint batches.
+    public func claim(_ claims: [RecordClaim], limit: Int) async throws -> [RecordKey] {
+        guard limit > 0, !claims.isEmpty else { return [] }
+        return try await retrying { db, commitID in
+            try await db.query("BEGIN ISOLATION LEVEL READ COMMITTED", logger: self.logger)
+            do {
+                var chosen: [RecordClaim] = []
+                var next = claims.startIndex
+                while chosen.count < limit, next < claims.endIndex {
+                    let chunk = claims[next..<min(claims.endIndex, next + limit - chosen.count)]
+                    next = chunk.endIndex
+                    let kinds = chunk.map(\.record.key.kind.rawValue)
+                    let ids = chunk.map(\.record.key.id)
+                    let rows = try await db.query(
+                        """
+                        SELECT r.kind, r.id, r.version FROM records r
+                        WHERE (r.kind, r.id) IN (
+                            SELECT k COLLATE "C", i COLLATE "C" FROM unnest(\(kinds)::text[], \(ids)::text[]) AS t (k, i))
+                        FOR UPDATE OF r SKIP LOCKED
+                        """, logger: self.logger)
+                    var locked: [RecordKey: Int] = [:]
+                    for try await (kind, id, version) in rows.decode((String, String, Int64).self) {
+                        guard let kind = RecordKind(rawValue: kind) else { continue }
+                        locked[RecordKey(kind, id)] = Int(version)
+                    }
+                    chosen += chunk.filter { locked[$0.record.key] == $0.expectedVersion }
+                }
+                if chosen.isEmpty {
+                    try await db.query("ROLLBACK", logger: self.logger)
+                    return []
+                }
+                var changes = ChangeSet()
+                for claim in chosen { changes.update(claim.record, from: claim.expectedVersion) }
+                _ = try await self.stage(changes, id: commitID, on: db)
+                try await db.query("COMMIT", logger: self.logger)
+                return chosen.map(\.record.key)
+            } catch {
+                _ = try? await db.query("ROLLBACK", logger: self.logger)
+                throw error
+            }
+        }
+    }
+
+    /// Runs one transaction on a pooled connection under a commit id of its own, retrying a serialization failure,
+    /// a deadlock, or a COMMIT whose outcome is unknown: the same commit id makes the retry land once or find itself
+    /// landed.
+    private func retrying<T: Sendable>(_ body: (PostgresConnection, String) async throws -> T) async throws -> T {
         let commitID = UUID().uuidString
         var attempt = 0
         while true {
             attempt += 1
             do {
                 return try await client.withConnection { connection in
-                    try await self.commit(changes, id: commitID, on: connection)
+                    try await body(connection, commitID)
                 }
             } catch let error as StoreError {
                 throw error
@@ -254,7 +310,7 @@ public final class PostgresAccessStore: AccessStore {
         try await db.query(
             "UPDATE commits SET sequence = \(sequence) WHERE commit_id = \(commitID)", logger: logger)
         let payload = String(sequence)
-        try await db.query("SELECT pg_notify('taxpayer_access_changes', \(payload))", logger: logger)
+        try await db.query("SELECT pg_notify(\(Self.changeChannel), \(payload))", logger: logger)
         return UInt64(sequence)
     }
 

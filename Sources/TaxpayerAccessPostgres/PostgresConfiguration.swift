@@ -33,6 +33,18 @@ public struct PostgresStoreConfiguration: Sendable {
     public var tls: TLSMode
     /// Connections the pool keeps at most (the 32-racer conformance check needs at least 32 to be a race).
     public var maximumConnections: Int
+    /// How followers of the feed learn of other processes' commits (``FollowMode/listen`` unless told).
+    public var followMode: FollowMode = .listen
+
+    /// How a follower (`Portal.follow(every:)`) learns of other processes' commits.
+    public enum FollowMode: String, Sendable, Hashable {
+        /// `LISTEN` on a connection of its own, outside the pool, reconnecting when it drops: a commit wakes the
+        /// follower at once; polling on its interval stays, for notifications that are lost.
+        case listen
+        /// Polling on the follower's interval only, no `LISTEN`: for a pooler that drops `LISTEN` silently
+        /// (PgBouncer in transaction mode) or an engine without it.
+        case pollingOnly
+    }
 
     /// Reads a `postgres://` or `postgresql://` URL.
     ///
@@ -66,6 +78,23 @@ public struct PostgresStoreConfiguration: Sendable {
         var configuration = PostgresClient.Configuration(
             host: host, port: port, username: username, password: password, database: database, tls: tlsSetting)
         configuration.options.maximumConnections = maximumConnections
+        return configuration
+    }
+
+    /// The name the listening connection gives the server (`application_name`), so operators can tell it apart.
+    static let listenerApplicationName = "taxpayer_access_listener"
+
+    /// The configuration of the connection that listens for change notifications (outside the pool).
+    func listenerConfiguration() throws -> PostgresConnection.Configuration {
+        let tlsSetting: PostgresConnection.Configuration.TLS
+        switch tls {
+        case .disable: tlsSetting = .disable
+        case .prefer: tlsSetting = .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
+        case .require: tlsSetting = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+        }
+        var configuration = PostgresConnection.Configuration(
+            host: host, port: port, username: username, password: password, database: database, tls: tlsSetting)
+        configuration.options.additionalStartupParameters = [("application_name", Self.listenerApplicationName)]
         return configuration
     }
 }

@@ -219,16 +219,36 @@ public final class Portal: Sendable {
     }
 
     /// Follows the store's feed until the task is cancelled, so that other processes' commits reach this resolver:
-    /// a catch-up every `interval` (a store that offers change hints wakes it sooner). Run it beside the server,
-    /// e.g. in a service group. A store failure is retried at the next interval.
+    /// a catch-up every `interval`, and one as soon as the store hints at a change (``AccessStore/changeHints()``,
+    /// e.g. PostgreSQL's notifications). Hints only wake it sooner: the interval stays, so a lost hint costs latency,
+    /// never a missed change. Run it beside the server, e.g. in a service group. A store failure is retried at the
+    /// next wake.
     ///
     /// ```swift
     /// let follower = Task { try await portal.follow(every: .seconds(1)) }
     /// ```
     public func follow(every interval: Duration = .seconds(1)) async throws {
-        while !Task.isCancelled {
-            do { try await catchUp() } catch is CancellationError { return } catch {}
-            do { try await Task.sleep(for: interval) } catch { return }
+        // One wake at a time waits: a burst of hints during a catch-up costs one more catch-up, not one each.
+        let (wakes, waker) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        let hints = store.changeHints()
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                while !Task.isCancelled {
+                    waker.yield()
+                    do { try await Task.sleep(for: interval) } catch { break }
+                }
+                waker.finish()
+            }
+            if let hints {
+                group.addTask {
+                    for await _ in hints { waker.yield() }
+                }
+            }
+            for await _ in wakes {
+                if Task.isCancelled { break }
+                do { try await catchUp() } catch is CancellationError { break } catch {}
+            }
+            group.cancelAll()
         }
     }
 

@@ -38,6 +38,74 @@ public protocol AccessStore: Sendable {
 
     /// Audit events after `sequence`, oldest first, at most `limit` of them.
     func auditEvents(after sequence: UInt64, limit: Int) async throws -> [LoggedAuditEvent]
+
+    /// Hints that the feed may have grown, so that a follower (`Portal.follow(every:)`) catches up sooner than its
+    /// interval; `nil` (the default) when the store offers none. Each call makes a new stream for one follower; it
+    /// ends when the follower stops iterating.
+    ///
+    /// A hint is never the truth: hints may be lost, repeated or early, and a follower reads the feed itself with
+    /// ``changes(after:limit:)``, and keeps polling, whatever the hints say. A store that can miss changes while it
+    /// is not listening (a dropped connection) yields a hint when it listens again.
+    ///
+    /// ```swift
+    /// if let hints = store.changeHints() {
+    ///     for await _ in hints { try await portal.catchUp() }
+    /// }
+    /// ```
+    func changeHints() -> AsyncStream<Void>?
+
+    /// Claims records for one worker of several (the outbox's, ``OutboxDelivery``): writes each claim's record over
+    /// the version it names, in the order given, until `limit` are written, skipping a claim whose version no longer
+    /// holds or whose record another worker is claiming at this moment, and returns the keys written.
+    ///
+    /// The default commits the claims one by one, a version conflict skipping one. A store that several processes
+    /// share may write them in one commit and pass over records another worker holds instead of waiting for them
+    /// (PostgreSQL: `FOR UPDATE SKIP LOCKED`), so that concurrent workers take disjoint batches.
+    ///
+    /// ```swift
+    /// let mine = try await store.claim(due.map { RecordClaim(.mail(leased($0.value)), over: $0.version) }, limit: 100)
+    /// ```
+    ///
+    /// - Throws: ``StoreError`` when the store fails (claims the default committed before stay written).
+    func claim(_ claims: [RecordClaim], limit: Int) async throws -> [RecordKey]
+}
+
+/// A record's new state, to be written only while the store still holds it at `expectedVersion`
+/// (``AccessStore/claim(_:limit:)``).
+public struct RecordClaim: Hashable, Sendable {
+    /// The record as the claim leaves it.
+    public var record: Record
+    /// The version the claim replaces.
+    public var expectedVersion: Int
+
+    /// - Parameters:
+    ///   - record: the record as the claim leaves it.
+    ///   - version: the version the claim replaces.
+    public init(_ record: Record, over version: Int) {
+        self.record = record
+        expectedVersion = version
+    }
+}
+
+extension AccessStore {
+    /// No hints: a follower polls on its interval only.
+    public func changeHints() -> AsyncStream<Void>? { nil }
+
+    /// One commit per claim, in order, until `limit` are written; a version conflict skips that claim.
+    public func claim(_ claims: [RecordClaim], limit: Int) async throws -> [RecordKey] {
+        var claimed: [RecordKey] = []
+        for claim in claims where claimed.count < limit {
+            var changes = ChangeSet()
+            changes.update(claim.record, from: claim.expectedVersion)
+            do {
+                try await commit(changes)
+                claimed.append(claim.record.key)
+            } catch let error as StoreError where error.code == .versionConflict {
+                continue
+            }
+        }
+        return claimed
+    }
 }
 
 /// A storage failure (an infrastructure error, not a refusal).

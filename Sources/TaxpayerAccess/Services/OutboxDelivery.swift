@@ -7,8 +7,9 @@ import Foundation
 /// Delivers the outbox (RULES N2): sends each pending mail through the ``Mailer`` and marks it sent only after the
 /// mailer returned; a failure is retried later with exponential backoff.
 ///
-/// Each pass claims a due mail before sending it (one commit raising `attempts` and moving `nextAttemptAt` a lease
-/// ahead), so two workers never send the same mail at once: the one whose claim hits a version conflict skips it. A
+/// Each pass claims its due mails before sending them (raising `attempts` and moving `nextAttemptAt` a lease ahead,
+/// through ``AccessStore/claim(_:limit:)``), so two workers never send the same mail at once: a mail another worker
+/// claimed first, or is claiming at that moment, is skipped (on PostgreSQL workers take disjoint batches). A
 /// worker that dies after sending but before marking leaves the mail to be sent again once the lease ends, with the
 /// same ``OutgoingMail/idempotencyKey``, which the mail system can use to drop the duplicate.
 ///
@@ -184,10 +185,27 @@ public struct OutboxDelivery: Sendable {
             ($0.value.nextAttemptAt, $0.value.createdAt, $0.value.entryID)
                 < ($1.value.nextAttemptAt, $1.value.createdAt, $1.value.entryID)
         }
+        // Claim: one attempt more each, and nobody else tries them while the lease holds.
+        let leased = due.map { entry in
+            var claimed = entry.value
+            claimed.attempts += 1
+            claimed.nextAttemptAt = now.addingTimeInterval(lease.timeInterval)
+            return Versioned(claimed, version: entry.version + 1)
+        }
+        let claimedKeys: Set<RecordKey>
+        do {
+            let claims = zip(due, leased).map { RecordClaim($1.value.record, over: $0.version) }
+            claimedKeys = Set(try await store.claim(claims, limit: batchSize))
+        } catch {
+            report.storeErrors.append("claiming the outbox: \(error)")
+            return
+        }
+        let mine = leased.filter { claimedKeys.contains($0.value.record.key) }
+        report.skipped += max(0, min(due.count, batchSize) - mine.count)
         let sentBefore = report.sent
-        for entry in due.prefix(batchSize) {
+        for entry in mine {
             if Task.isCancelled { break }
-            await deliver(entry, now: now, into: &report, send: send)
+            await deliver(entry, into: &report, send: send)
         }
         do {
             remaining += try await Entry.pending(in: store).count
@@ -197,35 +215,28 @@ public struct OutboxDelivery: Sendable {
         }
     }
 
-    /// Claims, sends and marks one entry.
+    /// Sends and marks one entry this worker claimed (`claimed` is the claim as written, at its new version).
     private func deliver<Entry: OutboxEntry>(
-        _ entry: Versioned<Entry>, now: Date, into report: inout DeliveryReport, send: (Entry) async throws -> Void
+        _ claimed: Versioned<Entry>, into report: inout DeliveryReport, send: (Entry) async throws -> Void
     ) async {
-        // Claim: one attempt more, and nobody else tries it while the lease holds.
-        var claimed = entry.value
-        claimed.attempts += 1
-        claimed.nextAttemptAt = now.addingTimeInterval(lease.timeInterval)
-        guard await update(claimed, from: entry.version, into: &report) else { return }
-        let claimedVersion = entry.version + 1
-
         do {
-            try await send(claimed)
+            try await send(claimed.value)
         } catch {
-            var retry = claimed
+            var retry = claimed.value
             let failedAt = clock.now()
             retry.lastError = String(String(describing: error).prefix(300))
             retry.nextAttemptAt = failedAt.addingTimeInterval(
                 backoff.delay(afterFailures: retry.attempts, random: random).timeInterval)
-            if await update(retry, from: claimedVersion, into: &report) { report.failed += 1 }
+            if await update(retry, from: claimed.version, into: &report) { report.failed += 1 }
             return
         }
 
         // Only now that the mailer accepted it (RULES N2).
-        var sent = claimed
+        var sent = claimed.value
         sent.status = .sent
         sent.sentAt = clock.now()
         sent.sealedBody = []  // delivered: the body, which may hold a secret, is no longer kept
-        if await update(sent, from: claimedVersion, into: &report) { report.sent += 1 }
+        if await update(sent, from: claimed.version, into: &report) { report.sent += 1 }
     }
 
     /// Writes a new state of an entry; `false` when another worker got there first or the store failed.
