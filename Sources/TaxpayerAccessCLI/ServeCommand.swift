@@ -36,6 +36,10 @@ struct ServeCommand: AsyncParsableCommand {
     var allowedOrigins: [String] = []
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel = "info"
+    @Option(
+        name: .customLong("outbox-interval"),
+        help: "Seconds the outbox worker waits when it found nothing to send (it also sends at shutdown).")
+    var outboxInterval = 1
 
     func run() async throws {
         guard let level = Logger.Level(rawValue: logLevel) else {
@@ -61,7 +65,10 @@ struct ServeCommand: AsyncParsableCommand {
             logger: logger)
         logger.info("mail goes to \(folder) as .eml files")
         let group = ServiceGroup(
-            services: [OutboxService(portal: portal, logger: logger), FeedFollowerService(portal: portal), app],
+            services: [
+                OutboxService(portal: portal, logger: logger, interval: .seconds(max(1, outboxInterval))),
+                FeedFollowerService(portal: portal), app,
+            ],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         try await group.run()
     }
