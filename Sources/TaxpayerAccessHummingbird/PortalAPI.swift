@@ -389,6 +389,30 @@ struct SecondaryBody: Decodable {
     }
 }
 
+struct GroupsBody: Decodable {
+    var groups: [String]
+}
+
+struct AccessTypeBody: Decodable {
+    /// `masterAdministrator` or `taxAdministrator`.
+    var accessType: String
+    /// The cap of a Tax Administrator.
+    var cap: String?
+
+    func parsed() throws -> SecondaryAccessType {
+        switch accessType {
+        case "masterAdministrator": return .masterAdministrator
+        case "taxAdministrator": return .taxAdministrator(try parse(cap ?? "", field: "cap") { AccessLevel(name: $0) })
+        default: throw AccessError.invalid("accessType", "Choose masterAdministrator or taxAdministrator.")
+        }
+    }
+}
+
+struct AccountTypesBody: Decodable {
+    /// The account types the secondary may reach; `null` for every type.
+    var accountTypes: [String]?
+}
+
 struct CompletionBody: Decodable {
     var token: String
     var username: String

@@ -427,6 +427,48 @@ struct Routes: Sendable {
             try await portal.firm.cancel(caller, secondary: LogonID(try context.parameters.require("logon")))
             return PortalJSON.empty()
         }
+        router.put("/api/firm/secondaries/{logon}/groups") { request, context -> Response in
+            let caller = try context.requireSignedIn()
+            let body = try await PortalJSON.decode(GroupsBody.self, from: request)
+            try await portal.firm.setGroups(
+                caller, secondary: LogonID(try context.parameters.require("logon")),
+                groups: body.groups.map { SecurityGroupID($0) })
+            return PortalJSON.empty()
+        }
+        router.put("/api/firm/secondaries/{logon}/access-type") { request, context -> Response in
+            let caller = try context.requireSignedIn()
+            let body = try await PortalJSON.decode(AccessTypeBody.self, from: request)
+            try await portal.firm.setAccessType(
+                caller, secondary: LogonID(try context.parameters.require("logon")), to: try body.parsed())
+            return PortalJSON.empty()
+        }
+        router.put("/api/firm/secondaries/{logon}/account-types") { request, context -> Response in
+            let caller = try context.requireSignedIn()
+            let body = try await PortalJSON.decode(AccountTypesBody.self, from: request)
+            try await portal.firm.setAccountTypes(
+                caller, secondary: LogonID(try context.parameters.require("logon")),
+                to: body.accountTypes.map { Set($0.map { AccountType($0) }) })
+            return PortalJSON.empty()
+        }
+        router.put("/api/firm/secondaries/{logon}/refinements/{taxpayer}") { request, context -> Response in
+            let caller = try context.requireSignedIn()
+            let body = try await PortalJSON.decode(LevelsBody.self, from: request)
+            try await portal.firm.setRefinement(
+                caller, secondary: LogonID(try context.parameters.require("logon")),
+                taxpayer: TaxpayerID(try context.parameters.require("taxpayer")),
+                accounts: try parseLevels(body.levels, field: "levels"))
+            return PortalJSON.empty()
+        }
+        router.post("/api/firm/secondaries/{logon}/deactivate") { _, context -> Response in
+            let caller = try context.requireSignedIn()
+            try await portal.firm.deactivate(caller, secondary: LogonID(try context.parameters.require("logon")))
+            return PortalJSON.empty()
+        }
+        router.post("/api/firm/secondaries/{logon}/reactivate") { _, context -> Response in
+            let caller = try context.requireSignedIn()
+            try await portal.firm.reactivate(caller, secondary: LogonID(try context.parameters.require("logon")))
+            return PortalJSON.empty()
+        }
         router.get("/api/firm/groups") { _, context -> Response in
             let groups = try await portal.firm.groups(try context.requireSignedIn())
             return try PortalJSON.response(

@@ -166,6 +166,46 @@ struct HTTPFlowTests {
         }
     }
 
+    @Test("RULES S2–S6, S8: a firm adds a secondary logon over HTTP; it completes from its link; deactivation")
+    func firmAdministration() async throws {
+        let world = try await Cast.world()
+        try await withServer(world, log: CapturedLog()) { client in
+            var (acme, _) = try await registerAndSignIn(
+                world, client: client, body: Self.acme, email: "alex@acme.example", username: "acme.owner",
+                password: Cast.acmePassword)
+            let group = try await acme.send(.post, "/api/firm/groups", ["name": "Individual clients"])
+            #expect(group.status == 201)
+            let groupID = try #require(group.json["id"] as? String)
+            let added = try await acme.send(
+                .post, "/api/firm/secondaries",
+                [
+                    "fullName": "Kim Clerk", "email": "kim@acme.example", "accessType": "taxAdministrator",
+                    "cap": "fileAndPay", "groups": [groupID],
+                ])
+            #expect(added.status == 201, "\(added.text)")
+            let kim = try #require(added.json["logon"] as? String)
+            let link = try #require(
+                try await world.mails(to: "kim@acme.example").compactMap { FixtureWorld.linkToken(in: $0) }.last)
+            var stranger = Browser(client)
+            let completed = try await stranger.send(
+                .post, "/api/secondary-completion", ["token": link, "username": "kim.clerk", "password": "Clerk2026xy"])
+            #expect(completed.status == 201, "\(completed.text)")
+            #expect(completed.json["logon"] as? String == kim)
+            let again = try await stranger.send(
+                .post, "/api/secondary-completion", ["token": link, "username": "kim.other", "password": "Clerk2026xy"])
+            #expect(again.status == 410, "a used link is gone (S2)")
+
+            let groups = try await acme.send(.get, "/api/firm/groups")
+            #expect(groups.list.contains { $0["name"] as? String == "Individual clients" })
+            let listed = try await acme.send(.get, "/api/firm/secondaries")
+            #expect(listed.list.first { $0["logon"] as? String == kim }?["username"] as? String == "kim.clerk")
+            let deactivated = try await acme.send(.post, "/api/firm/secondaries/\(kim)/deactivate")
+            #expect(deactivated.status == 204)
+            let after = try await acme.send(.get, "/api/firm/secondaries")
+            #expect(after.list.first { $0["logon"] as? String == kim }?["status"] as? String == "deactivated")
+        }
+    }
+
     @Test("RULES A7: the session cookie is HttpOnly, Secure, SameSite=Strict, Path=/, with the policy's Max-Age")
     func cookieAttributes() async throws {
         let world = try await Cast.world()
