@@ -14,18 +14,27 @@ let package = Package(
         // The PostgreSQL store; its code builds only with `--traits PostgreSQL`.
         .library(name: "TaxpayerAccessPostgres", targets: ["TaxpayerAccessPostgres"]),
         .library(name: "TaxpayerAccessObservability", targets: ["TaxpayerAccessObservability"]),
+        // The HTTP layer on Hummingbird 2; its code builds only with `--traits HTTP`.
+        .library(name: "TaxpayerAccessHummingbird", targets: ["TaxpayerAccessHummingbird"]),
     ],
     traits: [
         // Off by default: users of the embedded default never build postgres-nio, swift-nio or swift-crypto.
-        .trait(name: "PostgreSQL", description: "The PostgreSQL store (TaxpayerAccessPostgres) through postgres-nio.")
+        .trait(name: "PostgreSQL", description: "The PostgreSQL store (TaxpayerAccessPostgres) through postgres-nio."),
+        // Off by default: users of the core never build Hummingbird or swift-nio.
+        .trait(name: "HTTP", description: "The HTTP layer (TaxpayerAccessHummingbird) and `taxpayer-access serve`."),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        // The HTTP layer (trait `HTTP`); swift-configuration support is left out, nothing here reads it.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: ["FullFoundation"]),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         // `swift package generate-documentation`: builds the DocC catalog (CI runs it with warnings as errors).
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
-        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // Logs and metrics (TaxpayerAccessObservability); swift-log also serves the HTTP layer.
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
     ],
     targets: [
@@ -53,6 +62,17 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio", condition: .when(traits: ["PostgreSQL"])),
             ]
         ),
+        // The HTTP layer: routes, session middleware, problem+json errors; empty unless the `HTTP` trait is on.
+        .target(
+            name: "TaxpayerAccessHummingbird",
+            dependencies: [
+                "TaxpayerAccess",
+                .product(name: "Hummingbird", package: "hummingbird", condition: .when(traits: ["HTTP"])),
+                .product(name: "Logging", package: "swift-log", condition: .when(traits: ["HTTP"])),
+                .product(name: "HTTPTypes", package: "swift-http-types", condition: .when(traits: ["HTTP"])),
+            ],
+            resources: [.copy("Resources/openapi.json")]
+        ),
         // Mail through the system's `sendmail -t -oi` (Foundation's Process only: no package).
         .target(name: "TaxpayerAccessSendmail", dependencies: ["TaxpayerAccess"]),
         .target(
@@ -70,6 +90,13 @@ let package = Package(
                 // `--database postgres://…`; empty unless the `PostgreSQL` trait is on.
                 "TaxpayerAccessPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                // `serve` (trait `HTTP` only).
+                .target(name: "TaxpayerAccessHummingbird", condition: .when(traits: ["HTTP"])),
+                .product(name: "Hummingbird", package: "hummingbird", condition: .when(traits: ["HTTP"])),
+                .product(
+                    name: "ServiceLifecycle", package: "swift-service-lifecycle", condition: .when(traits: ["HTTP"])),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle", condition: .when(traits: ["HTTP"])),
+                .product(name: "Logging", package: "swift-log", condition: .when(traits: ["HTTP"])),
             ]
         ),
         .executableTarget(
@@ -115,6 +142,16 @@ let package = Package(
             dependencies: [
                 "TaxpayerAccessPostgres", "TaxpayerAccessTesting", "TaxpayerAccess", "TaxpayerAccessInMemory",
                 .product(name: "PostgresNIO", package: "postgres-nio", condition: .when(traits: ["PostgreSQL"])),
+            ]),
+        // Real HTTP on loopback; empty unless the `HTTP` trait is on.
+        .testTarget(
+            name: "TaxpayerAccessHummingbirdTests",
+            dependencies: [
+                "TaxpayerAccessHummingbird", "TaxpayerAccess", "TaxpayerAccessInMemory", "TaxpayerAccessTesting",
+                .product(name: "Hummingbird", package: "hummingbird", condition: .when(traits: ["HTTP"])),
+                .product(name: "HummingbirdTesting", package: "hummingbird", condition: .when(traits: ["HTTP"])),
+                .product(name: "Logging", package: "swift-log", condition: .when(traits: ["HTTP"])),
+                .product(name: "HTTPTypes", package: "swift-http-types", condition: .when(traits: ["HTTP"])),
             ]),
         // Runs the built `taxpayer-access`; SQLite to set up a printed-form request on a test's database file.
         .testTarget(

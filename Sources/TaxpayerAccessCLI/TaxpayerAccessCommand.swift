@@ -18,7 +18,7 @@ struct TaxpayerAccessCommand: AsyncParsableCommand {
             DemoCommand.self, TaxpayerCommand.self, AccountCommand.self, RequestsCommand.self,
             WhoHasAccessCommand.self, AuditCommand.self, DeliverMailCommand.self, KeysCommand.self, CheckCommand.self,
             ImportCommand.self, ExportCommand.self,
-        ])
+        ] + httpSubcommands)
 
     /// Parses and runs the command; every failure becomes one line on standard error and a non-zero exit — never a
     /// stack trace, never a usage page (help itself still prints in full).

@@ -5,7 +5,8 @@ import TaxpayerAccess
 /// `taxpayer-access taxpayer add|list`: the agency's taxpayer master data (RULES T1, T3, T4).
 struct TaxpayerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "taxpayer", abstract: "Add and list taxpayers.", subcommands: [Add.self, List.self])
+        commandName: "taxpayer", abstract: "Add and list taxpayers.",
+        subcommands: [Add.self, List.self, TaxpayerReturnCommand.self, TaxpayerLetterCommand.self])
 
     /// `taxpayer add`: loads (inserts or updates) a taxpayer through ``AgencyAdministration`` (RULES T1, T3).
     struct Add: AsyncParsableCommand {

@@ -1,0 +1,85 @@
+#if HTTP
+import Foundation
+import Testing
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// `taxpayer-access serve` as an operator runs it: a real process on a loopback port, stopped with SIGTERM.
+@Suite("serve")
+struct ServeCommandTests {
+    @Test(
+        "RULES N2, T3: a registration against `taxpayer add`'s taxpayer, then SIGTERM: the shutdown delivers its mail")
+    func gracefulShutdownDeliversCommittedMail() async throws {
+        let cli = try CLI()
+        try #require(
+            cli.run(
+                "taxpayer", "add", "--id", "T1", "--id-type", "SSN", "--id-number", "123-45-6789", "--legal-name",
+                "Pat Q Client", "--kind", "individual"
+            ).status == 0)
+        try #require(
+            cli.run("account", "add", "--taxpayer", "T1", "--id", "A1", "--type", "personalIncome").status == 0)
+        try #require(
+            cli.run(
+                "taxpayer", "return", "--taxpayer", "T1", "--account", "A1", "--period", "2025", "--amount-due",
+                "1234.56"
+            ).status == 0)
+
+        // The outbox worker waits an hour once it finds nothing: only the shutdown's last pass can send the mail.
+        let logURL = cli.directory.appendingPathComponent("server.log")
+        try #require(FileManager.default.createFile(atPath: logURL.path, contents: nil))
+        let log = try FileHandle(forWritingTo: logURL)
+        let server = Process()
+        server.executableURL = CLI.binary
+        server.arguments = ["serve", "--port", "0", "--mail-folder", "mail", "--outbox-interval", "3600"]
+        server.currentDirectoryURL = cli.directory
+        server.standardOutput = log
+        server.standardError = log
+        try server.run()
+        defer { if server.isRunning { server.terminate() } }
+
+        var port: Int?
+        for _ in 0..<100 where port == nil {
+            try await Task.sleep(for: .milliseconds(100))
+            let text = (try? String(contentsOf: logURL, encoding: .utf8)) ?? ""
+            if let range = text.range(of: "listening on 127.0.0.1:") {
+                port = Int(text[range.upperBound...].prefix { $0.isNumber })
+            }
+        }
+        let bound = try #require(port, "the server said where it listens")
+
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(bound)/api/registrations")!)
+        request.httpMethod = "POST"
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        request.setValue("1", forHTTPHeaderField: "X-CSRF-Protection")
+        let body: [String: Any] = [
+            "idType": "SSN", "idNumber": "123-45-6789", "idNumberAgain": "123456789", "accountType": "personalIncome",
+            "proof": ["kind": "amountDue", "amount": "1234.56"], "fullName": "Pat Q Client",
+            "phoneNumber": "617-555-0134", "pin": "0417", "email": "pat@client.example",
+            "emailAgain": "pat@client.example", "username": "pat.client", "password": "Harbor2026q",
+            "passwordAgain": "Harbor2026q", "securityQuestion": "firstPet", "securityAnswer": "Mr. Whiskers",
+            "acceptedTerms": true,
+        ]
+        request.httpBody = try JSONSerialization.data(withJSONObject: body)
+        let (_, response) = try await URLSession.shared.data(for: request)
+        #expect((response as? HTTPURLResponse)?.statusCode == 201, "the directory in the database proved Pat")
+
+        let folder = cli.directory.appendingPathComponent("mail")
+        let before = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        #expect(before.isEmpty, "no mail before the shutdown: the worker was waiting")
+
+        server.terminate()  // SIGTERM
+        server.waitUntilExit()
+        #expect(server.terminationStatus == 0, "a graceful shutdown exits cleanly")
+        let mails = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".eml") }
+        let texts = try mails.map { try String(contentsOf: folder.appendingPathComponent($0), encoding: .utf8) }
+        let activation = try #require(texts.first { $0.contains("#token=") }, "the activation mail was written")
+        let token = String(activation.split(separator: "#token=")[1].prefix { $0.isLetter || $0.isNumber })
+        #expect(token.count >= 20)
+        let logged = try String(contentsOf: logURL, encoding: .utf8)
+        #expect(logged.contains("POST /api/registrations 201"))
+        #expect(!logged.contains(token), "no link token in the server's log")
+        #expect(!logged.contains("Harbor2026q"))
+    }
+}
+#endif
