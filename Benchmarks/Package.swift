@@ -45,6 +45,7 @@ let package = Package(
             dependencies: [
                 .product(name: "TaxpayerAccessTesting", package: "TaxpayerAccess"),
                 .product(name: "TaxpayerAccess", package: "TaxpayerAccess"),
+                .product(name: "TaxpayerAccessInMemory", package: "TaxpayerAccess"),
             ],
             path: "Tools/ResolverProfile",
             swiftSettings: [.swiftLanguageMode(.v6)]

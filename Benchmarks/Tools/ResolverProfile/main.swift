@@ -5,7 +5,13 @@
 //   swift build -c release --product ResolverProfile
 //   valgrind --tool=callgrind --collect-atstart=no --toggle-collect='*profiledRun*' \
 //       .build/release/ResolverProfile check medium 200000
+//
+// `decode` times AccessSnapshot.decode on the world's snapshot document instead (median of the repetitions, in ms):
+//
+//   .build/release/ResolverProfile decode medium 5
+import Foundation
 import TaxpayerAccess
+import TaxpayerAccessInMemory
 import TaxpayerAccessTesting
 
 let arguments = CommandLine.arguments
@@ -22,6 +28,43 @@ let size: WorldGenerator.Size =
 let world = WorldGenerator.generate(size, seed: 20_260_601)
 let resolver = AccessResolver(records: world.records)
 let questions = world.questions
+
+/// The world's snapshot document, decoded `repetitions` times: prints its size and the fastest time (ms) of the
+/// whole `decode(from:)`, of `JSONDecoder` alone and of `validate()` alone; the rest of `decode(from:)` is the strict
+/// JSON pass. A fourth argument names a file to write the document to.
+@MainActor func timeSnapshotDecode() async throws {
+    let store = InMemoryAccessStore()
+    var changes = ChangeSet()
+    for record in world.records { changes.insert(record) }
+    try await store.commit(changes)
+    let data = try await AccessSnapshot.export(from: store).encoded()
+    if arguments.count > 4 { try data.write(to: URL(fileURLWithPath: arguments[4])) }
+    func fastest(_ body: () throws -> Void) rethrows -> Double {
+        var best = Double.infinity
+        for _ in 0..<max(1, repetitions) {
+            let started = ContinuousClock.now
+            try body()
+            let elapsed = ContinuousClock.now - started
+            best = min(best, Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000)
+        }
+        return best
+    }
+    let whole = try fastest {
+        let decoded = try AccessSnapshot.decode(from: data)
+        precondition(!decoded.taxpayers.isEmpty)
+    }
+    let decoder = try fastest { _ = try JSONDecoder().decode(AccessSnapshot.self, from: data) }
+    let snapshot = try JSONDecoder().decode(AccessSnapshot.self, from: data)
+    let validation = try fastest { try snapshot.validate() }
+    print(
+        "decode", sizeName, "bytes", data.count, "ms: decode(from:)", whole, "JSONDecoder", decoder, "validate()",
+        validation)
+}
+
+if operation == "decode" {
+    try await timeSnapshotDecode()
+    exit(0)
+}
 
 @inline(never)
 func profiledRun() -> Int {

@@ -16,7 +16,28 @@ public struct SnapshotError: Error, Hashable, Sendable, CustomStringConvertible 
         self.message = message
     }
 
-    public var description: String { "\(path): \(message)" }
+    /// `path: message` on one line: a control character the document put in a key or id (a line break, say) is
+    /// written as an escape, `\u{A}`, so the error never spans lines or moves a terminal's cursor.
+    public var description: String {
+        let text = "\(path): \(message)"
+        guard text.unicodeScalars.contains(where: \.isSnapshotControl) else { return text }
+        var escaped = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            if scalar.isSnapshotControl {
+                escaped.append(contentsOf: "\\u{\(String(scalar.value, radix: 16, uppercase: true))}".unicodeScalars)
+            } else {
+                escaped.append(scalar)
+            }
+        }
+        return String(escaped)
+    }
+}
+
+extension Unicode.Scalar {
+    /// A control character (general category Cc), or a line or paragraph separator.
+    fileprivate var isSnapshotControl: Bool {
+        properties.generalCategory == .control || value == 0x2028 || value == 0x2029
+    }
 }
 
 /// A coding key of any name, for objects whose keys are data (account maps) and for spotting unknown keys.

@@ -198,6 +198,14 @@ struct SnapshotFieldRuleTests {
         #expect(try AccessSnapshot.decode(from: marked) == SnapshotTests.decode(SnapshotTests.example))
     }
 
+    @Test("an error about a key or id holding a line break is still one line")
+    func oneLineError() throws {
+        let text = SnapshotTests.example.replacingOccurrences(of: #""roles": ["#, with: #""a\nb": 1, "roles": ["#)
+        let error = try #require(throws: SnapshotError.self) { try SnapshotTests.decode(text) }
+        #expect(error.path == "$.a\nb")
+        #expect(error.description == #"$.a\u{A}b: unknown key "a\u{A}b""#)
+    }
+
     @Test("a document built in code is held to the same field rules on import, nothing written (R5, R4)")
     func builtInCode() async throws {
         let store = try await Self.storeWithOtherWorld()
