@@ -158,7 +158,7 @@ doc = {
  "paths": paths,
  "components": {"schemas": schemas, "securitySchemes": {
    "bearer": {"type": "http", "scheme": "bearer", "description": "The session token of a sign-in with `bearer: true`."},
-   "sessionCookie": {"type": "apiKey", "in": "cookie", "name": "ta_session", "description": "HttpOnly; Secure; SameSite=Strict; Path=/"},
+   "sessionCookie": {"type": "apiKey", "in": "cookie", "name": "__Host-ta_session", "description": "HttpOnly; Secure; SameSite=Strict; Path=/"},
    "csrfHeader": {"type": "apiKey", "in": "header", "name": "X-CSRF-Protection", "description": "Any value, e.g. 1 (CSRF defence, Documentation/HTTP.md)."}}},
 }
 print(json.dumps(doc, indent=2, ensure_ascii=False))

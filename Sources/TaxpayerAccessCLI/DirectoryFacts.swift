@@ -4,7 +4,11 @@ import TaxpayerAccess
 
 /// The file beside the database that holds the agency's proofing facts — filed returns and sign-up letters (RULES
 /// R2) — which the store does not keep: `<database>.directory.json`.
-func directoryFactsPath(_ database: String) -> String { database + ".directory.json" }
+/// Beside a database file; for a `postgres://` URL (which may hold a password) in the working directory, never a path
+/// built from the URL.
+func directoryFactsPath(_ database: String) -> String {
+    isDatabaseURL(database) ? "taxpayer-access.directory.json" : database + ".directory.json"
+}
 
 /// The proofing facts of the agency's extract, by taxpayer id: filed returns and sign-up letters.
 struct DirectoryFacts: Codable, Sendable, Equatable {
@@ -42,21 +46,30 @@ struct StoreTaxpayerDirectory: TaxpayerDirectory {
     let store: any AccessStore
     let factsFile: String
 
+    // RULES R3, L4: a known and an unknown ID number cost the same work — the same store reads (an unknown taxpayer's
+    // accounts are read under an id that holds none) and one read of the facts file each — so an attacker timing a
+    // registration preview cannot tell whether an ID is on file.
+
     func entry(for taxID: TaxIdentifier) async throws -> DirectoryEntry? {
-        guard let taxpayer = try await store.taxpayer(byTaxID: taxID)?.value else { return nil }
-        return DirectoryEntry(taxpayer: taxpayer, accounts: try await store.accounts(of: taxpayer.id).map(\.value))
+        let taxpayer = try await store.taxpayer(byTaxID: taxID)?.value
+        let accounts = try await store.accounts(of: taxpayer?.id ?? TaxpayerID("\u{0}no-such-taxpayer")).map(\.value)
+        return taxpayer.map { DirectoryEntry(taxpayer: $0, accounts: accounts) }
     }
 
     func filedReturns(for taxID: TaxIdentifier, accountType: AccountType) async throws -> [FiledReturn] {
-        guard let entry = try await entry(for: taxID) else { return [] }
+        let entry = try await entry(for: taxID)
+        let facts = try DirectoryFacts.read(factsFile)
+        guard let entry else { return [] }
         let accounts = Set(entry.accounts.filter { $0.type == accountType }.map(\.id))
-        let returns = try DirectoryFacts.read(factsFile).returns[entry.taxpayer.id.rawValue] ?? []
+        let returns = facts.returns[entry.taxpayer.id.rawValue] ?? []
         return Array(returns.filter { accounts.contains($0.account) }.sorted { $0.filedAt > $1.filedAt }.prefix(3))
     }
 
     func signUpLetters(for taxID: TaxIdentifier) async throws -> [SignUpLetter] {
-        guard let entry = try await entry(for: taxID) else { return [] }
-        return try DirectoryFacts.read(factsFile).letters[entry.taxpayer.id.rawValue] ?? []
+        let entry = try await entry(for: taxID)
+        let facts = try DirectoryFacts.read(factsFile)
+        guard let entry else { return [] }
+        return facts.letters[entry.taxpayer.id.rawValue] ?? []
     }
 }
 
@@ -81,7 +94,7 @@ struct TaxpayerReturnCommand: AsyncParsableCommand {
                 guard let date = parseISOTime(text) else { throw CLIError("--filed-at \(text): not an ISO 8601 time") }
                 return date
             } ?? Date()
-        let store = try openStore(at: options.database, .mustExist)
+        let store = try await openStore(at: options.database, .mustExist)
         guard let owner = try await store.taxpayer(TaxpayerID(taxpayer))?.value else {
             throw CLIError("unknown taxpayer \(taxpayer)")
         }
@@ -108,7 +121,7 @@ struct TaxpayerLetterCommand: AsyncParsableCommand {
     @Option(name: .customLong("letter-id"), help: "The letter's ID.") var letterID: String
 
     func run() async throws {
-        let store = try openStore(at: options.database, .mustExist)
+        let store = try await openStore(at: options.database, .mustExist)
         guard try await store.taxpayer(TaxpayerID(taxpayer)) != nil else {
             throw CLIError("unknown taxpayer \(taxpayer)")
         }

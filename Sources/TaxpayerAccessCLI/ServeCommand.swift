@@ -47,9 +47,11 @@ struct ServeCommand: AsyncParsableCommand {
         }
         var logger = Logger(label: "taxpayer-access")
         logger.logLevel = level
-        let store = try openStore(at: options.database, .createIfMissing)
+        let store = try await openStore(at: options.database, .createIfMissing)
         let keys = try await keyRing(for: store, keyFile: options.keyFile)
-        let folder = mailFolder ?? options.database + "-mail"
+        // A URL may hold a password: never build a path (which is logged below) from it.
+        let folder =
+            mailFolder ?? (isDatabaseURL(options.database) ? "taxpayer-access-mail" : options.database + "-mail")
         let mailer = try EMLFileMailer(
             folder: URL(fileURLWithPath: folder), from: "noreply@portal.example.gov", clock: SystemTimeSource())
         let portal = try await Portal.open(

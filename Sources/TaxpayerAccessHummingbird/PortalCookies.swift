@@ -22,8 +22,8 @@ public struct PortalCookies: Sendable, Hashable {
     /// Max-Age of the device cookie, in seconds; `nil` when the policy turns trusted devices off.
     public var deviceMaxAge: Int?
 
-    /// The cookies for `policy`, named `ta_session` and `ta_device` unless told.
-    public init(policy: Policy, sessionName: String = "ta_session", deviceName: String = "ta_device") {
+    /// The cookies for `policy`, named `__Host-ta_session` and `__Host-ta_device` unless told.
+    public init(policy: Policy, sessionName: String = "__Host-ta_session", deviceName: String = "__Host-ta_device") {
         self.sessionName = sessionName
         self.deviceName = deviceName
         sessionMaxAge = Int(policy.sessionAbsoluteLifetime.components.seconds)

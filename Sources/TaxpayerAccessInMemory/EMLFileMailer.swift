@@ -45,7 +45,9 @@ public struct EMLFileMailer: Mailer {
         self.from = from
         self.clock = clock
         self.messageIDDomain = messageIDDomain
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        // The mail carries live links, codes and usernames (RULES N1): only the portal's own user reads the folder.
+        try FileManager.default.createDirectory(
+            at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
     }
 
     /// The file a mail with this idempotency key is written to.
@@ -56,8 +58,10 @@ public struct EMLFileMailer: Mailer {
     public func send(_ mail: OutgoingMail) async throws {
         let message = try MailMessage.compose(
             mail, from: from, date: clock.now(), messageIDDomain: messageIDDomain, lineEnding: .crlf)
-        // Atomic: a reader never sees half a file, and a re-send replaces the earlier file.
-        try Data(message).write(to: fileURL(for: mail.idempotencyKey), options: .atomic)
+        // Atomic: a reader never sees half a file, and a re-send replaces the earlier file. Owner-only, like the folder.
+        let url = fileURL(for: mail.idempotencyKey)
+        try Data(message).write(to: url, options: .atomic)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: url.path)
     }
 
     /// The whole RFC 5322 message, CRLF line endings (`MailMessage.compose(_:from:date:messageIDDomain:lineEnding:)`).

@@ -61,7 +61,18 @@ public struct PostgresStoreConfiguration: Sendable {
         database = path.isEmpty ? username : path
         var mode = tls
         for item in parsed.queryItems ?? [] where item.name == "sslmode" {
-            mode = TLSMode(rawValue: item.value ?? "") ?? mode
+            // libpq's verify-ca and verify-full verify the server's certificate, as `.require` does; any other value
+            // is refused rather than quietly weakened to the default.
+            switch item.value ?? "" {
+            case "verify-ca", "verify-full": mode = .require
+            case let value:
+                guard let named = TLSMode(rawValue: value) else {
+                    throw StoreError(
+                        .unavailable, subject: "url",
+                        message: "sslmode must be disable, prefer, require, verify-ca or verify-full")
+                }
+                mode = named
+            }
         }
         self.tls = mode
         self.maximumConnections = max(1, maximumConnections)

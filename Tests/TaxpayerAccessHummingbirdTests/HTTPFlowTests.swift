@@ -43,7 +43,7 @@ struct HTTPFlowTests {
             let oldCookie = pat.cookie
             let out = try await pat.send(.delete, "/api/session")
             #expect(out.status == 204)
-            #expect(out.setCookies.contains { $0.hasPrefix("ta_session=;") && $0.contains("Max-Age=0") })
+            #expect(out.setCookies.contains { $0.hasPrefix("__Host-ta_session=;") && $0.contains("Max-Age=0") })
             pat.cookie = oldCookie
             let after = try await pat.send(.get, "/api/me")
             #expect(after.status == 401)
@@ -64,7 +64,7 @@ struct HTTPFlowTests {
             #expect(verified.status == 200)
             #expect(verified.json["stage"] as? String == "authenticated")
             #expect(verified.json["deviceToken"] == nil, "a cookie session gets its device token as a cookie only")
-            #expect(verified.setCookies.contains { $0.hasPrefix("ta_device=") })
+            #expect(verified.setCookies.contains { $0.hasPrefix("__Host-ta_device=") })
             secrets.append(code)
             secrets.append(again.cookie ?? "")
             try expectNoSecrets(secrets, in: log)
@@ -219,7 +219,7 @@ struct HTTPFlowTests {
             var browser = Browser(client)
             let login = try await browser.send(
                 .post, "/api/session", ["username": "pat.client", "password": Cast.patPassword])
-            let cookie = try #require(login.setCookies.first { $0.hasPrefix("ta_session=") })
+            let cookie = try #require(login.setCookies.first { $0.hasPrefix("__Host-ta_session=") })
             let attributes = Set(
                 cookie.split(separator: ";").dropFirst().map { $0.trimmingCharacters(in: .whitespaces) })
             #expect(attributes.contains("HttpOnly"))
@@ -302,7 +302,8 @@ func expectNoSecrets(_ secrets: [String], in log: CapturedLog) throws {
     let lines = log.all
     #expect(lines.contains { $0.contains("POST /api/session") }, "the request lines were captured")
     for secret in secrets where secret.count >= 6 {
-        let value = secret.hasPrefix("ta_session=") ? String(secret.dropFirst("ta_session=".count)) : secret
+        let value =
+            secret.hasPrefix("__Host-ta_session=") ? String(secret.dropFirst("__Host-ta_session=".count)) : secret
         #expect(!lines.contains { $0.contains(value) }, "a secret reached the log")
     }
 }

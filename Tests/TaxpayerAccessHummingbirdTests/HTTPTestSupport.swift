@@ -116,9 +116,9 @@ struct Browser {
         let response = try await client.execute(
             uri: path, method: method, headers: headers, body: bytes.map { ByteBuffer(bytes: Array($0)) })
         let answer = Answer(response: response)
-        for line in answer.setCookies where line.hasPrefix("ta_session=") {
-            let value = String(line.dropFirst("ta_session=".count).prefix { $0 != ";" })
-            cookie = value.isEmpty ? nil : "ta_session=\(value)"
+        for line in answer.setCookies where line.hasPrefix("__Host-ta_session=") {
+            let value = String(line.dropFirst("__Host-ta_session=".count).prefix { $0 != ";" })
+            cookie = value.isEmpty ? nil : "__Host-ta_session=\(value)"
         }
         return answer
     }

@@ -88,6 +88,24 @@ public struct Credentials: Hashable, Sendable, Codable {
     }
 }
 
+/// `print`, `dump` and string interpolation of credentials (or of a logon holding them) show which secrets are set,
+/// never their hashes.
+extension Credentials: CustomStringConvertible, CustomReflectable {
+    public var description: String {
+        "Credentials(password: \(passwordHash == nil ? "unset" : "set"), PIN: \(pinHash == nil ? "unset" : "set"), "
+            + "security answer: \(securityAnswerHash == nil ? "unset" : "set"))"
+    }
+
+    public var customMirror: Mirror {
+        Mirror(
+            self,
+            children: [
+                "password": passwordHash == nil ? "unset" : "set", "pin": pinHash == nil ? "unset" : "set",
+                "securityAnswer": securityAnswerHash == nil ? "unset" : "set",
+            ], displayStyle: .struct)
+    }
+}
+
 /// The TOTP algorithm of an authenticator app (RULES A8).
 public enum TOTPAlgorithm: String, Sendable, Hashable, Codable, CaseIterable {
     case sha1 = "SHA1", sha256 = "SHA256", sha512 = "SHA512"
@@ -209,7 +227,7 @@ public struct Logon: Hashable, Sendable, Codable {
     public var ownTaxpayer: TaxpayerID?
     /// Present for a secondary logon (RULES S2).
     public var secondary: SecondaryProfile?
-    public var credentials: Credentials
+    package var credentials: Credentials
     public var twoStep: TwoStepSettings
     /// Whether the person has activated the logon (RULES R12) or completed it from the link (RULES S2).
     public var activated: Bool

@@ -81,7 +81,7 @@ public struct RecordClaim: Hashable, Sendable {
     /// - Parameters:
     ///   - record: the record as the claim leaves it.
     ///   - version: the version the claim replaces.
-    public init(_ record: Record, over version: Int) {
+    package init(_ record: Record, over version: Int) {
         self.record = record
         expectedVersion = version
     }

@@ -7,7 +7,7 @@ public enum ExpectedVersion: Hashable, Sendable, Codable {
 }
 
 /// One write of a ``ChangeSet``.
-public struct RecordWrite: Hashable, Sendable, Codable {
+public struct RecordWrite: Hashable, Sendable {
     public var record: Record
     public var expected: ExpectedVersion
     package init(record: Record, expected: ExpectedVersion) {
@@ -17,7 +17,7 @@ public struct RecordWrite: Hashable, Sendable, Codable {
 }
 
 /// One deletion of a ``ChangeSet``.
-public struct RecordDeletion: Hashable, Sendable, Codable {
+public struct RecordDeletion: Hashable, Sendable {
     public var key: RecordKey
     public var expectedVersion: Int
     package init(key: RecordKey, expectedVersion: Int) {
@@ -37,7 +37,7 @@ public struct RecordDeletion: Hashable, Sendable, Codable {
 /// changes.send(mail)
 /// try await store.commit(changes)
 /// ```
-public struct ChangeSet: Hashable, Sendable, Codable {
+public struct ChangeSet: Hashable, Sendable {
     public var writes: [RecordWrite]
     public var deletions: [RecordDeletion]
     public var auditEvents: [AuditEvent]

@@ -180,6 +180,19 @@ public struct UniqueKey: Hashable, Sendable, Codable, CustomStringConvertible {
         self.value = value
     }
     public var description: String { "\(name):\(value)" }
+
+    /// Keys are equal when their bytes are, as every SQL store compares them (`COLLATE "C"`, SQLite's BINARY): two
+    /// spellings of one text that Swift's `String` holds equal (a precomposed and a decomposed "é") are two keys in
+    /// every store alike.
+    public static func == (lhs: Self, rhs: Self) -> Bool {
+        lhs.name == rhs.name && lhs.value.utf8.elementsEqual(rhs.value.utf8)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(name)
+        for byte in value.utf8 { hasher.combine(byte) }
+        hasher.combine(0xFF as UInt8)  // no UTF-8 byte: ends the value
+    }
 }
 
 /// A non-unique lookup key (see ``Record/indexKeys``).

@@ -65,6 +65,10 @@ enum FirmRules {
         if let types, types.isEmpty || types.contains(where: { $0.rawValue.isEmpty }) {
             throw AccessError.invalid("accountTypes", "Choose at least one account type, or all of them.")
         }
+        // The snapshot format's rule too, so that what the services write always exports and imports again.
+        if let types, types.contains(where: { !$0.isWellFormed }) {
+            throw AccessError.invalid("accountTypes", "An account type is a camelCase word such as personalIncome.")
+        }
         return types
     }
 
@@ -135,7 +139,11 @@ enum FirmRules {
 
     /// RULES S3: a custom group's name, trimmed: 1 to 60 characters; "Default" is the Default group's.
     static func validatedGroupName(_ name: String) throws -> String {
+        // No control characters: the snapshot format refuses them, and they would reach operators' terminals.
         let trimmed = name.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        guard !Policy.containsControlCharacter(trimmed) else {
+            throw AccessError.invalid("name", "A group name holds letters, digits, spaces and punctuation only.")
+        }
         guard !trimmed.isEmpty, trimmed.count <= 60 else {
             throw AccessError.invalid("name", "A group name has 1 to 60 characters.")
         }

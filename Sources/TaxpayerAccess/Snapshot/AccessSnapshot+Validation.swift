@@ -70,7 +70,8 @@ extension AccessSnapshot {
         for logon in logons where logonByID[logon.id] == nil { logonByID[logon.id] = logon }
         var groupByID: [SecurityGroupID: GroupEntry] = [:]
         var defaultOf: Set<LogonID> = []
-        var groupNames: Set<String> = []
+        // Compared as the stores compare the unique key: by its bytes (two spellings of "é" are two names there).
+        var groupNames: Set<[UInt8]> = []
         for (i, group) in securityGroups.enumerated() {
             let path = "$.securityGroups[\(i)]"
             try checkID(group.id.rawValue, "\(path).id")
@@ -96,7 +97,7 @@ extension AccessSnapshot {
                     throw fail("\(path).name", "a group name has no surrounding or repeated white space (RULES S3)")
                 }
             }
-            guard groupNames.insert("\(group.parent.rawValue)|\(group.name.lowercased())").inserted else {
+            guard groupNames.insert(Array("\(group.parent.rawValue)|\(group.name.lowercased())".utf8)).inserted else {
                 throw fail(
                     "\(path).name", "logon \"\(group.parent)\" already has a group named \"\(group.name)\" (RULES S3)")
             }
