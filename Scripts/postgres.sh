@@ -6,6 +6,7 @@
 #                                                  # prints `export TAXPAYER_ACCESS_POSTGRES_URL=…`
 #   swift test --traits PostgreSQL --filter PostgresAccessStoreTests
 #   bash Scripts/postgres.sh stop DIR              # stops the server started in DIR (the data stays until DIR goes)
+#   bash Scripts/postgres.sh restart DIR           # starts DIR's server again on its port, data kept (after a crash)
 #
 # initdb refuses root, so when run as root the server runs as the `postgres` user (the Debian package makes it), with
 # trust authentication on loopback only: for tests, never for anything else. Everything it prints on standard output
@@ -45,9 +46,25 @@ stop() {
   fi
 }
 
+# Starts the cluster in DIR/data on `$port`, loopback only, its socket in DIR.
+start_server() {
+  as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+    -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=200" start >&2 || {
+    echo "postgres: the server did not start:" >&2
+    cat "$dir/server.log" >&2
+    exit 1
+  }
+}
+
 case "$command" in
 stop)
   stop
+  exit 0
+  ;;
+restart)
+  bin=$(bin_dir)
+  port=$(cat "$dir/port")
+  start_server
   exit 0
   ;;
 start) ;;
@@ -74,13 +91,9 @@ as_owner "$bin/initdb" -D "$dir/data" -U test --auth=trust -E UTF8 --locale=C.UT
   exit 1
 }
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-# Enough connections for the conformance suite's pool of 40 and a few stores at once.
-as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-  -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=200" start >&2 || {
-  echo "postgres: the server did not start:" >&2
-  cat "$dir/server.log" >&2
-  exit 1
-}
+echo "$port" >"$dir/port"
+# Enough connections (max_connections above) for the conformance suite's pool of 40 and a few stores at once.
+start_server
 as_owner "$bin/createdb" -h 127.0.0.1 -p "$port" -U test access >&2
 
 echo "postgres: server on 127.0.0.1:$port, data in $dir/data" >&2

@@ -109,7 +109,13 @@ public final class PostgresAccessStore: AccessStore {
 
     @discardableResult
     public func commit(_ changes: ChangeSet) async throws -> UInt64 {
-        try await retrying { connection, commitID in
+        try await commit(changes, commitID: UUID().uuidString)
+    }
+
+    /// The commit under a given commit id: a second call with the same id (the retry of a COMMIT whose outcome was
+    /// unknown) lands nothing more and answers the first one's sequence.
+    func commit(_ changes: ChangeSet, commitID: String) async throws -> UInt64 {
+        try await retrying(commitID: commitID) { connection, commitID in
             try await self.commit(changes, id: commitID, on: connection)
         }
     }
@@ -162,8 +168,9 @@ public final class PostgresAccessStore: AccessStore {
     /// Runs one transaction on a pooled connection under a commit id of its own, retrying a serialization failure,
     /// a deadlock, or a COMMIT whose outcome is unknown: the same commit id makes the retry land once or find itself
     /// landed.
-    private func retrying<T: Sendable>(_ body: (PostgresConnection, String) async throws -> T) async throws -> T {
-        let commitID = UUID().uuidString
+    private func retrying<T: Sendable>(
+        commitID: String = UUID().uuidString, _ body: (PostgresConnection, String) async throws -> T
+    ) async throws -> T {
         var attempt = 0
         while true {
             attempt += 1
