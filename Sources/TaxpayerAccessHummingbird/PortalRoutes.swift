@@ -14,8 +14,8 @@ extension Portal {
     /// }
     /// ```
     ///
-    /// - Throws: ``AccessError/Code/sessionExpired`` (401) without a live session; ``AccessError/Code/stepRequired``
-    ///   (403) before two-step verification; ``AccessError/Code/notAuthorized`` (403) when the check says no — the
+    /// - Throws: `AccessError/Code/sessionExpired` (401) without a live session; `AccessError/Code/stepRequired`
+    ///   (403) before two-step verification; `AccessError/Code/notAuthorized` (403) when the check says no — the
     ///   same whether the account exists (RULES L4).
     public func requireAccess(_ context: PortalRequestContext, account: AccountID, action: AccountAction) throws
         -> SignedIn
