@@ -70,6 +70,10 @@ schemas = {
  "AccessType": obj(["accessType"], accessType={"type":"string","enum":["masterAdministrator","taxAdministrator"]}, cap=level),
  "AccountTypes": obj([], accountTypes={"type":["array","null"],"items":string}),
  "TaxpayerBody": obj(["taxpayer"], taxpayer=string),
+ "ChangePhone": obj(["currentPassword","number"], currentPassword=string, countryCode=string, type={"type":"string","enum":["mobile","landline","work"]}, number=string),
+ "ChangeQuestion": obj(["currentPassword","question","answer"], currentPassword=string, question={"type":"string","enum":["firstPet","motherMaidenName","birthCity","firstSchool","favouriteTeacher","firstCar","childhoodStreet"]}, answer=string),
+ "AddMethod": obj(["currentPassword","method"], currentPassword=string, method={"type":"string","enum":["email","otherEmail","text","authenticator"]}, email=string, countryCode=string, number=string, algorithm={"type":"string","enum":["SHA1","SHA256","SHA512"]}),
+ "CurrentPassword": obj(["currentPassword"], currentPassword=string),
 }
 
 problem = {"description": "A refusal or failure (RFC 9457; Documentation/Errors.md).", "content": {"application/problem+json": {"schema": ref("Problem")}}}
@@ -116,6 +120,11 @@ op("get", "/api/me", "Who am I: logon, stage, methods, roles and rights (P3)", "
 op("post", "/api/me/password", "Change the password (P1)", "profile", "ChangePassword", 204)
 op("post", "/api/me/email", "Change the email (P1)", "profile", "ChangeEmail", 204)
 op("post", "/api/me/pin", "Change the PIN (P1)", "profile", "ChangePIN", 204)
+op("post", "/api/me/phone", "Change the phone number (P1)", "profile", "ChangePhone", 204)
+op("post", "/api/me/security-question", "Change the security question (P1)", "profile", "ChangeQuestion", 204)
+op("post", "/api/me/two-step-methods", "Add a two-step method (P1, A3, A8)", "profile", "AddMethod", 200, "Challenge")
+op("post", "/api/me/two-step-methods/confirm", "Confirm the method being added with its code (P1)", "profile", "Code", 204)
+paths.setdefault("/api/me/two-step-methods/{kind}/remove", {})["post"] = {"summary": "Remove a two-step method (P1)", "tags": ["profile"], "operationId": "post_me_two_step_methods_kind_remove", "security": [{"bearer": []}, {"sessionCookie": [], "csrfHeader": []}], "parameters": [{"name": "kind", "in": "path", "required": True, "schema": {"type": "string", "enum": ["email", "text", "authenticator"]}}], "requestBody": {"required": True, "content": {"application/json": {"schema": ref("CurrentPassword")}}}, "responses": responses(204)}
 op("get", "/api/inbox", "The e-message inbox (N3)", "inbox", ok=200, out="Inbox")
 op("post", "/api/inbox/{message}/open", "Open an e-message (N3)", "inbox", ok=200, out="Message", params=["message"])
 op("delete", "/api/inbox/{message}", "Delete an e-message (N3)", "inbox", ok=204, params=["message"])
@@ -146,6 +155,8 @@ op("post", "/api/firm/secondaries/{logon}/deactivate", "Deactivate a secondary (
 op("post", "/api/firm/secondaries/{logon}/reactivate", "Reactivate a secondary (S8)", "firm", ok=204, params=["logon"])
 op("get", "/api/firm/groups", "The firm's security groups (S3)", "firm", ok=200, out="Group", array=True)
 op("post", "/api/firm/groups", "Create a security group (S3)", "firm", "GroupBody", 201, "Group")
+op("put", "/api/firm/groups/{group}", "Rename a security group (S3)", "firm", "GroupBody", 204, params=["group"])
+op("delete", "/api/firm/groups/{group}", "Delete a security group; its clients go back to Default (S3, S4)", "firm", ok=204, params=["group"])
 op("post", "/api/firm/groups/{group}/taxpayers", "Move a client into a group (S4)", "firm", "TaxpayerBody", 204, params=["group"])
 paths["/openapi.json"] = {"get": {"summary": "This document", "tags": ["server"], "operationId": "get_openapi", "security": [{}], "responses": {"200": {"description": "The OpenAPI 3.1 document", "content": {"application/json": {"schema": {"type": "object"}}}}}}}
 

@@ -21,7 +21,7 @@ public struct HTTPProblem: Error, Sendable, Hashable, Codable {
     public var status: Int
     /// What went wrong, safe to show; `nil` for a 5xx.
     public var detail: String?
-    /// The error code: an ``AccessError/Code`` name, or one of this layer's (`badRequest`, `csrfRejected`, …).
+    /// The error code: an `AccessError/Code` name, or one of this layer's (`badRequest`, `csrfRejected`, …).
     public var code: String
     /// The input at fault, for an invalid input.
     public var field: String?

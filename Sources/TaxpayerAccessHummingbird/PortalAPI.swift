@@ -381,6 +381,36 @@ struct ChangePINBody: Decodable {
     var confirmation: String
 }
 
+struct ChangePhoneBody: Decodable {
+    var currentPassword: String
+    var countryCode: String?
+    var type: String?
+    var number: String
+}
+
+struct ChangeQuestionBody: Decodable {
+    var currentPassword: String
+    var question: String
+    var answer: String
+}
+
+struct AddMethodBody: Decodable {
+    var currentPassword: String
+    var method: String
+    var email: String?
+    var countryCode: String?
+    var number: String?
+    var algorithm: String?
+
+    var setup: SetupBody {
+        SetupBody(method: method, email: email, countryCode: countryCode, number: number, algorithm: algorithm)
+    }
+}
+
+struct RemoveMethodBody: Decodable {
+    var currentPassword: String
+}
+
 struct SecondaryBody: Decodable {
     var fullName: String
     var email: String

@@ -4,7 +4,7 @@ public import TaxpayerAccess
 
 /// How a request proved its session: a cookie a browser attaches on its own, or a bearer header a program sets.
 public enum SessionSource: String, Sendable, Hashable {
-    /// The HttpOnly session cookie (``PortalCookies/session``): CSRF defence applies (``CSRFMiddleware``).
+    /// The HttpOnly session cookie (``PortalCookies/session(_:)``): CSRF defence applies (``CSRFMiddleware``).
     case cookie
     /// `Authorization: Bearer TOKEN`: never sent by a browser on its own, so no CSRF defence is needed.
     case bearer
@@ -22,7 +22,7 @@ public enum SessionSource: String, Sendable, Hashable {
 public struct PortalRequestContext: RequestContext {
     /// Hummingbird's storage: logger, parameters, allocator.
     public var coreContext: CoreRequestContextStorage
-    /// The caller, when the request carried a live session (any stage: ``SignedIn/stage`` tells which).
+    /// The caller, when the request carried a live session (any stage: `SignedIn/stage` tells which).
     public var signedIn: SignedIn?
     /// Where the session came from, when one was presented (live or not).
     public var sessionSource: SessionSource?
@@ -34,7 +34,7 @@ public struct PortalRequestContext: RequestContext {
 
     /// The caller, or a refusal when the request carried no live session.
     ///
-    /// - Throws: ``AccessError/Code/sessionExpired`` (401).
+    /// - Throws: `AccessError/Code/sessionExpired` (401).
     public func requireSignedIn() throws -> SignedIn {
         guard let signedIn else {
             throw AccessError(.sessionExpired, "Log in to continue: your session has ended or was never started.")

@@ -14,8 +14,8 @@ extension Portal {
     /// }
     /// ```
     ///
-    /// - Throws: ``AccessError/Code/sessionExpired`` (401) without a live session; ``AccessError/Code/stepRequired``
-    ///   (403) before two-step verification; ``AccessError/Code/notAuthorized`` (403) when the check says no — the
+    /// - Throws: `AccessError/Code/sessionExpired` (401) without a live session; `AccessError/Code/stepRequired`
+    ///   (403) before two-step verification; `AccessError/Code/notAuthorized` (403) when the check says no — the
     ///   same whether the account exists (RULES L4).
     public func requireAccess(_ context: PortalRequestContext, account: AccountID, action: AccountAction) throws
         -> SignedIn
@@ -68,6 +68,7 @@ public enum PortalHTTP {
         routes.addDocument(to: router)
         routes.addIdentity(to: router)
         routes.addSession(to: router)
+        routes.addProfile(to: router)
         routes.addInbox(to: router)
         routes.addThirdParty(to: router)
         routes.addAdministration(to: router)
@@ -239,6 +240,51 @@ struct Routes: Sendable {
             let body = try await PortalJSON.decode(ChangePINBody.self, from: request)
             try await portal.profile.changePIN(
                 caller, currentPassword: body.currentPassword, newPIN: body.newPIN, confirmation: body.confirmation)
+            return PortalJSON.empty()
+        }
+    }
+
+    func addProfile(to router: R) {
+        let portal = portal
+        router.post("/api/me/phone") { request, context -> Response in
+            let caller = try context.requireSignedIn()
+            let body = try await PortalJSON.decode(ChangePhoneBody.self, from: request)
+            try await portal.profile.changePhone(
+                caller, currentPassword: body.currentPassword, countryCode: body.countryCode ?? "1",
+                type: try parse(body.type ?? "mobile", field: "type") { PhoneNumber.LineType(rawValue: $0) },
+                number: body.number)
+            return PortalJSON.empty()
+        }
+        router.post("/api/me/security-question") { request, context -> Response in
+            let caller = try context.requireSignedIn()
+            let body = try await PortalJSON.decode(ChangeQuestionBody.self, from: request)
+            try await portal.profile.changeSecurityQuestion(
+                caller, currentPassword: body.currentPassword,
+                question: try parse(body.question, field: "question") { SecurityQuestion(rawValue: $0) },
+                answer: body.answer)
+            return PortalJSON.empty()
+        }
+        router.post("/api/me/two-step-methods") { request, context -> Response in
+            let caller = try context.requireSignedIn()
+            let body = try await PortalJSON.decode(AddMethodBody.self, from: request)
+            let challenge = try await portal.profile.addTwoStepMethod(
+                caller, currentPassword: body.currentPassword, try body.setup.request())
+            return try PortalJSON.response(
+                ChallengeAnswer(
+                    kind: challenge.kind.rawValue, codeSentTo: challenge.codeSentTo, secret: challenge.secret,
+                    provisioningURI: challenge.provisioningURI))
+        }
+        router.post("/api/me/two-step-methods/confirm") { request, context -> Response in
+            let caller = try context.requireSignedIn()
+            let body = try await PortalJSON.decode(CodeBody.self, from: request)
+            try await portal.profile.confirmTwoStepMethod(caller, code: body.code)
+            return PortalJSON.empty()
+        }
+        router.post("/api/me/two-step-methods/{kind}/remove") { request, context -> Response in
+            let caller = try context.requireSignedIn()
+            let body = try await PortalJSON.decode(RemoveMethodBody.self, from: request)
+            let kind = try parse(try context.parameters.require("kind"), field: "kind") { TwoStepKind(rawValue: $0) }
+            try await portal.profile.removeTwoStepMethod(caller, currentPassword: body.currentPassword, kind: kind)
             return PortalJSON.empty()
         }
     }
@@ -480,6 +526,18 @@ struct Routes: Sendable {
             let group = try await portal.firm.createGroup(caller, name: body.name)
             return try PortalJSON.response(
                 GroupAnswer(id: group.rawValue, name: body.name, isDefault: false), status: .created)
+        }
+        router.put("/api/firm/groups/{group}") { request, context -> Response in
+            let caller = try context.requireSignedIn()
+            let body = try await PortalJSON.decode(GroupBody.self, from: request)
+            try await portal.firm.renameGroup(
+                caller, group: SecurityGroupID(try context.parameters.require("group")), to: body.name)
+            return PortalJSON.empty()
+        }
+        router.delete("/api/firm/groups/{group}") { _, context -> Response in
+            let caller = try context.requireSignedIn()
+            try await portal.firm.deleteGroup(caller, group: SecurityGroupID(try context.parameters.require("group")))
+            return PortalJSON.empty()
         }
         router.post("/api/firm/groups/{group}/taxpayers") { request, context -> Response in
             let caller = try context.requireSignedIn()

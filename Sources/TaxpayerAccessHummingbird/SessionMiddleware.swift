@@ -6,7 +6,7 @@ import Foundation
 import HTTPTypes
 
 /// Reads the caller of a request once (RULES A7): from `Authorization: Bearer TOKEN`, else from the session cookie,
-/// through ``Portal/authenticate(sessionToken:)``, onto ``PortalRequestContext/signedIn``.
+/// through `Portal/authenticate(sessionToken:)`, onto ``PortalRequestContext/signedIn``.
 ///
 /// An unknown, ended or timed-out session leaves the context signed out (routes that need a caller answer 401
 /// through ``PortalRequestContext/requireSignedIn()``); a store failure is not hidden as a signed-out caller, it
@@ -108,7 +108,7 @@ public struct CSRFMiddleware<Context: RequestContext>: RouterMiddleware {
 
 /// Logs one line per request — method, path, status, duration in milliseconds — and nothing else: never the query
 /// string, a header or the body, so no session token, device token, link token, password or code reaches the log
-/// (links put their tokens in a fragment or the body of a POST: ``LinkShapes``).
+/// (links put their tokens in a fragment or the body of a POST: `LinkShapes`).
 ///
 /// ```swift
 /// router.add(middleware: RequestLogMiddleware())
