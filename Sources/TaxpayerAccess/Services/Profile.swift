@@ -45,6 +45,8 @@ public struct Profile: Sendable {
     public struct Me: Sendable, Hashable {
         public var logon: LogonID
         public var username: String
+        /// The person's name; empty until the session is signed in (a password alone, before the second factor,
+        /// tells nobody whose logon it is: RULES A3, R12).
         public var fullName: String
         /// What the portal shows next: the two-step set-up, the code entry, or the signed-in pages (RULES R12, A3).
         public var stage: SessionStage
@@ -237,7 +239,8 @@ public struct Profile: Sendable {
     public func whoAmI(_ caller: SignedIn) async throws -> Me {
         let logon = try await context.store.logon(caller.logonID)?.value ?? caller.logon
         return Me(
-            logon: logon.id, username: logon.username, fullName: logon.fullName, stage: caller.stage,
+            logon: logon.id, username: logon.username,
+            fullName: caller.stage == .authenticated ? logon.fullName : "", stage: caller.stage,
             methods: logon.twoStep.methods.map {
                 Authentication.MethodChoice(
                     kind: $0.kind, destination: TwoStepRules.maskedDestination(of: $0, profileEmail: logon.email))

@@ -18,11 +18,13 @@ struct PortalReadsTests {
         let setUp = try await world.profile.whoAmI(try await world.caller(first.sessionToken))
         #expect(setUp.stage == .awaitingTwoStepSetup && setUp.methods.isEmpty && setUp.roles.isEmpty)
         #expect(setUp.username == "pat.client")
+        #expect(setUp.fullName.isEmpty, "a password alone does not tell whose logon it is (A3)")
         try await world.setUpEmailCodes(username: "pat.client", email: "pat@client.example")
         let (token, _) = try await world.loginWithCode()
         let me = try await world.profile.whoAmI(try await world.caller(token))
         #expect(me.stage == .authenticated && me.methods.map(\.kind) == [.email])
         #expect(me.roles.map(\.relationship) == [.masterAdministrator])
+        #expect(!me.fullName.isEmpty)
     }
 
     @Test("N3: the inbox lists newest first with an unread count; opening marks read; delete; nobody else can")
