@@ -5,10 +5,10 @@ import TaxpayerAccessTesting
 
 @testable import TaxpayerAccess
 
-/// Findings of this round's security review, each held by a test: what the services write always survives the
-/// snapshot format, and secrets do not leak through a value's description.
-@Suite("Review findings")
-struct ReviewFindingTests {
+/// What the services write always survives the snapshot format (export, then import), and no secret leaks through a
+/// value's description.
+@Suite("Export safety and redaction")
+struct ExportSafetyTests {
     typealias C = Cast
 
     @Test("S3, S2: a group name with a control character and an ill-formed account type are refused by the services")
