@@ -7,8 +7,17 @@ import PackageDescription
 let package = Package(
     name: "Benchmarks",
     platforms: [.macOS(.v15)],
+    traits: [
+        // Off by default, so CI's benchmarks build never compiles postgres-nio: `swift package --traits PostgreSQL
+        // benchmark --target StoreBenchmarks` adds the PostgreSQL rows (with TAXPAYER_ACCESS_POSTGRES_URL set).
+        .trait(name: "PostgreSQL", description: "StoreBenchmarks on PostgreSQL beside SQLite.")
+    ],
     dependencies: [
-        .package(name: "TaxpayerAccess", path: "../"),
+        .package(
+            name: "TaxpayerAccess", path: "../",
+            traits: [.trait(name: "PostgreSQL", condition: .when(traits: ["PostgreSQL"]))]),
+        // Only to create a fresh database per run; the root package resolves it anyway.
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         // MallocInterposer counts allocations without jemalloc (not installed on the benchmark machine).
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
@@ -36,6 +45,23 @@ let package = Package(
                 .product(name: "TaxpayerAccessTesting", package: "TaxpayerAccess"),
             ],
             path: "Benchmarks/PortalBenchmarks",
+            swiftSettings: [.swiftLanguageMode(.v6)],
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        // Commits per second (1 and 8 writers) and `changes(after:)` catch-up, SQLite and (trait) PostgreSQL.
+        .executableTarget(
+            name: "StoreBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "TaxpayerAccess", package: "TaxpayerAccess"),
+                .product(name: "TaxpayerAccessSQLite", package: "TaxpayerAccess"),
+                .product(name: "TaxpayerAccessTesting", package: "TaxpayerAccess"),
+                .product(
+                    name: "TaxpayerAccessPostgres", package: "TaxpayerAccess",
+                    condition: .when(traits: ["PostgreSQL"])),
+                .product(name: "PostgresNIO", package: "postgres-nio", condition: .when(traits: ["PostgreSQL"])),
+            ],
+            path: "Benchmarks/StoreBenchmarks",
             swiftSettings: [.swiftLanguageMode(.v6)],
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),

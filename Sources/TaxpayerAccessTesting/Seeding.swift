@@ -49,3 +49,73 @@ extension AccessStore {
         return token
     }
 }
+
+extension AccessStore {
+    /// Writes one record over the version the store holds, past every rule, in one commit of its own (no audit event,
+    /// no mail): for benchmarks that measure the store's commit path with small, realistic writes.
+    ///
+    /// ```swift
+    /// try await store.seedUpdate(.logon(renamed), from: 1)
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - record: The record's new state.
+    ///   - version: The version the store holds now.
+    /// - Throws: The store's `StoreError` (a version conflict when another write came first).
+    public func seedUpdate(_ record: Record, from version: Int) async throws {
+        var changes = ChangeSet()
+        changes.update(record, from: version)
+        try await commit(changes)
+    }
+}
+
+/// A session seeded past the rules, for benchmarks of the write a signed-in request makes once per activity interval
+/// (RULES A7): ``touched(at:)`` is the session with its last activity moved, ready for ``AccessStore/seedUpdate(_:from:)``.
+public struct SeededSession: Sendable {
+    /// The session token, as a portal hands it to the browser.
+    public let token: String
+    let session: Session
+
+    /// The session's record with its last activity at `time`.
+    ///
+    /// - Parameter time: The new last activity.
+    /// - Returns: The record to write over the stored version.
+    public func touched(at time: Date) -> Record {
+        var touched = session
+        touched.lastActivityAt = time
+        return .session(touched)
+    }
+}
+
+extension AccessStore {
+    /// Starts `count` sessions of one logon in one commit, as ``seedSession(logon:stage:createdAt:lastActivityAt:random:)``
+    /// does one; each is at version 1.
+    ///
+    /// ```swift
+    /// let sessions = try await store.seedSessions(logon: "L1", count: 8, random: SecureRandom())
+    /// try await store.seedUpdate(sessions[0].touched(at: Date()), from: 1)
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - logon: The logon the sessions belong to.
+    ///   - count: How many.
+    ///   - createdAt: When they started (and their last activity).
+    ///   - random: Where the tokens' bytes come from.
+    /// - Returns: The sessions, in the order made.
+    /// - Throws: The store's `StoreError`.
+    public func seedSessions(logon: LogonID, count: Int, createdAt: Date = Date(), random: any RandomSource)
+        async throws -> [SeededSession]
+    {
+        let seeded = (0..<count).map { _ in
+            let (token, hash) = SecretToken.generate(using: random)
+            let id = SessionID("S-" + SecretToken.hash(token).hex.prefix(16))
+            return SeededSession(
+                token: token,
+                session: Session(
+                    id: id, tokenHash: hash, logon: logon, stage: .authenticated, createdAt: createdAt,
+                    lastActivityAt: createdAt))
+        }
+        try await seed(seeded.map { .session($0.session) })
+        return seeded
+    }
+}

@@ -34,9 +34,7 @@ let questions = world.questions
 /// JSON pass. A fourth argument names a file to write the document to.
 @MainActor func timeSnapshotDecode() async throws {
     let store = InMemoryAccessStore()
-    var changes = ChangeSet()
-    for record in world.records { changes.insert(record) }
-    try await store.commit(changes)
+    try await store.seed(world.records)
     let data = try await AccessSnapshot.export(from: store).encoded()
     if arguments.count > 4 { try data.write(to: URL(fileURLWithPath: arguments[4])) }
     func fastest(_ body: () throws -> Void) rethrows -> Double {
