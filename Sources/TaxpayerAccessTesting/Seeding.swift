@@ -70,7 +70,7 @@ extension AccessStore {
 }
 
 /// A session seeded past the rules, for benchmarks of the write a signed-in request makes once per activity interval
-/// (RULES A7): ``touched(at:)`` is the session with its last activity moved, ready for ``AccessStore/seedUpdate(_:from:)``.
+/// (RULES A7): ``touched(at:)`` is the session with its last activity moved, ready for `seedUpdate(_:from:)`.
 public struct SeededSession: Sendable {
     /// The session token, as a portal hands it to the browser.
     public let token: String
@@ -88,7 +88,7 @@ public struct SeededSession: Sendable {
 }
 
 extension AccessStore {
-    /// Starts `count` sessions of one logon in one commit, as ``seedSession(logon:stage:createdAt:lastActivityAt:random:)``
+    /// Starts `count` sessions of one logon in one commit, as `seedSession(logon:stage:createdAt:lastActivityAt:random:)`
     /// does one; each is at version 1.
     ///
     /// ```swift
