@@ -38,15 +38,11 @@ extension AccessStore {
         logon: LogonID, stage: SessionStage = .authenticated, createdAt: Date = Date(), lastActivityAt: Date? = nil,
         random: any RandomSource
     ) async throws -> String {
-        let (token, hash) = SecretToken.generate(using: random)
-        let id = SessionID("S-" + SecretToken.hash(token).hex.prefix(16))
-        try await seed([
-            .session(
-                Session(
-                    id: id, tokenHash: hash, logon: logon, stage: stage, createdAt: createdAt,
-                    lastActivityAt: lastActivityAt ?? createdAt))
-        ])
-        return token
+        let seeded = SeededSession(
+            logon: logon, stage: stage, createdAt: createdAt, lastActivityAt: lastActivityAt ?? createdAt,
+            random: random)
+        try await seed([.session(seeded.session)])
+        return seeded.token
     }
 }
 
@@ -75,6 +71,15 @@ public struct SeededSession: Sendable {
     /// The session token, as a portal hands it to the browser.
     public let token: String
     let session: Session
+
+    /// A new session with a fresh token; its id is derived from the token's hash.
+    init(logon: LogonID, stage: SessionStage, createdAt: Date, lastActivityAt: Date, random: any RandomSource) {
+        let (token, hash) = SecretToken.generate(using: random)
+        self.token = token
+        session = Session(
+            id: SessionID("S-" + SecretToken.hash(token).hex.prefix(16)), tokenHash: hash, logon: logon, stage: stage,
+            createdAt: createdAt, lastActivityAt: lastActivityAt)
+    }
 
     /// The session's record with its last activity at `time`.
     ///
@@ -107,13 +112,8 @@ extension AccessStore {
         async throws -> [SeededSession]
     {
         let seeded = (0..<count).map { _ in
-            let (token, hash) = SecretToken.generate(using: random)
-            let id = SessionID("S-" + SecretToken.hash(token).hex.prefix(16))
-            return SeededSession(
-                token: token,
-                session: Session(
-                    id: id, tokenHash: hash, logon: logon, stage: .authenticated, createdAt: createdAt,
-                    lastActivityAt: createdAt))
+            SeededSession(
+                logon: logon, stage: .authenticated, createdAt: createdAt, lastActivityAt: createdAt, random: random)
         }
         try await seed(seeded.map { .session($0.session) })
         return seeded

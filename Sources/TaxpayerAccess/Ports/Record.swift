@@ -83,7 +83,7 @@ public enum Record: Hashable, Sendable, Codable {
                     UniqueKey(.username, Logon.normalizedKey(r.username)),
                     UniqueKey(.email, Logon.normalizedKey(r.email)),
                 ]
-        case .securityGroup(let r): [UniqueKey(.groupName, "\(r.parent.rawValue)|\(r.name.lowercased())")]
+        case .securityGroup(let r): [UniqueKey.groupName(parent: r.parent, name: r.name)]
         case .accessRequest(let r):
             r.status == .pending
                 ? [
@@ -180,6 +180,12 @@ public struct UniqueKey: Hashable, Sendable, Codable, CustomStringConvertible {
         self.value = value
     }
     public var description: String { "\(name):\(value)" }
+
+    /// A security group's name under its parent, compared case-insensitively (RULES S3): the key a group record
+    /// holds, and the one the snapshot reader checks a document's groups by.
+    package static func groupName(parent: LogonID, name: String) -> UniqueKey {
+        UniqueKey(.groupName, "\(parent.rawValue)|\(name.lowercased())")
+    }
 
     /// Keys are equal when their bytes are, as every SQL store compares them (`COLLATE "C"`, SQLite's BINARY): two
     /// spellings of one text that Swift's `String` holds equal (a precomposed and a decomposed "é") are two keys in

@@ -70,8 +70,8 @@ extension AccessSnapshot {
         for logon in logons where logonByID[logon.id] == nil { logonByID[logon.id] = logon }
         var groupByID: [SecurityGroupID: GroupEntry] = [:]
         var defaultOf: Set<LogonID> = []
-        // Compared as the stores compare the unique key: by its bytes (two spellings of "é" are two names there).
-        var groupNames: Set<[UInt8]> = []
+        // The group record's own unique key, compared by its bytes as every store compares it.
+        var groupNames: Set<UniqueKey> = []
         for (i, group) in securityGroups.enumerated() {
             let path = "$.securityGroups[\(i)]"
             try checkID(group.id.rawValue, "\(path).id")
@@ -97,7 +97,7 @@ extension AccessSnapshot {
                     throw fail("\(path).name", "a group name has no surrounding or repeated white space (RULES S3)")
                 }
             }
-            guard groupNames.insert(Array("\(group.parent.rawValue)|\(group.name.lowercased())".utf8)).inserted else {
+            guard groupNames.insert(UniqueKey.groupName(parent: group.parent, name: group.name)).inserted else {
                 throw fail(
                     "\(path).name", "logon \"\(group.parent)\" already has a group named \"\(group.name)\" (RULES S3)")
             }
