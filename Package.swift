@@ -36,6 +36,8 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
         // Logs and metrics (TaxpayerAccessObservability); swift-log also serves the HTTP layer.
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        // `serve`'s `GET /metrics` (trait `HTTP`): the Prometheus text exposition of the swift-metrics counters.
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         .systemLibrary(
@@ -97,6 +99,10 @@ let package = Package(
                     name: "ServiceLifecycle", package: "swift-service-lifecycle", condition: .when(traits: ["HTTP"])),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle", condition: .when(traits: ["HTTP"])),
                 .product(name: "Logging", package: "swift-log", condition: .when(traits: ["HTTP"])),
+                // `serve`'s metrics: the observers, and the registry `GET /metrics` serves (trait `HTTP` only).
+                .target(name: "TaxpayerAccessObservability", condition: .when(traits: ["HTTP"])),
+                .product(name: "CoreMetrics", package: "swift-metrics", condition: .when(traits: ["HTTP"])),
+                .product(name: "Prometheus", package: "swift-prometheus", condition: .when(traits: ["HTTP"])),
             ]
         ),
         .executableTarget(

@@ -1,12 +1,16 @@
 #if HTTP
 import ArgumentParser
+import CoreMetrics
 import Foundation
 import Hummingbird
 import Logging
+import Prometheus
 import ServiceLifecycle
+import Synchronization
 import TaxpayerAccess
 import TaxpayerAccessHummingbird
 import TaxpayerAccessInMemory
+import TaxpayerAccessObservability
 import UnixSignals
 
 /// The subcommands only the `HTTP` trait builds.
@@ -16,6 +20,9 @@ let httpSubcommands: [any ParsableCommand.Type] = [ServeCommand.self]
 /// the resolver's feed follower and the outbox worker under one service group, shut down gracefully on SIGTERM or
 /// SIGINT (the server stops taking requests and finishes those in flight, then the outbox delivers what they
 /// committed).
+///
+/// Metrics: the process's swift-metrics go to a Prometheus registry of its own, served at `GET /metrics` on the same
+/// listener as the API (Documentation/Operations.md: restrict that path at the proxy).
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
@@ -40,6 +47,10 @@ struct ServeCommand: AsyncParsableCommand {
         name: .customLong("outbox-interval"),
         help: "Seconds the outbox worker waits when it found nothing to send (it also sends at shutdown).")
     var outboxInterval = 1
+    @Option(
+        name: .customLong("outbox-progress-interval"),
+        help: "Seconds between the outbox worker's progress lines (sent, failed, pending) while it runs.")
+    var outboxProgressInterval = 60
 
     func run() async throws {
         guard let level = Logger.Level(rawValue: logLevel) else {
@@ -49,6 +60,10 @@ struct ServeCommand: AsyncParsableCommand {
         logger.logLevel = level
         let store = try await openStore(at: options.database, .createIfMissing)
         let keys = try await keyRing(for: store, keyFile: options.keyFile)
+        // One registry for the process; bootstrap happens once, here, before any metric is made.
+        let registry = PrometheusCollectorRegistry()
+        let factory = PrometheusMetricsFactory(registry: registry)
+        MetricsSystem.bootstrap(factory)
         // A URL may hold a password: never build a path (which is logged below) from it.
         let folder =
             mailFolder ?? (isDatabaseURL(options.database) ? "taxpayer-access-mail" : options.database + "-mail")
@@ -58,17 +73,28 @@ struct ServeCommand: AsyncParsableCommand {
             store: store,
             directory: StoreTaxpayerDirectory(store: store, factsFile: directoryFactsPath(options.database)),
             mailer: mailer, texts: DevelopmentTextGateway(), keys: keys,
-            links: .standard(portalURL: portalURL ?? "http://\(host):\(port)"))
+            links: .standard(portalURL: portalURL ?? "http://\(host):\(port)"),
+            observer: PortalMetricsObserver(factory: factory))
+        let sampler = PortalMetricsSampler(portal: portal, factory: factory)
         let router = PortalHTTP.router(
             portal: portal,
             configuration: PortalHTTPConfiguration(policy: portal.policy, allowedOrigins: Set(allowedOrigins)))
+        router.get("metrics") { _, _ -> Response in
+            // Fresh gauges and check counts for each scrape; a store failure leaves the last sample's values.
+            try? await sampler.sample()
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4", .cacheControl: "no-store"],
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
+        }
         let app = Application(
             router: router, configuration: .init(address: .hostname(host, port: port), serverName: nil),
             logger: logger)
         logger.info("mail goes to \(folder) as .eml files")
         let group = ServiceGroup(
             services: [
-                OutboxService(portal: portal, logger: logger, interval: .seconds(max(1, outboxInterval))),
+                OutboxService(
+                    portal: portal, logger: logger, interval: .seconds(max(1, outboxInterval)),
+                    progressInterval: .seconds(max(1, outboxProgressInterval)), sampler: sampler, factory: factory),
                 FeedFollowerService(portal: portal), app,
             ],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
@@ -90,16 +116,41 @@ struct FeedFollowerService: Service {
 
 /// The outbox worker as a service (RULES N2). On graceful shutdown it makes one last pass after the server — which
 /// the group stops first — has finished its requests, so mail those requests committed is not left waiting.
+///
+/// While it runs it reports progress every `progressInterval`, whether or not it sent anything: one info line
+/// (`outbox progress: sent S, failed F, pending P` since the start), and the sampler's outbox gauges. Each pass also
+/// adds to `taxpayer_access_outbox_sent_total` and `taxpayer_access_outbox_failed_total`.
 struct OutboxService: Service {
     let portal: Portal
     let logger: Logger
     var interval: Duration = .seconds(1)
+    var progressInterval: Duration = .seconds(60)
+    var sampler: PortalMetricsSampler?
+    var factory: any MetricsFactory = MetricsSystem.factory
+    /// Mails sent and failed since the start.
+    private let totals = Mutex((sent: 0, failed: 0))
+
+    init(
+        portal: Portal, logger: Logger, interval: Duration = .seconds(1), progressInterval: Duration = .seconds(60),
+        sampler: PortalMetricsSampler? = nil, factory: any MetricsFactory = MetricsSystem.factory
+    ) {
+        self.portal = portal
+        self.logger = logger
+        self.interval = interval
+        self.progressInterval = progressInterval
+        self.sampler = sampler
+        self.factory = factory
+    }
 
     func run() async throws {
+        let sent = Counter(label: "taxpayer_access_outbox_sent_total", factory: factory)
+        let failed = Counter(label: "taxpayer_access_outbox_failed_total", factory: factory)
+        let progress = Task { await reportProgress() }
+        defer { progress.cancel() }
         let outbox = portal.outbox()
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             let pass = await outbox.deliverPending()
-            report(pass)
+            count(pass, sent: sent, failed: failed)
             if pass.sent + pass.failed + pass.skipped == 0 {
                 do {
                     try await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
@@ -108,12 +159,27 @@ struct OutboxService: Service {
                 }
             }
         }
-        report(await outbox.deliverPending())
+        progress.cancel()
+        count(await outbox.deliverPending(), sent: sent, failed: failed)
     }
 
-    private func report(_ pass: OutboxDelivery.DeliveryReport) {
+    private func count(_ pass: OutboxDelivery.DeliveryReport, sent: Counter, failed: Counter) {
+        totals.withLock { $0 = ($0.sent + pass.sent, $0.failed + pass.failed) }
+        sent.increment(by: Int64(pass.sent))
+        failed.increment(by: Int64(pass.failed))
         if pass.sent + pass.failed > 0 {
             logger.info("outbox: sent \(pass.sent), failed \(pass.failed), remaining \(pass.remaining)")
+        }
+    }
+
+    /// The progress line and gauges, every `progressInterval` until cancelled.
+    private func reportProgress() async {
+        while !Task.isCancelled {
+            do { try await Task.sleep(for: progressInterval) } catch { return }
+            try? await sampler?.sample()
+            let now = totals.withLock { $0 }
+            let pending = (try? await portal.store.pendingMail().count).map(String.init) ?? "unknown"
+            logger.info("outbox progress: sent \(now.sent), failed \(now.failed), pending \(pending)")
         }
     }
 }
