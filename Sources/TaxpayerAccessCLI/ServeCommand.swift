@@ -128,7 +128,7 @@ struct OutboxService: Service {
     var sampler: PortalMetricsSampler?
     var factory: any MetricsFactory = MetricsSystem.factory
     /// Mails sent and failed since the start.
-    private let totals = Mutex((sent: 0, failed: 0))
+    private let totals = OutboxTotals()
 
     init(
         portal: Portal, logger: Logger, interval: Duration = .seconds(1), progressInterval: Duration = .seconds(60),
@@ -143,8 +143,8 @@ struct OutboxService: Service {
     }
 
     func run() async throws {
-        let sent = Counter(label: "taxpayer_access_outbox_sent_total", factory: factory)
-        let failed = Counter(label: "taxpayer_access_outbox_failed_total", factory: factory)
+        let sent = CoreMetrics.Counter(label: "taxpayer_access_outbox_sent_total", factory: factory)
+        let failed = CoreMetrics.Counter(label: "taxpayer_access_outbox_failed_total", factory: factory)
         let progress = Task { await reportProgress() }
         defer { progress.cancel() }
         let outbox = portal.outbox()
@@ -163,8 +163,8 @@ struct OutboxService: Service {
         count(await outbox.deliverPending(), sent: sent, failed: failed)
     }
 
-    private func count(_ pass: OutboxDelivery.DeliveryReport, sent: Counter, failed: Counter) {
-        totals.withLock { $0 = ($0.sent + pass.sent, $0.failed + pass.failed) }
+    private func count(_ pass: OutboxDelivery.DeliveryReport, sent: CoreMetrics.Counter, failed: CoreMetrics.Counter) {
+        totals.value.withLock { $0 = ($0.sent + pass.sent, $0.failed + pass.failed) }
         sent.increment(by: Int64(pass.sent))
         failed.increment(by: Int64(pass.failed))
         if pass.sent + pass.failed > 0 {
@@ -177,11 +177,16 @@ struct OutboxService: Service {
         while !Task.isCancelled {
             do { try await Task.sleep(for: progressInterval) } catch { return }
             try? await sampler?.sample()
-            let now = totals.withLock { $0 }
+            let now = totals.value.withLock { $0 }
             let pending = (try? await portal.store.pendingMail().count).map(String.init) ?? "unknown"
             logger.info("outbox progress: sent \(now.sent), failed \(now.failed), pending \(pending)")
         }
     }
+}
+
+/// Mails sent and failed since the worker started, shared by the delivery loop and the progress reporter.
+final class OutboxTotals: Sendable {
+    let value = Mutex((sent: 0, failed: 0))
 }
 #else
 import ArgumentParser

@@ -8,8 +8,7 @@ import FoundationNetworking
 /// `taxpayer-access serve` as an operator runs it: a real process on a loopback port, stopped with SIGTERM.
 @Suite("serve")
 struct ServeCommandTests {
-    @Test(
-        "RULES N2, T3: a registration against `taxpayer add`'s taxpayer, then SIGTERM: the shutdown delivers its mail")
+    @Test("RULES N2, T3, U1: serve counts a failed sign-in at /metrics, reports outbox progress, delivers on SIGTERM")
     func gracefulShutdownDeliversCommittedMail() async throws {
         let cli = try CLI()
         try #require(
@@ -31,7 +30,10 @@ struct ServeCommandTests {
         let log = try FileHandle(forWritingTo: logURL)
         let server = Process()
         server.executableURL = CLI.binary
-        server.arguments = ["serve", "--port", "0", "--mail-folder", "mail", "--outbox-interval", "3600"]
+        server.arguments = [
+            "serve", "--port", "0", "--mail-folder", "mail", "--outbox-interval", "3600", "--outbox-progress-interval",
+            "1",
+        ]
         server.currentDirectoryURL = cli.directory
         server.standardOutput = log
         server.standardError = log
@@ -63,6 +65,35 @@ struct ServeCommandTests {
         request.httpBody = try JSONSerialization.data(withJSONObject: body)
         let (_, response) = try await URLSession.shared.data(for: request)
         #expect((response as? HTTPURLResponse)?.statusCode == 201, "the directory in the database proved Pat")
+
+        // A wrong password (RULES A2) is counted, and the exposition names no username.
+        var signIn = URLRequest(url: URL(string: "http://127.0.0.1:\(bound)/api/session")!)
+        signIn.httpMethod = "POST"
+        signIn.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        signIn.setValue("1", forHTTPHeaderField: "X-CSRF-Protection")
+        signIn.httpBody = try JSONSerialization.data(withJSONObject: [
+            "username": "pat.client", "password": "Wrong2026pass",
+        ])
+        let (_, refused) = try await URLSession.shared.data(for: signIn)
+        #expect((refused as? HTTPURLResponse)?.statusCode == 401)
+        let (metrics, metricsResponse) = try await URLSession.shared.data(
+            from: URL(string: "http://127.0.0.1:\(bound)/metrics")!)
+        let exposition = String(decoding: metrics, as: UTF8.self)
+        #expect((metricsResponse as? HTTPURLResponse)?.statusCode == 200)
+        #expect(
+            (metricsResponse as? HTTPURLResponse)?.value(forHTTPHeaderField: "Content-Type")
+                == "text/plain; version=0.0.4")
+        #expect(exposition.contains("\ntaxpayer_access_sign_in_failures_total 1\n"), "\(exposition)")
+        #expect(exposition.contains("\ntaxpayer_access_sign_ins_total 0\n"))
+        #expect(!exposition.contains("pat.client") && !exposition.contains("123-45-6789"))
+
+        // The worker sleeps for an hour between passes, yet reports progress on its own interval.
+        var progressed = false
+        for _ in 0..<50 where !progressed {
+            try await Task.sleep(for: .milliseconds(100))
+            progressed = ((try? String(contentsOf: logURL, encoding: .utf8)) ?? "").contains("outbox progress: sent 0")
+        }
+        #expect(progressed, "a progress line before the worker stopped")
 
         let folder = cli.directory.appendingPathComponent("mail")
         let before = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
