@@ -26,6 +26,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // The harness's and server's settings: command line, environment, JSON file (default trait JSON only).
+        .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         // The HTTP layer (trait `HTTP`); swift-configuration support is left out, nothing here reads it.
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: ["FullFoundation"]),
@@ -92,6 +94,7 @@ let package = Package(
                 // `--database postgres://…`; empty unless the `PostgreSQL` trait is on.
                 "TaxpayerAccessPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Configuration", package: "swift-configuration"),
                 // `serve` (trait `HTTP` only).
                 .target(name: "TaxpayerAccessHummingbird", condition: .when(traits: ["HTTP"])),
                 .product(name: "Hummingbird", package: "hummingbird", condition: .when(traits: ["HTTP"])),

@@ -54,7 +54,7 @@ struct CheckCommand: AsyncParsableCommand {
     /// (a blocking read never holds up the follower).
     private func runFollowing() async throws {
         let store = try await openStore(at: options.database, .mustExist)
-        let portal = try await harnessPortal(store: store, keyFile: options.keyFile)
+        let portal = try await harnessPortal(store: store, options: options)
         let follower = Task { [interval] in try await portal.follow(every: .milliseconds(interval)) }
         defer { follower.cancel() }
         let answerer = QuestionAnswerer(resolver: portal.resolver)

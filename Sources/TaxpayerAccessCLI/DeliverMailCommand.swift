@@ -41,13 +41,15 @@ struct DeliverMailCommand: AsyncParsableCommand {
     func run() async throws {
         let store = try await openStore(at: options.database, .mustExist)
         let box = try await keyRing(for: store, keyFile: options.keyFile).box
+        // Texts hold codes: written to files of their own (setting texts.folder), never to standard output.
+        let texts = try TextFolderGateway(folder: URL(fileURLWithPath: try options.settings().textsFolder))
         let report: OutboxDelivery.DeliveryReport
         if let sendmail {
             let mailer = try SendmailMailer(
                 from: from, executable: sendmail, extraArguments: sendmailArguments, clock: SystemTimeSource())
-            report = await deliverOutbox(of: store, opening: box, through: mailer)
+            report = await deliverOutbox(of: store, opening: box, through: mailer, texts: texts)
         } else {
-            report = try await deliverOutbox(of: store, opening: box, into: folder ?? "", from: from)
+            report = try await deliverOutbox(of: store, opening: box, into: folder ?? "", from: from, texts: texts)
         }
         print("sent \(report.sent), failed \(report.failed), remaining \(report.remaining)")
         if let first = report.storeErrors.first {
@@ -59,7 +61,8 @@ struct DeliverMailCommand: AsyncParsableCommand {
 
 /// Runs ``OutboxDelivery`` passes with an ``EMLFileMailer`` until a pass sends less than a full batch, and sums them.
 func deliverOutbox(
-    of store: any AccessStore, opening box: SecretBox, into folder: String, from: String
+    of store: any AccessStore, opening box: SecretBox, into folder: String, from: String,
+    texts: any TextMessenger = DevelopmentTextGateway()
 ) async throws -> OutboxDelivery.DeliveryReport {
     let mailer: EMLFileMailer
     do {
@@ -69,15 +72,16 @@ func deliverOutbox(
     } catch {
         throw CLIError("cannot create the mail folder \(folder)")
     }
-    return await deliverOutbox(of: store, opening: box, through: mailer)
+    return await deliverOutbox(of: store, opening: box, through: mailer, texts: texts)
 }
 
-/// Runs ``OutboxDelivery`` passes with `mailer` until a pass sends less than a full batch, and sums them.
+/// Runs ``OutboxDelivery`` passes with `mailer` and `texts` until a pass sends less than a full batch, and sums them.
 func deliverOutbox(
-    of store: any AccessStore, opening box: SecretBox, through mailer: any Mailer
+    of store: any AccessStore, opening box: SecretBox, through mailer: any Mailer,
+    texts: any TextMessenger = DevelopmentTextGateway()
 ) async -> OutboxDelivery.DeliveryReport {
     let delivery = OutboxDelivery(
-        store: store, mailer: mailer, texts: DevelopmentTextGateway(), clock: SystemTimeSource(),
+        store: store, mailer: mailer, texts: texts, clock: SystemTimeSource(),
         random: SecureRandom(), box: box)
     var total = OutboxDelivery.DeliveryReport()
     while true {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Configuration
 import Foundation
 import TaxpayerAccess
 import TaxpayerAccessInMemory
@@ -9,8 +10,12 @@ import Glibc
 import Darwin
 #endif
 
-/// `--database PATH|URL [--key-file PATH]`: the SQLite file or PostgreSQL database a command works on and its sealing
-/// keys (Documentation/Operations.md, Harness).
+/// `--database PATH|URL [--key-file PATH] [--config FILE]`: the SQLite file or PostgreSQL database a command works on,
+/// its sealing keys, and the settings file (Documentation/Operations.md, Settings).
+///
+/// The two settings here, and the others a command reads (``HarnessSettings``), come from the command line, else the
+/// environment (`TAXPAYER_ACCESS_DATABASE`, `TAXPAYER_ACCESS_KEY_FILE`, …), else the settings file; a bad one stops
+/// the command before anything is opened, naming the setting.
 struct DatabaseOptions: ParsableArguments {
     /// The file every operator command uses unless told otherwise, in the working directory.
     static let defaultPath = "taxpayer-access.db"
@@ -18,28 +23,58 @@ struct DatabaseOptions: ParsableArguments {
     static let defaultURLKeyFile = "taxpayer-access.key"
 
     @Option(
-        name: .long,
+        name: .customLong("database"),
         help: ArgumentHelp(
             "The SQLite database file, or a postgres:// URL (a build with the PostgreSQL trait). A file's sealing keys "
-                + "are kept beside it as <file>.key, a URL's in \(Self.defaultURLKeyFile).",
+                + "are kept beside it as <file>.key, a URL's in \(Self.defaultURLKeyFile). Setting `database` "
+                + "(default \(Self.defaultPath)).",
             valueName: "path-or-url"))
-    var database: String = Self.defaultPath
+    var databaseOption: String?
 
     @Option(
         name: .customLong("key-file"),
         help: ArgumentHelp(
             "The sealing key file (default: <database>.key, or \(Self.defaultURLKeyFile) for a URL): 32 bytes per key, "
-                + "the current key first.",
+                + "the current key first. Setting `keyFile`.",
             valueName: "path"))
     var keyFileOption: String?
 
-    /// The key file: `--key-file`, else `<database>.key` (a URL: `taxpayer-access.key`).
+    @Option(
+        name: .customLong("config"),
+        help: ArgumentHelp(
+            "A JSON settings file (default: $TAXPAYER_ACCESS_CONFIG, else none); the command line and the environment "
+                + "override it.",
+            valueName: "path"))
+    var configFile: String?
+
+    /// The database: the `database` setting (resolved by ``validate()``).
+    var database: String { databaseOption ?? Self.defaultPath }
+
+    /// The key file: the `keyFile` setting, else `<database>.key` (a URL: `taxpayer-access.key`).
     var keyFile: String {
         keyFileOption ?? (isDatabaseURL(database) ? Self.defaultURLKeyFile : database + ".key")
     }
 
     /// The database as it may be printed: a URL without its password.
     var databaseName: String { displayName(ofDatabase: database) }
+
+    /// Reads the settings once the command line is parsed, so a bad one stops the command before it opens anything,
+    /// and fixes the database and key file to what they say.
+    mutating func validate() throws {
+        let settings = try settings()
+        databaseOption = settings.database
+        keyFileOption = settings.keyFile
+    }
+
+    /// The settings, with what the command line gave (these options and a command's `extra`) first.
+    ///
+    /// - Throws: ``SettingsError`` naming the setting at fault.
+    func settings(_ extra: [String: ConfigContent] = [:]) throws(SettingsError) -> HarnessSettings {
+        var arguments = extra
+        if let databaseOption { arguments["database"] = .string(databaseOption) }
+        if let keyFileOption { arguments["keyFile"] = .string(keyFileOption) }
+        return try HarnessSettings(arguments: arguments, configFile: configFile)
+    }
 }
 
 /// Whether `--database` names a PostgreSQL database (`postgres://…` or `postgresql://…`) rather than a file.
@@ -80,15 +115,15 @@ func openStore(at path: String, _ mode: OpenMode) async throws -> any AccessStor
 }
 
 /// The portal of the harness: the store, the system clock, the system's CSPRNG, Argon2id at the policy's cost, the
-/// MassTaxConnect policy, the development text gateway, and the sealing keys of the key file, checked against the
+/// development text gateway, and the command's settings — the policy (default MassTaxConnect), the links
+/// (`portal.url`, default `https://portal.example.gov`), and the sealing keys of the key file, checked against the
 /// store (``keyRing(for:keyFile:)``). Its mail is delivered by `deliver-mail`, not by the portal's own worker.
-func harnessPortal(
-    store: any AccessStore, keyFile: String, directory: any TaxpayerDirectory = InMemoryTaxpayerDirectory(),
-    policy: Policy = .massTaxConnect, portalURL: String = "https://portal.example.gov"
-) async throws -> Portal {
-    try await harnessPortal(
-        store: store, keys: try await keyRing(for: store, keyFile: keyFile), directory: directory, policy: policy,
-        portalURL: portalURL)
+func harnessPortal(store: any AccessStore, options: DatabaseOptions) async throws -> Portal {
+    let settings = try options.settings()
+    return try await Portal.open(
+        store: store, directory: InMemoryTaxpayerDirectory(), mailer: DeliverMailSeparately(),
+        texts: DevelopmentTextGateway(), keys: try await keyRing(for: store, keyFile: options.keyFile),
+        policy: settings.policy, links: settings.links(defaultPortalURL: "https://portal.example.gov"))
 }
 
 /// The harness's portal over keys already read (``keyRing(for:keyFile:)``).

@@ -83,7 +83,7 @@ struct RequestsCommand: AsyncParsableCommand {
                 }
             }
             let store = try await openStore(at: options.database, .mustExist)
-            let access = try await harnessPortal(store: store, keyFile: options.keyFile).thirdParties
+            let access = try await harnessPortal(store: store, options: options).thirdParties
             try await access.recordPrintedDecision(
                 confirmationNumber: confirmation, approve: approve, levels: levels, by: `operator`)
             print(

@@ -1,5 +1,6 @@
 #if HTTP
 import ArgumentParser
+import Configuration
 import CoreMetrics
 import Foundation
 import Hummingbird
@@ -11,6 +12,7 @@ import TaxpayerAccess
 import TaxpayerAccessHummingbird
 import TaxpayerAccessInMemory
 import TaxpayerAccessObservability
+import TaxpayerAccessSendmail
 import UnixSignals
 
 /// The subcommands only the `HTTP` trait builds.
@@ -29,56 +31,99 @@ struct ServeCommand: AsyncParsableCommand {
         abstract: "Serve the portal's JSON API on the database (HTTP; mail written as .eml files).")
 
     @OptionGroup var options: DatabaseOptions
-    @Option(name: .long, help: "The address to listen on.") var host = "127.0.0.1"
-    @Option(name: .long, help: "The port to listen on (0: any free port).") var port = 8080
+    @Option(name: .long, help: "The address to listen on (setting server.host; default 127.0.0.1).") var host: String?
+    @Option(name: .long, help: "The port to listen on (setting server.port; default 8080; 0: any free port).")
+    var port: Int?
     @Option(
         name: .customLong("portal-url"),
-        help: "The portal's address, for the links of its emails (default: http://HOST:PORT).")
+        help: "The portal's address, for the links of its emails (setting portal.url; default http://HOST:PORT).")
     var portalURL: String?
     @Option(
         name: .customLong("mail-folder"),
-        help: "Where the outbox worker writes mail as .eml files (default: <database>-mail).")
+        help: "Write mail as .eml files here (setting mail.folder; default <database>-mail).")
     var mailFolder: String?
-    @Option(name: .customLong("allowed-origin"), help: "An origin the portal's pages are served from (repeatable).")
+    @Option(
+        name: .customLong("sendmail"),
+        help: "Send mail through this sendmail-compatible program as `PATH -t -oi` (setting mail.sendmail).")
+    var sendmail: String?
+    @Option(
+        name: .customLong("allowed-origin"),
+        help: "An origin the portal's pages are served from (repeatable; setting server.allowedOrigins).")
     var allowedOrigins: [String] = []
-    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
-    var logLevel = "info"
+    @Option(
+        name: .customLong("log-level"),
+        help: "trace, debug, info, notice, warning, error or critical (setting log.level; default info).")
+    var logLevel: String?
     @Option(
         name: .customLong("outbox-interval"),
-        help: "Seconds the outbox worker waits when it found nothing to send (it also sends at shutdown).")
-    var outboxInterval = 1
+        help: "Seconds the outbox worker waits when it found nothing to send (setting outbox.interval; default 1).")
+    var outboxInterval: Int?
     @Option(
         name: .customLong("outbox-progress-interval"),
-        help: "Seconds between the outbox worker's progress lines (sent, failed, pending) while it runs.")
-    var outboxProgressInterval = 60
+        help: "Seconds between the outbox worker's progress lines (setting outbox.progressInterval; default 60).")
+    var outboxProgressInterval: Int?
+
+    /// What this command's options gave, by setting name (an option not written is left to the other sources).
+    var arguments: [String: ConfigContent] {
+        var values: [String: ConfigContent] = [:]
+        if let host { values["server.host"] = .string(host) }
+        if let port { values["server.port"] = .int(port) }
+        if let portalURL { values["portal.url"] = .string(portalURL) }
+        if let mailFolder { values["mail.folder"] = .string(mailFolder) }
+        if let sendmail { values["mail.sendmail"] = .string(sendmail) }
+        if mailFolder != nil || sendmail != nil {
+            values["mail.transport"] = .string(sendmail == nil ? "files" : "sendmail")
+        }
+        if !allowedOrigins.isEmpty { values["server.allowedOrigins"] = .stringArray(allowedOrigins) }
+        if let logLevel { values["log.level"] = .string(logLevel) }
+        if let outboxInterval { values["outbox.interval"] = .int(outboxInterval) }
+        if let outboxProgressInterval { values["outbox.progressInterval"] = .int(outboxProgressInterval) }
+        return values
+    }
+
+    func validate() throws {
+        if mailFolder != nil, sendmail != nil {
+            throw ValidationError("give at most one of --mail-folder and --sendmail")
+        }
+        _ = try options.settings(arguments)
+    }
 
     func run() async throws {
-        guard let level = Logger.Level(rawValue: logLevel) else {
-            throw CLIError("--log-level \(logLevel): expected trace, debug, info, notice, warning, error or critical")
-        }
+        let settings = try options.settings(arguments)
+        let server = settings.server
         var logger = Logger(label: "taxpayer-access")
-        logger.logLevel = level
-        let store = try await openStore(at: options.database, .createIfMissing)
-        let keys = try await keyRing(for: store, keyFile: options.keyFile)
+        logger.logLevel = Logger.Level(rawValue: server.logLevel) ?? .info
+        let store = try await openStore(at: settings.database, .createIfMissing)
+        let keys = try await keyRing(for: store, keyFile: settings.keyFile)
         // One registry for the process; bootstrap happens once, here, before any metric is made.
         let registry = PrometheusCollectorRegistry()
         let factory = PrometheusMetricsFactory(registry: registry)
         MetricsSystem.bootstrap(factory)
-        // A URL may hold a password: never build a path (which is logged below) from it.
-        let folder =
-            mailFolder ?? (isDatabaseURL(options.database) ? "taxpayer-access-mail" : options.database + "-mail")
-        let mailer = try EMLFileMailer(
-            folder: URL(fileURLWithPath: folder), from: "noreply@portal.example.gov", clock: SystemTimeSource())
+        let mailer: any Mailer
+        switch settings.mail {
+        case .files(let folder):
+            // A URL may hold a password: the folder's default is never built from one (it is logged below).
+            mailer = try EMLFileMailer(
+                folder: URL(fileURLWithPath: folder), from: settings.mailFrom, clock: SystemTimeSource())
+            logger.info("mail goes to \(folder) as .eml files")
+        case .sendmail(let executable, let extra):
+            mailer = try SendmailMailer(
+                from: settings.mailFrom, executable: executable, extraArguments: extra, clock: SystemTimeSource())
+            logger.info("mail goes through \(executable) -t -oi")
+        }
+        logger.info("text messages go to \(settings.textsFolder) as .txt files")
         let portal = try await Portal.open(
             store: store,
-            directory: StoreTaxpayerDirectory(store: store, factsFile: directoryFactsPath(options.database)),
-            mailer: mailer, texts: DevelopmentTextGateway(), keys: keys,
-            links: .standard(portalURL: portalURL ?? "http://\(host):\(port)"),
+            directory: StoreTaxpayerDirectory(store: store, factsFile: directoryFactsPath(settings.database)),
+            mailer: mailer, texts: try TextFolderGateway(folder: URL(fileURLWithPath: settings.textsFolder)),
+            keys: keys,
+            policy: settings.policy,
+            links: settings.links(defaultPortalURL: "http://\(server.host):\(server.port)"),
             observer: PortalMetricsObserver(factory: factory))
         let sampler = PortalMetricsSampler(portal: portal, factory: factory)
         let router = PortalHTTP.router(
             portal: portal,
-            configuration: PortalHTTPConfiguration(policy: portal.policy, allowedOrigins: Set(allowedOrigins)))
+            configuration: PortalHTTPConfiguration(policy: portal.policy, allowedOrigins: Set(server.allowedOrigins)))
         router.get("metrics") { _, _ -> Response in
             // Fresh gauges and check counts for each scrape; a store failure leaves the last sample's values.
             try? await sampler.sample()
@@ -87,14 +132,13 @@ struct ServeCommand: AsyncParsableCommand {
                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
         }
         let app = Application(
-            router: router, configuration: .init(address: .hostname(host, port: port), serverName: nil),
+            router: router, configuration: .init(address: .hostname(server.host, port: server.port), serverName: nil),
             logger: logger)
-        logger.info("mail goes to \(folder) as .eml files")
         let group = ServiceGroup(
             services: [
                 OutboxService(
-                    portal: portal, logger: logger, interval: .seconds(max(1, outboxInterval)),
-                    progressInterval: .seconds(max(1, outboxProgressInterval)), sampler: sampler, factory: factory),
+                    portal: portal, logger: logger, interval: .seconds(server.outboxInterval),
+                    progressInterval: .seconds(server.outboxProgressInterval), sampler: sampler, factory: factory),
                 FeedFollowerService(portal: portal), app,
             ],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)

@@ -45,6 +45,7 @@ struct TaxpayerAccessCommand: AsyncParsableCommand {
         let text: String
         switch error {
         case let error as CLIError: text = error.description
+        case let error as SettingsError: text = error.description
         case let error as AccessError: text = error.message  // written to be safe to show (RULES R3, A1, V1, X2)
         case let error as SnapshotError: text = error.description
         case let error as StoreError: text = "store: \(error.message)"
@@ -54,6 +55,8 @@ struct TaxpayerAccessCommand: AsyncParsableCommand {
         case is ExitCode: return nil
         default:
             text = message(for: error)
+            // A bad setting found while the command line was parsed: it names itself, it is no typo of the line.
+            if text.hasPrefix("setting "), text.contains("): ") { return firstLine(text) }
             if error is ValidationError || String(reflecting: type(of: error)).hasPrefix("ArgumentParser.") {
                 return firstLine(text) + " (see --help)"  // a mistyped command line
             }

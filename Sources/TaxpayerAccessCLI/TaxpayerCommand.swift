@@ -33,7 +33,7 @@ struct TaxpayerCommand: AsyncParsableCommand {
             }
             let taxID = try Policy.validateTaxIdentifier(type: type, number: idNumber)
             let store = try await openStore(at: options.database, .createIfMissing)
-            let agency = try await harnessPortal(store: store, keyFile: options.keyFile).agency
+            let agency = try await harnessPortal(store: store, options: options).agency
             let taxpayer = Taxpayer(id: TaxpayerID(id), taxID: taxID, legalName: legalName, kind: kind)
             try await agency.load(DirectoryEntry(taxpayer: taxpayer, accounts: []), by: `operator`)
             print("taxpayer \(id) \(taxID) \"\(legalName)\" (\(kind.rawValue)) loaded")
@@ -91,7 +91,7 @@ struct AccountCommand: AsyncParsableCommand {
             guard let owner = try await store.taxpayer(TaxpayerID(taxpayer))?.value else {
                 throw CLIError("unknown taxpayer \(taxpayer)")
             }
-            let agency = try await harnessPortal(store: store, keyFile: options.keyFile).agency
+            let agency = try await harnessPortal(store: store, options: options).agency
             let account = TaxAccount(id: AccountID(id), taxpayer: owner.id, type: AccountType(type), status: status)
             try await agency.load(DirectoryEntry(taxpayer: owner, accounts: [account]), by: `operator`)
             print("account \(id) \(type) \(status.rawValue) of taxpayer \(taxpayer) loaded")

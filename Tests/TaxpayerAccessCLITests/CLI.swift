@@ -1,5 +1,8 @@
 import Foundation
 import Testing
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 
 /// Runs the built `taxpayer-access` binary in a temporary directory of its own, as swift-argument-parser's example
 /// tests do. Each ``CLI`` is a fresh working directory, so the default database `taxpayer-access.db` is the test's own;
@@ -42,15 +45,18 @@ final class CLI {
     }
 
     @discardableResult
-    func run(_ arguments: String..., input: String = "") throws -> Result {
-        try run(arguments, input: input)
+    func run(_ arguments: String..., input: String = "", environment: [String: String] = [:]) throws -> Result {
+        try run(arguments, input: input, environment: environment)
     }
 
-    func run(_ arguments: [String], input: String = "") throws -> Result {
+    /// Runs the binary with `arguments`, `input` on its standard input, and the test's environment with `environment`
+    /// added.
+    func run(_ arguments: [String], input: String = "", environment: [String: String] = [:]) throws -> Result {
         let process = Process()
         process.executableURL = Self.binary
         process.arguments = arguments
         process.currentDirectoryURL = directory
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let stdin = Pipe()
         let stdout = Pipe()
         let stderr = Pipe()
@@ -66,6 +72,81 @@ final class CLI {
         return Result(
             status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self),
             stderr: String(decoding: err, as: UTF8.self))
+    }
+
+    /// Starts `taxpayer-access serve` with `arguments` (and `environment` added to the test's), its output going to
+    /// `server.log` in the working directory, and waits until it says where it listens.
+    ///
+    /// - Returns: the process (stop it with `terminate()`: SIGTERM) and the port it listens on.
+    func serve(_ arguments: [String], environment: [String: String] = [:]) async throws -> (Process, port: Int) {
+        let logURL = directory.appendingPathComponent("server.log")
+        try #require(FileManager.default.createFile(atPath: logURL.path, contents: nil))
+        let log = try FileHandle(forWritingTo: logURL)
+        let server = Process()
+        server.executableURL = Self.binary
+        server.arguments = ["serve"] + arguments
+        server.currentDirectoryURL = directory
+        server.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        server.standardOutput = log
+        server.standardError = log
+        try server.run()
+        for _ in 0..<150 {
+            try await Task.sleep(for: .milliseconds(100))
+            if let range = serverLog.range(of: "listening on 127.0.0.1:"),
+                let port = Int(serverLog[range.upperBound...].prefix { $0.isNumber })
+            {
+                return (server, port)
+            }
+            if !server.isRunning { break }
+        }
+        if server.isRunning { server.terminate() }
+        Issue.record("the server never said where it listens: \(serverLog)")
+        throw CancellationError()
+    }
+
+    /// What the server of ``serve(_:environment:)`` has written so far.
+    var serverLog: String {
+        (try? String(contentsOf: directory.appendingPathComponent("server.log"), encoding: .utf8)) ?? ""
+    }
+
+    /// Loads the directory facts of Pat Q Client (taxpayer T1, account A1, a 2025 return with 1234.56 due) into the
+    /// working directory's database, so a server on it can register Pat.
+    func loadPat() throws {
+        try #require(
+            run(
+                "taxpayer", "add", "--id", "T1", "--id-type", "SSN", "--id-number", "123-45-6789", "--legal-name",
+                "Pat Q Client", "--kind", "individual"
+            ).status == 0)
+        try #require(run("account", "add", "--taxpayer", "T1", "--id", "A1", "--type", "personalIncome").status == 0)
+        try #require(
+            run(
+                "taxpayer", "return", "--taxpayer", "T1", "--account", "A1", "--period", "2025", "--amount-due",
+                "1234.56"
+            ).status == 0)
+    }
+
+    /// Pat's self-registration (RULES R1–R7) as the portal's page posts it, with `password`.
+    static func patRegistration(password: String = "Harbor2026q") throws -> Data {
+        let body: [String: Any] = [
+            "idType": "SSN", "idNumber": "123-45-6789", "idNumberAgain": "123456789", "accountType": "personalIncome",
+            "proof": ["kind": "amountDue", "amount": "1234.56"], "fullName": "Pat Q Client",
+            "phoneNumber": "617-555-0134", "pin": "0417", "email": "pat@client.example",
+            "emailAgain": "pat@client.example", "username": "pat.client", "password": password,
+            "passwordAgain": password, "securityQuestion": "firstPet", "securityAnswer": "Mr. Whiskers",
+            "acceptedTerms": true,
+        ]
+        return try JSONSerialization.data(withJSONObject: body)
+    }
+
+    /// A JSON POST to the server on `port`, with the CSRF header the API asks of scripts.
+    static func post(_ path: String, port: Int, body: Data) async throws -> (Data, Int) {
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
+        request.httpMethod = "POST"
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        request.setValue("1", forHTTPHeaderField: "X-CSRF-Protection")
+        request.httpBody = body
+        let (data, response) = try await URLSession.shared.data(for: request)
+        return (data, (response as? HTTPURLResponse)?.statusCode ?? 0)
     }
 
     /// Writes a file into the working directory; returns its path.
