@@ -97,7 +97,11 @@ struct ServeCommand: AsyncParsableCommand {
         let keys = try await keyRing(for: store, keyFile: settings.keyFile)
         // One registry for the process; bootstrap happens once, here, before any metric is made.
         let registry = PrometheusCollectorRegistry()
-        let factory = PrometheusMetricsFactory(registry: registry)
+        var factory = PrometheusMetricsFactory(registry: registry)
+        // swift-metrics labels such as Hummingbird's `http.server.request.duration` become Prometheus names.
+        factory.nameAndLabelSanitizer = { name, labels in
+            (prometheusName(name), labels.map { (prometheusName($0.0), $0.1) })
+        }
         MetricsSystem.bootstrap(factory)
         let mailer: any Mailer
         switch settings.mail {
@@ -144,6 +148,14 @@ struct ServeCommand: AsyncParsableCommand {
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         try await group.run()
     }
+}
+
+/// A swift-metrics label as a Prometheus metric or label name: every character outside `[A-Za-z0-9_]` becomes `_`
+/// (`http.server.request.duration` → `http_server_request_duration`), and a leading digit gets a `_` before it.
+func prometheusName(_ label: String) -> String {
+    var name = String(label.map { $0.isASCII && ($0.isLetter || $0.isNumber) ? $0 : "_" })
+    if name.first?.isNumber == true { name = "_" + name }
+    return name
 }
 
 /// The resolver's feed follower as a service: other processes' commits reach this portal's checks

@@ -45,8 +45,10 @@ public struct PortalHTTPConfiguration: Sendable {
     }
 }
 
-/// The portal's JSON API on Hummingbird: every route of Documentation/HTTP.md behind the request log, the problem
-/// middleware, CSRF defence and the session middleware, and the OpenAPI document at `/openapi.json`.
+/// The portal's JSON API on Hummingbird: every route of Documentation/HTTP.md behind the request log, Hummingbird's
+/// metrics middleware (request counts, errors and durations by route pattern, method and status, through
+/// swift-metrics: bootstrap `MetricsSystem` to collect them), the problem middleware, CSRF defence and the session
+/// middleware, and the OpenAPI document at `/openapi.json`.
 ///
 /// ```swift
 /// let router = PortalHTTP.router(portal: portal)
@@ -61,6 +63,8 @@ public enum PortalHTTP {
         let configuration = configuration ?? PortalHTTPConfiguration(policy: portal.policy)
         let router = Router(context: PortalRequestContext.self)
         router.add(middleware: RequestLogMiddleware())
+        // Counts and latencies per route pattern (never the concrete path: no ids) through swift-metrics.
+        router.add(middleware: MetricsMiddleware())
         router.add(middleware: ProblemMiddleware())
         router.add(middleware: CSRFMiddleware(allowedOrigins: configuration.allowedOrigins))
         router.add(middleware: SessionMiddleware(portal: portal, cookies: configuration.cookies))

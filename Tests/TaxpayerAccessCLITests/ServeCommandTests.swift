@@ -35,6 +35,11 @@ struct ServeCommandTests {
         #expect(exposition.contains("\ntaxpayer_access_sign_in_failures_total 1\n"), "\(exposition)")
         #expect(exposition.contains("\ntaxpayer_access_sign_ins_total 0\n"))
         #expect(!exposition.contains("pat.client") && !exposition.contains("123-45-6789"))
+        // Latencies by route pattern (Hummingbird's metrics middleware): the sign-in's, with its 401.
+        let durations = exposition.split(separator: "\n").filter {
+            $0.hasPrefix("http_server_request_duration_count{") && $0.contains("/api/session")
+        }
+        #expect(durations.count == 1 && durations[0].contains("401"), "\(durations)")
 
         // The worker sleeps for an hour between passes, yet reports progress on its own interval.
         var progressed = false
