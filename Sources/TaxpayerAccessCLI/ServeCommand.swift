@@ -127,7 +127,9 @@ struct ServeCommand: AsyncParsableCommand {
         let sampler = PortalMetricsSampler(portal: portal, factory: factory)
         let router = PortalHTTP.router(
             portal: portal,
-            configuration: PortalHTTPConfiguration(policy: portal.policy, allowedOrigins: Set(server.allowedOrigins)))
+            configuration: PortalHTTPConfiguration(
+                policy: portal.policy, allowedOrigins: Set(server.allowedOrigins),
+                maxConcurrentPasswordRequests: server.maxConcurrentPasswordRequests))
         router.get("metrics") { _, _ -> Response in
             // Fresh gauges and check counts for each scrape; a store failure leaves the last sample's values.
             try? await sampler.sample()

@@ -59,6 +59,9 @@ struct HarnessSettings: Sendable {
         var outboxInterval: Int
         /// `outbox.progressInterval`: whole seconds between progress lines (default 60, at least 1).
         var outboxProgressInterval: Int
+        /// `server.maxConcurrentPasswordRequests`: unauthenticated hashing requests in flight before a 429 (default
+        /// four per core).
+        var maxConcurrentPasswordRequests: Int
     }
 
     /// Every name a settings file may hold (the `policy` object's own keys are `Policy`'s).
@@ -148,7 +151,9 @@ struct HarnessSettings: Sendable {
                 Self.logLevels.contains($0) ? nil : "expected one of \(Self.logLevels.joined(separator: ", "))"
             } ?? "info",
             outboxInterval: try sources.int("outbox.interval", in: 1...86400) ?? 1,
-            outboxProgressInterval: try sources.int("outbox.progressInterval", in: 1...86400) ?? 60)
+            outboxProgressInterval: try sources.int("outbox.progressInterval", in: 1...86400) ?? 60,
+            maxConcurrentPasswordRequests: try sources.int("server.maxConcurrentPasswordRequests", in: 1...100_000)
+                ?? 4 * ProcessInfo.processInfo.activeProcessorCount)
     }
 }
 

@@ -37,18 +37,30 @@ public struct PortalHTTPConfiguration: Sendable {
     public var cookies: PortalCookies
     /// The origins a state-changing cookie request may come from (``CSRFMiddleware``); empty: any.
     public var allowedOrigins: Set<String>
+    /// The most unauthenticated requests that hash a password at once (``PasswordAdmissionMiddleware``); more are
+    /// refused with 429 before any work.
+    public var maxConcurrentPasswordRequests: Int
 
-    /// A configuration for `policy`'s lifetimes, accepting `allowedOrigins`.
-    public init(policy: Policy, allowedOrigins: Set<String> = []) {
+    /// Four hashing requests per core: enough to keep the hashing threads busy, few enough that a burst waits
+    /// tens of milliseconds rather than seconds.
+    public static let defaultMaxConcurrentPasswordRequests = 4 * ProcessInfo.processInfo.activeProcessorCount
+
+    /// A configuration for `policy`'s lifetimes, accepting `allowedOrigins`, admitting
+    /// `maxConcurrentPasswordRequests` hashing requests at once (default: four per core).
+    public init(
+        policy: Policy, allowedOrigins: Set<String> = [],
+        maxConcurrentPasswordRequests: Int = PortalHTTPConfiguration.defaultMaxConcurrentPasswordRequests
+    ) {
         cookies = PortalCookies(policy: policy)
         self.allowedOrigins = allowedOrigins
+        self.maxConcurrentPasswordRequests = maxConcurrentPasswordRequests
     }
 }
 
 /// The portal's JSON API on Hummingbird: every route of Documentation/HTTP.md behind the request log, Hummingbird's
 /// metrics middleware (request counts, errors and durations by route pattern, method and status, through
-/// swift-metrics: bootstrap `MetricsSystem` to collect them), the problem middleware, CSRF defence and the session
-/// middleware, and the OpenAPI document at `/openapi.json`.
+/// swift-metrics: bootstrap `MetricsSystem` to collect them), the problem middleware, admission before slow hashing
+/// (``PasswordAdmissionMiddleware``), CSRF defence and the session middleware, and the OpenAPI document at `/openapi.json`.
 ///
 /// ```swift
 /// let router = PortalHTTP.router(portal: portal)
@@ -66,6 +78,7 @@ public enum PortalHTTP {
         // Counts and latencies per route pattern (never the concrete path: no ids) through swift-metrics.
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: ProblemMiddleware())
+        router.add(middleware: PasswordAdmissionMiddleware(limit: configuration.maxConcurrentPasswordRequests))
         router.add(middleware: CSRFMiddleware(allowedOrigins: configuration.allowedOrigins))
         router.add(middleware: SessionMiddleware(portal: portal, cookies: configuration.cookies))
         let routes = Routes(portal: portal, cookies: configuration.cookies)
