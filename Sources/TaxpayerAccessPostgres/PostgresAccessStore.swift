@@ -159,7 +159,7 @@ public final class PostgresAccessStore: AccessStore {
                 try await db.query("COMMIT", logger: self.logger)
                 return chosen.map(\.record.key)
             } catch {
-                _ = try? await db.query("ROLLBACK", logger: self.logger)
+                await self.rollBack(after: error, on: db)
                 throw error
             }
         }
@@ -192,7 +192,20 @@ public final class PostgresAccessStore: AccessStore {
 
     static func isRetryable(_ error: PSQLError) -> Bool {
         if let state = error.serverInfo?[.sqlState] { return state == "40001" || state == "40P01" }
-        return error.code == .serverClosedConnection || error.code == .uncleanShutdown
+        return isConnectionLost(error)
+    }
+
+    static func isConnectionLost(_ error: PSQLError) -> Bool {
+        error.code == .serverClosedConnection || error.code == .uncleanShutdown
+    }
+
+    /// ROLLBACK after a failed statement, unless the connection is gone: the server has rolled back on its own, and a
+    /// query sent on a closed postgres-nio connection never returns (a lost COMMIT would hang the commit forever
+    /// instead of retrying).
+    private func rollBack(after error: any Error, on db: PostgresConnection) async {
+        if db.isClosed { return }
+        if let error = error as? PSQLError, Self.isConnectionLost(error) { return }
+        _ = try? await db.query("ROLLBACK", logger: logger)
     }
 
     private func commit(_ changes: ChangeSet, id commitID: String, on db: PostgresConnection) async throws -> UInt64 {
@@ -202,7 +215,7 @@ public final class PostgresAccessStore: AccessStore {
             try await db.query("COMMIT", logger: logger)
             return sequence
         } catch {
-            _ = try? await db.query("ROLLBACK", logger: logger)
+            await rollBack(after: error, on: db)
             throw error
         }
     }
