@@ -23,7 +23,7 @@ public final class AccessResolver: Sendable {
 
     /// A resolver over the given records (records of other kinds are ignored), as of feed position `sequence`.
     public init(records: some Sequence<Record>, sequence: UInt64 = 0) {
-        let world = ResolverWorld()
+        var world = ResolverWorld()
         world.reserve(records: records.underestimatedCount)
         for record in records { world.put(record) }
         world.sequence = sequence

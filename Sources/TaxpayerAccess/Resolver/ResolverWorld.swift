@@ -5,11 +5,7 @@ import Synchronization
 private let stampCounter = Atomic<UInt64>(1)
 
 /// The resolver's index: every access-relevant record, with ids interned to dense `Int32` indices and the paths of
-/// RULES L4 and S6 keyed by integer pairs. ``AccessResolver`` keeps exactly one, behind a reader–writer lock.
-///
-/// A class, not a struct, so that a question reaches the tables through one reference: as a 568-byte value, a call
-/// of a non-inlined method on it from the lock's storage copied the whole value first (~100 of ~770 instructions per
-/// `check`, Documentation/Benchmarks.md). Never copied or shared: only the lock holds it.
+/// RULES L4 and S6 keyed by integer pairs. A value type; ``AccessResolver`` keeps one behind a reader–writer lock.
 ///
 /// Nothing here materialises (logon, account) pairs: a secondary logon's level is derived at question time from its
 /// parent's entries (a handful of lookups), so a firm with thousands of clients and twenty secondaries costs the
@@ -18,7 +14,7 @@ private let stampCounter = Atomic<UInt64>(1)
 /// Records are not kept whole: each kind keeps only what answers need, and the state a deletion or a rewrite must
 /// undo is read back from these compact entries (whether an entry exists is whether its record does). The hot
 /// entries hold no class references, so reading one copies a few bytes and retains nothing.
-final class ResolverWorld {
+struct ResolverWorld: Sendable {
     /// A logon's status and, for a secondary logon, its link to its parent (RULES S2–S6).
     struct LogonEntry: Sendable {
         /// `nil` while no logon record is known for the id.
@@ -123,7 +119,7 @@ final class ResolverWorld {
     }
 
     /// Room for `count` records, so building from them does not regrow every table.
-    func reserve(records count: Int) {
+    mutating func reserve(records count: Int) {
         logonIndex.reserveCapacity(count / 16)
         taxpayerIndex.reserveCapacity(count / 4)
         accountIndex.reserveCapacity(count / 2)
@@ -148,7 +144,7 @@ final class ResolverWorld {
         return result
     }
 
-    func intern(_ id: LogonID) -> Int32 {
+    mutating func intern(_ id: LogonID) -> Int32 {
         let count = logonIndex.count
         let index = logonIndex.intern(id)
         if Int(index) == count {
@@ -162,7 +158,7 @@ final class ResolverWorld {
         return index
     }
 
-    func intern(_ id: TaxpayerID) -> Int32 {
+    mutating func intern(_ id: TaxpayerID) -> Int32 {
         let count = taxpayerIndex.count
         let index = taxpayerIndex.intern(id)
         if Int(index) == count {
@@ -174,14 +170,14 @@ final class ResolverWorld {
         return index
     }
 
-    func intern(_ id: AccountID) -> Int32 {
+    mutating func intern(_ id: AccountID) -> Int32 {
         let count = accountIndex.count
         let index = accountIndex.intern(id)
         if Int(index) == count { accounts.append(AccountEntry()) }
         return index
     }
 
-    func intern(_ id: SecurityGroupID) -> Int32 {
+    mutating func intern(_ id: SecurityGroupID) -> Int32 {
         let count = groupIndex.count
         let index = groupIndex.intern(id)
         if Int(index) == count {
@@ -191,9 +187,9 @@ final class ResolverWorld {
         return index
     }
 
-    func intern(_ type: AccountType) -> Int32 { typeIndex.intern(type) }
+    mutating func intern(_ type: AccountType) -> Int32 { typeIndex.intern(type) }
 
-    func internLevels(_ levels: [AccountID: AccessLevel], kind: RecordKind, pair: UInt64) -> LevelSet {
+    mutating func internLevels(_ levels: [AccountID: AccessLevel], kind: RecordKind, pair: UInt64) -> LevelSet {
         var set = LevelSet()
         if levels.count > LevelSet.inlineCapacity {
             var all: [Int32: AccessLevel] = [:]
@@ -233,7 +229,7 @@ final class ResolverWorld {
     }
 
     /// Puts a record's current state in place of its earlier state, touching only its own entries.
-    func put(_ record: Record) {
+    mutating func put(_ record: Record) {
         switch record {
         case .taxpayer(let taxpayer):
             let t = intern(taxpayer.id)
@@ -304,7 +300,7 @@ final class ResolverWorld {
         }
     }
 
-    private func putLogon(_ l: Int32, _ logon: Logon, stamp: UInt64) {
+    private mutating func putLogon(_ l: Int32, _ logon: Logon, stamp: UInt64) {
         var entry = LogonEntry(status: logon.status)
         entry.stamp = stamp
         usernames[Int(l)] = logon.username
@@ -338,7 +334,7 @@ final class ResolverWorld {
     }
 
     /// Removes the record at `key`, if any.
-    func delete(_ key: RecordKey) {
+    mutating func delete(_ key: RecordKey) {
         switch key.kind {
         case .taxpayer:
             guard let t = taxpayerIndex.index(of: TaxpayerID(key.id)) else { return }
@@ -359,7 +355,7 @@ final class ResolverWorld {
         }
     }
 
-    private func removeAccount(_ a: Int32) {
+    private mutating func removeAccount(_ a: Int32) {
         guard accounts[Int(a)].known else { return }
         let t = accounts[Int(a)].taxpayer
         if t >= 0, let position = taxpayers[Int(t)].accounts.firstIndex(of: a) {
@@ -368,7 +364,7 @@ final class ResolverWorld {
         accounts[Int(a)] = AccountEntry()
     }
 
-    private func removeLogon(_ l: Int32) {
+    private mutating func removeLogon(_ l: Int32) {
         let entry = logons[Int(l)]
         guard entry.status != nil else { return }
         if entry.isSecondary { Self.unlink(&secondariesByParent[Int(entry.parent)], l) }
@@ -406,7 +402,7 @@ final class ResolverWorld {
 
     /// Removes the entry the record with `key` replaces: the pair's own, or — when the ids hold `|` — another pair's
     /// with the same key.
-    private func removeExisting(_ kind: RecordKind, key: String, _ a: Int32, _ b: Int32) {
+    private mutating func removeExisting(_ kind: RecordKind, key: String, _ a: Int32, _ b: Int32) {
         var bars = 0
         for byte in key.utf8 where byte == UInt8(ascii: "|") { bars += 1 }
         if bars == 1 {
@@ -416,7 +412,7 @@ final class ResolverWorld {
         }
     }
 
-    private func removePair(_ kind: RecordKind, _ l: Int32, _ t: Int32) {
+    private mutating func removePair(_ kind: RecordKind, _ l: Int32, _ t: Int32) {
         let pair = Self.pair(l, t)
         let key = OverflowKey(kind: kind, pair: pair)
         switch kind {
