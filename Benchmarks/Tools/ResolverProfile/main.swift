@@ -9,6 +9,8 @@
 // `decode` times AccessSnapshot.decode on the world's snapshot document instead (median of the repetitions, in ms):
 //
 //   .build/release/ResolverProfile decode medium 5
+//
+// `check-handles` asks the same questions as `check`, by handles resolved before the profiled run.
 import Foundation
 import TaxpayerAccess
 import TaxpayerAccessInMemory
@@ -28,6 +30,16 @@ let size: WorldGenerator.Size =
 let world = WorldGenerator.generate(size, seed: 20_260_601)
 let resolver = AccessResolver(records: world.records)
 let questions = world.questions
+/// The questions whose ids both have records, as handles (for `check-handles`), cycled to the questions' count.
+let handleQuestions: [(AccessResolver.LogonHandle, AccessResolver.AccountHandle, AccountAction)] = {
+    guard operation == "check-handles" else { return [] }
+    let resolved = questions.compactMap { q in
+        resolver.handle(logon: q.logon).flatMap { logon in
+            resolver.handle(account: q.account).map { (logon, $0, q.action) }
+        }
+    }
+    return questions.indices.map { resolved[$0 % resolved.count] }
+}()
 
 /// The world's snapshot document, decoded `repetitions` times: prints its size and the fastest time (ms) of the
 /// whole `decode(from:)`, of `JSONDecoder` alone and of `validate()` alone; the rest of `decode(from:)` is the strict
@@ -84,6 +96,11 @@ func profiledRun() -> Int {
             "questions allowed",
             questions.filter { resolver.check(logon: $0.logon, account: $0.account, action: $0.action) }.count,
             "of", questions.count)
+    case "check-handles":
+        for i in 0..<repetitions {
+            let q = handleQuestions[i & (handleQuestions.count - 1)]
+            if resolver.check(logon: q.0, account: q.1, action: q.2) { allowed &+= 1 }
+        }
     case "build":
         for _ in 0..<repetitions { allowed &+= Int(AccessResolver(records: world.records).lastSequence) }
     default:

@@ -38,8 +38,9 @@ struct InternTable<Key: InternKey>: Sendable {
         if size > slots.count { rehash(size) }
     }
 
-    /// A 32-bit hash of an ASCII text, or `nil` when the text is not ASCII: eight bytes at a time, each word
-    /// multiplied in, then the MurmurHash3 finaliser.
+    /// A 32-bit hash of an ASCII text, or `nil` when the text is not ASCII: eight bytes at a time (the tail of
+    /// fewer than eight with overlapping loads, no byte loop), each word multiplied in, then the MurmurHash3
+    /// finaliser.
     @inline(__always)
     private static func asciiHash(_ text: String) -> UInt32? {
         let result = text.utf8.withContiguousStorageIfAvailable { bytes -> UInt32? in
@@ -56,12 +57,22 @@ struct InternTable<Key: InternKey>: Sendable {
                 i += 8
             }
             if i < count {
-                var word: UInt64 = 0
-                var shift: UInt64 = 0
-                while i < count {
-                    word |= UInt64(raw[i]) << shift
-                    shift += 8
-                    i += 1
+                // The tail's bytes as one little-endian word, read with at most two loads that stay inside the
+                // text (overlapping where needed): the same word, hence the same hash, as reading byte by byte.
+                let word: UInt64
+                let rest = count - i
+                if count >= 8 {
+                    let last = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self))
+                    word = last >> UInt64(8 * (8 - rest))
+                } else if count >= 4 {
+                    let low = UInt64(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 0, as: UInt32.self)))
+                    let top = UInt64(
+                        UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self)))
+                    word = low | top << UInt64(8 * (count - 4))
+                } else {
+                    word =
+                        UInt64(raw[0]) | UInt64(raw[count / 2]) << UInt64(8 * (count / 2))
+                        | UInt64(raw[count - 1]) << UInt64(8 * (count - 1))
                 }
                 high |= word
                 hash = (hash ^ word) &* 0xFF51_AFD7_ED55_8CCD

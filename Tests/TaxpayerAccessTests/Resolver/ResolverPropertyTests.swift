@@ -139,6 +139,22 @@ struct ResolverPropertyTests {
                             == action.isAllowed(at: expected),
                         "seed \(seed) \(label): check(\(logon), \(account), \(action))")
                 }
+                // RULES L2, L4 by handles: the same answers, and no handle only where no level can be.
+                guard let logonHandle = resolver.handle(logon: logon),
+                    let accountHandle = resolver.handle(account: account)
+                else {
+                    #expect(expected == .none, "seed \(seed) \(label): no handle for \(logon), \(account)")
+                    continue
+                }
+                #expect(
+                    resolver.level(logon: logonHandle, account: accountHandle) == expected,
+                    "seed \(seed) \(label): level by handles (\(logon), \(account))")
+                for action in AccountAction.allCases {
+                    #expect(
+                        resolver.check(logon: logonHandle, account: accountHandle, action: action)
+                            == action.isAllowed(at: expected),
+                        "seed \(seed) \(label): check by handles (\(logon), \(account), \(action))")
+                }
             }
             #expect(resolver.clients(of: logon) == naive.clients(of: logon), "seed \(seed) \(label): clients(\(logon))")
         }
@@ -149,17 +165,25 @@ struct ResolverPropertyTests {
         }
     }
 
-    @Test("1,000 random sequences: incremental index == fresh build == naive reference")
+    @Test(
+        "1,000 random sequences: incremental index == fresh build == naive reference, by ids and by handles (L2, L4)")
     func equivalence() {
         var throughParent = 0
+        var staleHandles = 0
         for seed in UInt64(1)...1000 {
             var world = RandomWorld(rng: SplitMix64(seed: seed))
             let incremental = AccessResolver(records: [Record]())
             var sequence: UInt64 = 1
             incremental.apply(Change(sequence: 1, written: world.seed().map { Versioned($0, version: 1) }, deleted: []))
+            // Handles taken before the steps: each must keep answering for its record, or none once it was deleted
+            // (even if the id came back).
+            let earlyLogons = RandomWorld.logons.map { ($0, incremental.handle(logon: $0)) }
+            let earlyAccounts = RandomWorld.accounts.map { ($0, incremental.handle(account: $0)) }
+            var deletedIDs: Set<RecordKey> = []
             let steps = Int.random(in: 5...35, using: &world.rng)
             for _ in 0..<steps {
                 let (written, deleted) = world.step()
+                if let deleted { deletedIDs.insert(deleted) }
                 sequence += 1
                 incremental.apply(
                     Change(
@@ -172,6 +196,24 @@ struct ResolverPropertyTests {
             let naive = NaiveResolver(records: records)
             Self.expectSame(incremental, naive, seed: seed, label: "incremental")
             Self.expectSame(fresh, naive, seed: seed, label: "fresh")
+            for (logon, logonHandle) in earlyLogons {
+                for (account, accountHandle) in earlyAccounts {
+                    guard let logonHandle, let accountHandle else {
+                        Issue.record("seed \(seed): no handle for \(logon) or \(account) after the seed")
+                        continue
+                    }
+                    let stale =
+                        deletedIDs.contains(RecordKey(.logon, logon.rawValue))
+                        || deletedIDs.contains(RecordKey(.account, account.rawValue))
+                    if stale { staleHandles += 1 }
+                    #expect(
+                        incremental.level(logon: logonHandle, account: accountHandle)
+                            == (stale ? .none : naive.level(logon, account)),
+                        "seed \(seed): early handles (\(logon), \(account)), stale: \(stale)")
+                    // A handle of the incremental resolver names no record of the fresh one.
+                    #expect(fresh.level(logon: logonHandle, account: accountHandle) == .none)
+                }
+            }
             for logon in naive.logons where logon.secondary != nil {
                 for account in naive.accounts where naive.own(logon.id, account) == .none {
                     if naive.level(logon.id, account.id) > .none { throughParent += 1 }
@@ -180,6 +222,8 @@ struct ResolverPropertyTests {
         }
         // The sequences really exercise S6: many answers come only through a parent.
         #expect(throughParent > 500, "only \(throughParent) answers came through a parent")
+        // And deletions really made handles stale.
+        #expect(staleHandles > 500, "only \(staleHandles) stale handle pairs")
     }
 
     @Test("through a real store: load + catchUp from the change feed matches the naive reference")
