@@ -4,8 +4,8 @@ package import FoundationEssentials
 package import Foundation
 #endif
 
-/// A strict pass over JSON text before `JSONDecoder` reads it (SnapshotFormat.md): the grammar of RFC 8259 and no
-/// key given twice in one object. `JSONDecoder` keeps one of two equal keys without a word, and JSON tools disagree
+/// A strict pass over JSON text before it is read (SnapshotFormat.md): the grammar of RFC 8259 and no key given
+/// twice in one object. `JSONDecoder` keeps one of two equal keys without a word, and JSON tools disagree
 /// on which, so a document could mean one thing here and another elsewhere; this pass refuses it instead, with the
 /// JSON path of the second key. Keys compare as Swift strings compare (canonical equivalence), as the decoder's own
 /// dictionary does, after their escapes are read.
@@ -256,7 +256,7 @@ package enum StrictJSON {
             index += 1
             guard keepingText else { return "" }
             let raw = UnsafeBufferPointer(rebasing: bytes[start..<end])
-            return escaped ? unescape(raw) : String(decoding: raw, as: UTF8.self)
+            return escaped ? StrictJSON.unescape(raw) : String(decoding: raw, as: UTF8.self)
         }
 
         /// The four hexadecimal digits at `at` of a `\\u` escape.
@@ -264,7 +264,7 @@ package enum StrictJSON {
             guard bytes.count - at >= 4 else { throw invalid("\\u needs four hexadecimal digits") }
             var code: UInt32 = 0
             for offset in 0..<4 {
-                guard let digit = hexValue(bytes[at + offset]) else {
+                guard let digit = StrictJSON.hexValue(bytes[at + offset]) else {
                     throw invalid("\\u needs four hexadecimal digits")
                 }
                 code = code << 4 | digit
@@ -291,70 +291,6 @@ package enum StrictJSON {
                 (2..<count).allSatisfy({ bytes[index + $0] & 0xC0 == 0x80 })
             else { throw invalid("a string is not well-formed UTF-8") }
             return count
-        }
-
-        func hexValue(_ byte: UInt8) -> UInt32? {
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): UInt32(byte - UInt8(ascii: "0"))
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): UInt32(byte - UInt8(ascii: "a") + 10)
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): UInt32(byte - UInt8(ascii: "A") + 10)
-            default: nil
-            }
-        }
-
-        /// The text of a string whose escapes and UTF-8 were checked by ``string(keepingText:)`` (surrogates come
-        /// in pairs there).
-        func unescape(_ raw: UnsafeBufferPointer<UInt8>) -> String {
-            var scalars = String.UnicodeScalarView()
-            var plain: [UInt8] = []
-            var i = 0
-            func flush() {
-                if !plain.isEmpty {
-                    scalars.append(contentsOf: String(decoding: plain, as: UTF8.self).unicodeScalars)
-                    plain.removeAll()
-                }
-            }
-            func hex4(_ at: Int) -> UInt32 {
-                (0..<4).reduce(0) { $0 << 4 | (hexValue(raw[at + $1]) ?? 0) }
-            }
-            while i < raw.count {
-                guard raw[i] == UInt8(ascii: "\\") else {
-                    plain.append(raw[i])
-                    i += 1
-                    continue
-                }
-                flush()
-                let kind = raw[i + 1]
-                i += 2
-                let simple: Unicode.Scalar? =
-                    switch kind {
-                    case UInt8(ascii: "b"): "\u{8}"
-                    case UInt8(ascii: "f"): "\u{C}"
-                    case UInt8(ascii: "n"): "\n"
-                    case UInt8(ascii: "r"): "\r"
-                    case UInt8(ascii: "t"): "\t"
-                    case UInt8(ascii: "u"): nil
-                    default: Unicode.Scalar(kind)
-                    }
-                if let simple {
-                    scalars.append(simple)
-                    continue
-                }
-                var code = hex4(i)
-                i += 4
-                if (0xD800..<0xDC00).contains(code), i + 6 <= raw.count, raw[i] == UInt8(ascii: "\\"),
-                    raw[i + 1] == UInt8(ascii: "u")
-                {
-                    let low = hex4(i + 2)
-                    if (0xDC00..<0xE000).contains(low) {
-                        code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
-                        i += 6
-                    }
-                }
-                scalars.append(Unicode.Scalar(code) ?? "\u{FFFD}")
-            }
-            flush()
-            return String(scalars)
         }
 
         mutating func skipWhiteSpace() {
@@ -400,5 +336,76 @@ package enum StrictJSON {
             let place = singleLine ? "column \(column)" : "line \(line), column \(column)"
             return SnapshotError(path: path(), message: "not valid JSON (\(place): \(what))")
         }
+    }
+}
+
+extension StrictJSON {
+    /// The text of the bytes between the quotes of a string the scanner accepted, escapes read.
+    static func text(_ raw: UnsafeBufferPointer<UInt8>) -> String {
+        raw.contains(UInt8(ascii: "\\")) ? unescape(raw) : String(decoding: raw, as: UTF8.self)
+    }
+
+    static func hexValue(_ byte: UInt8) -> UInt32? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): UInt32(byte - UInt8(ascii: "0"))
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): UInt32(byte - UInt8(ascii: "a") + 10)
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): UInt32(byte - UInt8(ascii: "A") + 10)
+        default: nil
+        }
+    }
+
+    /// The text of a string whose escapes and UTF-8 were checked by `Scanner.string(keepingText:)` (surrogates
+    /// come in pairs there).
+    static func unescape(_ raw: UnsafeBufferPointer<UInt8>) -> String {
+        var scalars = String.UnicodeScalarView()
+        var plain: [UInt8] = []
+        var i = 0
+        func flush() {
+            if !plain.isEmpty {
+                scalars.append(contentsOf: String(decoding: plain, as: UTF8.self).unicodeScalars)
+                plain.removeAll()
+            }
+        }
+        func hex4(_ at: Int) -> UInt32 {
+            (0..<4).reduce(0) { $0 << 4 | (hexValue(raw[at + $1]) ?? 0) }
+        }
+        while i < raw.count {
+            guard raw[i] == UInt8(ascii: "\\") else {
+                plain.append(raw[i])
+                i += 1
+                continue
+            }
+            flush()
+            let kind = raw[i + 1]
+            i += 2
+            let simple: Unicode.Scalar? =
+                switch kind {
+                case UInt8(ascii: "b"): "\u{8}"
+                case UInt8(ascii: "f"): "\u{C}"
+                case UInt8(ascii: "n"): "\n"
+                case UInt8(ascii: "r"): "\r"
+                case UInt8(ascii: "t"): "\t"
+                case UInt8(ascii: "u"): nil
+                default: Unicode.Scalar(kind)
+                }
+            if let simple {
+                scalars.append(simple)
+                continue
+            }
+            var code = hex4(i)
+            i += 4
+            if (0xD800..<0xDC00).contains(code), i + 6 <= raw.count, raw[i] == UInt8(ascii: "\\"),
+                raw[i + 1] == UInt8(ascii: "u")
+            {
+                let low = hex4(i + 2)
+                if (0xDC00..<0xE000).contains(low) {
+                    code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+                    i += 6
+                }
+            }
+            scalars.append(Unicode.Scalar(code) ?? "\u{FFFD}")
+        }
+        flush()
+        return String(scalars)
     }
 }
