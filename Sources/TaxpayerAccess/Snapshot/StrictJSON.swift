@@ -34,7 +34,15 @@ package enum StrictJSON {
         /// Elements read so far (the index of the current one in an array).
         var count = 0
         /// The current member's key in an object.
-        var key = ""
+        var key = KeyRange(start: 0, end: 0, plain: true)
+    }
+
+    /// Where a key's text lies between its quotes; a plain key (ASCII, no escape) is equal to another plain key
+    /// exactly when their bytes are, so only other keys need a `String` to be compared.
+    private struct KeyRange {
+        var start: Int
+        var end: Int
+        var plain: Bool
     }
 
     private struct Scanner {
@@ -42,7 +50,7 @@ package enum StrictJSON {
         var index = 0
         var levels: [Level] = []
         /// The keys seen so far in the object open at each depth (reused as objects close and open).
-        var keyLists: [[String]] = []
+        var keyLists: [[KeyRange]] = []
         /// The same, as a set, once an object has more than `listLimit` keys.
         var keySets: [Set<String>] = []
         let listLimit = 16
@@ -118,7 +126,7 @@ package enum StrictJSON {
                     try value()
                 }
             case UInt8(ascii: "\""):
-                _ = try string(keepingText: false)
+                _ = try string()
             case UInt8(ascii: "t"): try literal("true")
             case UInt8(ascii: "f"): try literal("false")
             case UInt8(ascii: "n"): try literal("null")
@@ -133,13 +141,13 @@ package enum StrictJSON {
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else {
                 throw invalid("expected a key (a string) in an object")
             }
-            let key = try string(keepingText: true)
+            let key = try string()
             if levels[depth].count < listLimit {
-                if keyLists[depth].contains(key) { throw duplicate(key, depth) }
+                for earlier in keyLists[depth] where same(earlier, key) { throw duplicate(key, depth) }
                 keyLists[depth].append(key)
-                if keyLists[depth].count == listLimit { keySets[depth] = Set(keyLists[depth]) }
+                if keyLists[depth].count == listLimit { keySets[depth] = Set(keyLists[depth].map(text)) }
             } else {
-                guard keySets[depth].insert(key).inserted else { throw duplicate(key, depth) }
+                guard keySets[depth].insert(text(key)).inserted else { throw duplicate(key, depth) }
             }
             levels[depth].key = key
             levels[depth].count += 1
@@ -213,22 +221,23 @@ package enum StrictJSON {
 
         func isDigit(_ byte: UInt8) -> Bool { byte &- UInt8(ascii: "0") < 10 }
 
-        /// Reads a string from its opening quote; returns its text (escapes read) when `keepingText`, else "".
-        mutating func string(keepingText: Bool) throws -> String {
+        /// Reads a string from its opening quote; returns where its text lies.
+        mutating func string() throws -> KeyRange {
             index += 1
             let start = index
-            var escaped = false
+            var plain = true
             while true {
                 guard index < bytes.count else { throw invalid("a string is not closed") }
                 let byte = bytes[index]
                 if byte == UInt8(ascii: "\"") { break }
                 if byte < 0x20 { throw invalid("a control character must be escaped in a string") }
                 if byte >= 0x80 {
+                    plain = false
                     index += try utf8SequenceLength()
                     continue
                 }
                 if byte == UInt8(ascii: "\\") {
-                    escaped = true
+                    plain = false
                     index += 1
                     guard index < bytes.count else { throw invalid("a string is not closed") }
                     switch bytes[index] {
@@ -254,9 +263,22 @@ package enum StrictJSON {
             }
             let end = index
             index += 1
-            guard keepingText else { return "" }
-            let raw = UnsafeBufferPointer(rebasing: bytes[start..<end])
-            return escaped ? StrictJSON.unescape(raw) : String(decoding: raw, as: UTF8.self)
+            return KeyRange(start: start, end: end, plain: plain)
+        }
+
+        /// A key's text, escapes read (as `Decoder` keys have it).
+        func text(_ key: KeyRange) -> String {
+            StrictJSON.text(UnsafeBufferPointer(rebasing: bytes[key.start..<key.end]))
+        }
+
+        /// Whether two keys are equal as Swift strings compare (canonical equivalence): by their bytes when both
+        /// are plain ASCII, else by their text.
+        func same(_ a: KeyRange, _ b: KeyRange) -> Bool {
+            guard a.plain, b.plain else { return text(a) == text(b) }
+            let count = a.end - a.start
+            guard b.end - b.start == count else { return false }
+            for offset in 0..<count where bytes[a.start + offset] != bytes[b.start + offset] { return false }
+            return true
         }
 
         /// The four hexadecimal digits at `at` of a `\\u` escape.
@@ -309,7 +331,7 @@ package enum StrictJSON {
             var text = "$"
             for level in levels.prefix(depth ?? levels.count) {
                 if level.isObject {
-                    if level.count > 0 { text += "." + level.key }
+                    if level.count > 0 { text += "." + self.text(level.key) }
                 } else {
                     text += "[\(level.count)]"
                 }
@@ -317,9 +339,10 @@ package enum StrictJSON {
             return text
         }
 
-        func duplicate(_ key: String, _ depth: Int) -> SnapshotError {
-            SnapshotError(
-                path: path(depth) + "." + key, message: "key \"\(key)\" given twice in one object")
+        func duplicate(_ key: KeyRange, _ depth: Int) -> SnapshotError {
+            let name = text(key)
+            return SnapshotError(
+                path: path(depth) + "." + name, message: "key \"\(name)\" given twice in one object")
         }
 
         func invalid(_ what: String) -> SnapshotError {
@@ -354,8 +377,8 @@ extension StrictJSON {
         }
     }
 
-    /// The text of a string whose escapes and UTF-8 were checked by `Scanner.string(keepingText:)` (surrogates
-    /// come in pairs there).
+    /// The text of a string whose escapes and UTF-8 were checked by `Scanner.string()` (surrogates come
+    /// in pairs there).
     static func unescape(_ raw: UnsafeBufferPointer<UInt8>) -> String {
         var scalars = String.UnicodeScalarView()
         var plain: [UInt8] = []
