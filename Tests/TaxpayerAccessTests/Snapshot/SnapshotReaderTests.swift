@@ -122,6 +122,9 @@ struct SnapshotReaderTests {
         }
         let rest = steps.dropFirst()
         switch value {
+        // A place the first of two changes took away.
+        case .array(let elements) where !elements.indices.contains(step): return value
+        case .object(let members) where !members.indices.contains(step): return value
         case .array(var elements):
             if rest.isEmpty, case .remove = change {
                 elements.remove(at: step)
@@ -230,14 +233,23 @@ struct SnapshotReaderTests {
         let documents = Self.mutatedDocuments()
         #expect(documents.count > 2_000)
         var refused = 0
+        var messages: Set<String> = []
         for document in documents {
             let data = Data(document.utf8)
             let expected = Self.outcome { try Self.decodeThroughJSONDecoder(data) }
             let actual = Self.outcome { try AccessSnapshot.decode(from: data) }
-            if case .failure = expected { refused += 1 }
+            if case .failure(let error) = expected {
+                refused += 1
+                messages.insert(error.message)
+            }
             #expect(actual == expected, "\(document)")
         }
         #expect(refused > 1_000)
+        // Faults of every kind: wrong types, nulls, missing and unknown keys, bad values, the rules of validate().
+        for kind in ["expected a string", "found null", "expected an object", "expected an array", "missing"] {
+            #expect(messages.contains { $0.hasPrefix(kind) || $0.hasSuffix(kind) }, "\(kind)")
+        }
+        #expect(messages.count > 40)
     }
 
     @Test("a generated world's document decodes to what JSONDecoder's path gives, and back to its text")
