@@ -223,13 +223,23 @@ extension Policy {
     ///   the number.
     package static func validateTaxIdentifier(type: IDType, number: String) throws(AccessError) -> TaxIdentifier {
         let field = "idNumber"
-        let kept = number.unicodeScalars.filter { $0 != "-" && $0 != " " }
+        // Nine ASCII digits (a number as stored) have no separator to take out.
+        let plain = number.utf8.count == 9 && number.utf8.allSatisfy { (0x30...0x39).contains($0) }
+        let kept: String.UnicodeScalarView =
+            plain ? number.unicodeScalars : number.unicodeScalars.filter { $0 != "-" && $0 != " " }
         guard !kept.isEmpty else { throw .invalid(field, "\(type.rawValue) is required") }
         guard kept.count == 9, kept.allSatisfy({ ("0"..."9").contains($0) }) else {
             throw .invalid(field, "\(type.rawValue) must be 9 digits")
         }
-        let digits = kept.map { Int($0.value - 0x30) }
-        func value(_ range: Range<Int>) -> Int { digits[range].reduce(0) { $0 * 10 + $1 } }
+        let whole = kept.reduce(0) { $0 * 10 + Int($1.value - 0x30) }
+        /// The number the digits at `range` (of the nine) write.
+        func value(_ range: Range<Int>) -> Int {
+            var below = 1
+            for _ in range.upperBound..<9 { below *= 10 }
+            var width = 1
+            for _ in range { width *= 10 }
+            return whole / below % width
+        }
         switch type {
         case .ssn:
             let area = value(0..<3)
@@ -239,7 +249,7 @@ extension Policy {
             if value(3..<5) == 0 { throw .invalid(field, "SSN cannot have 00 as its fourth and fifth digits") }
             if value(5..<9) == 0 { throw .invalid(field, "SSN cannot end with 0000") }
         case .itin:
-            guard digits[0] == 9 else { throw .invalid(field, "ITIN must begin with 9") }
+            guard value(0..<1) == 9 else { throw .invalid(field, "ITIN must begin with 9") }
             let middle = value(3..<5)
             guard itinGroups.contains(where: { $0.contains(middle) }) else {
                 throw .invalid(field, "ITIN must have 50–65, 70–88, 90–92 or 94–99 as its fourth and fifth digits")
@@ -249,7 +259,7 @@ extension Policy {
                 throw .invalid(field, "FEIN must begin with a prefix the IRS assigns; check the first two digits")
             }
         }
-        return TaxIdentifier(type: type, number: String(String.UnicodeScalarView(kept)))
+        return TaxIdentifier(type: type, number: plain ? number : String(kept))
     }
 
     /// ITIN fourth-and-fifth-digit ranges the IRS issues.

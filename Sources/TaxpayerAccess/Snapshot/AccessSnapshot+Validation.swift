@@ -31,9 +31,10 @@ extension AccessSnapshot {
         }
 
         // Taxpayers and accounts.
-        var taxpayerIDs: Set<TaxpayerID> = []
-        var taxIDs: Set<String> = []
-        var accountOwner: [AccountID: TaxpayerID] = [:]
+        // Every table sized up front: a medium world fills them with 100 K–300 K entries each.
+        var taxpayerIDs = Set<TaxpayerID>(minimumCapacity: taxpayers.count)
+        var taxIDs = Set<String>(minimumCapacity: taxpayers.count)
+        var accountOwner = [AccountID: TaxpayerID](minimumCapacity: taxpayers.reduce(0) { $0 + $1.accounts.count })
         for (i, taxpayer) in taxpayers.enumerated() {
             func path() -> String { "$.taxpayers[\(i)]" }
             try checkID(taxpayer.id.rawValue, "\(path()).id")
@@ -54,34 +55,35 @@ extension AccessSnapshot {
             }
             for (j, account) in taxpayer.accounts.enumerated() {
                 try checkID(account.id.rawValue, "\(path()).accounts[\(j)].id")
-                guard accountOwner[account.id] == nil else {
+                guard accountOwner.updateValue(taxpayer.id, forKey: account.id) == nil else {
                     throw fail("\(path()).accounts[\(j)].id", "duplicate account \"\(account.id)\"")
                 }
                 guard account.type.isWellFormed else {
                     throw fail(
                         "\(path()).accounts[\(j)].type", "account type \"\(account.type)\" is not a camelCase name")
                 }
-                accountOwner[account.id] = taxpayer.id
             }
         }
 
         // Security groups (read before logons, which name them).
-        var logonByID: [LogonID: LogonEntry] = [:]
-        for logon in logons where logonByID[logon.id] == nil { logonByID[logon.id] = logon }
-        var groupByID: [SecurityGroupID: GroupEntry] = [:]
+        // Whether each logon (the first of an id) is a secondary logon: all the rules below ask of it.
+        let isSecondary = [LogonID: Bool](
+            logons.map { ($0.id, $0.secondary != nil) }, uniquingKeysWith: { first, _ in first })
+        // Each group's parent.
+        var groupParent = [SecurityGroupID: LogonID](minimumCapacity: securityGroups.count)
         var defaultOf: Set<LogonID> = []
         // The group record's own unique key, compared by its bytes as every store compares it.
-        var groupNames: Set<UniqueKey> = []
+        var groupNames = Set<UniqueKey>(minimumCapacity: securityGroups.count)
         for (i, group) in securityGroups.enumerated() {
             func path() -> String { "$.securityGroups[\(i)]" }
             try checkID(group.id.rawValue, "\(path()).id")
-            guard groupByID[group.id] == nil else {
+            guard groupParent[group.id] == nil else {
                 throw fail("\(path()).id", "duplicate security group \"\(group.id)\"")
             }
-            guard let parent = logonByID[group.parent] else {
+            guard let parentIsSecondary = isSecondary[group.parent] else {
                 throw fail("\(path()).parent", "unknown logon \"\(group.parent)\"")
             }
-            guard parent.secondary == nil else {
+            guard !parentIsSecondary else {
                 throw fail("\(path()).parent", "logon \"\(group.parent)\" is a secondary logon and cannot own groups")
             }
             guard !Policy.containsControlCharacter(group.name) else {
@@ -108,20 +110,21 @@ extension AccessSnapshot {
                         "\(path()).isDefault", "logon \"\(group.parent)\" already has a Default group (RULES S3)")
                 }
             }
-            groupByID[group.id] = group
+            groupParent[group.id] = group.parent
         }
 
         // Logons.
-        var seenLogons: Set<LogonID> = []
-        var usernames: Set<String> = []
-        var emails: Set<String> = []
+        var seenLogons = Set<LogonID>(minimumCapacity: logons.count)
+        var usernames = Set<String>(minimumCapacity: logons.count)
+        var emails = Set<String>(minimumCapacity: logons.count)
+        let policy = Self.fieldPolicy
         for (i, logon) in logons.enumerated() {
             func path() -> String { "$.logons[\(i)]" }
             try checkID(logon.id.rawValue, "\(path()).id")
             guard seenLogons.insert(logon.id).inserted else {
                 throw fail("\(path()).id", "duplicate logon \"\(logon.id)\"")
             }
-            try field("\(path()).username", "R5") { try Self.fieldPolicy.validateUsername(logon.username) }
+            try field("\(path()).username", "R5") { try policy.validateUsername(logon.username) }
             let email = try field("\(path()).email", "R4") { try Policy.validateEmail(logon.email) }
             guard email == logon.email else {
                 throw fail("\(path()).email", "Email address must not have white space around it (RULES R4)")
@@ -135,23 +138,23 @@ extension AccessSnapshot {
                 }
             }
             guard let secondary = logon.secondary else { continue }
-            guard let parent = logonByID[secondary.parent] else {
+            guard let parentIsSecondary = isSecondary[secondary.parent] else {
                 throw fail("\(path()).secondary.parent", "unknown logon \"\(secondary.parent)\"")
             }
             guard secondary.parent != logon.id else {
                 throw fail("\(path()).secondary.parent", "a logon cannot be its own parent")
             }
-            guard parent.secondary == nil else {
+            guard !parentIsSecondary else {
                 throw fail("\(path()).secondary.parent", "logon \"\(secondary.parent)\" is itself a secondary logon")
             }
             for (j, group) in secondary.groups.enumerated() {
-                guard let entry = groupByID[group] else {
+                guard let owner = groupParent[group] else {
                     throw fail("\(path()).secondary.groups[\(j)]", "unknown security group \"\(group)\"")
                 }
-                guard entry.parent == secondary.parent else {
+                guard owner == secondary.parent else {
                     throw fail(
                         "\(path()).secondary.groups[\(j)]",
-                        "security group \"\(group)\" belongs to logon \"\(entry.parent)\", not to the parent \"\(secondary.parent)\""
+                        "security group \"\(group)\" belongs to logon \"\(owner)\", not to the parent \"\(secondary.parent)\""
                     )
                 }
             }
@@ -182,10 +185,12 @@ extension AccessSnapshot {
         }
 
         // Roles.
-        var rolePairs: Set<String> = []
+        var rolePairs = Set<String>(minimumCapacity: roles.count)
         for (i, role) in roles.enumerated() {
             func path() -> String { "$.roles[\(i)]" }
-            guard logonByID[role.logon] != nil else { throw fail("\(path()).logon", "unknown logon \"\(role.logon)\"") }
+            guard isSecondary[role.logon] != nil else {
+                throw fail("\(path()).logon", "unknown logon \"\(role.logon)\"")
+            }
             guard taxpayerIDs.contains(role.taxpayer) else {
                 throw fail("\(path()).taxpayer", "unknown taxpayer \"\(role.taxpayer)\"")
             }
@@ -197,13 +202,13 @@ extension AccessSnapshot {
         }
 
         // Third-party grants.
-        var grantPairs: Set<String> = []
+        var grantPairs = Set<String>(minimumCapacity: thirdPartyGrants.count)
         for (i, grant) in thirdPartyGrants.enumerated() {
             func path() -> String { "$.thirdPartyGrants[\(i)]" }
             guard taxpayerIDs.contains(grant.taxpayer) else {
                 throw fail("\(path()).taxpayer", "unknown taxpayer \"\(grant.taxpayer)\"")
             }
-            guard logonByID[grant.thirdParty] != nil else {
+            guard isSecondary[grant.thirdParty] != nil else {
                 throw fail("\(path()).thirdParty", "unknown logon \"\(grant.thirdParty)\"")
             }
             guard grantPairs.insert("\(grant.thirdParty.rawValue)|\(grant.taxpayer.rawValue)").inserted else {
@@ -215,22 +220,22 @@ extension AccessSnapshot {
         }
 
         // Group assignments: one group per taxpayer per parent (RULES S4).
-        var placed: [String: SecurityGroupID] = [:]
+        var placed = [String: SecurityGroupID](minimumCapacity: groupAssignments.count)
         for (i, assignment) in groupAssignments.enumerated() {
             func path() -> String { "$.groupAssignments[\(i)]" }
-            guard logonByID[assignment.parent] != nil else {
+            guard isSecondary[assignment.parent] != nil else {
                 throw fail("\(path()).parent", "unknown logon \"\(assignment.parent)\"")
             }
             guard taxpayerIDs.contains(assignment.taxpayer) else {
                 throw fail("\(path()).taxpayer", "unknown taxpayer \"\(assignment.taxpayer)\"")
             }
-            guard let group = groupByID[assignment.group] else {
+            guard let owner = groupParent[assignment.group] else {
                 throw fail("\(path()).group", "unknown security group \"\(assignment.group)\"")
             }
-            guard group.parent == assignment.parent else {
+            guard owner == assignment.parent else {
                 throw fail(
                     "\(path()).group",
-                    "security group \"\(assignment.group)\" belongs to logon \"\(group.parent)\", not \"\(assignment.parent)\""
+                    "security group \"\(assignment.group)\" belongs to logon \"\(owner)\", not \"\(assignment.parent)\""
                 )
             }
             let key = "\(assignment.parent.rawValue)|\(assignment.taxpayer.rawValue)"
@@ -244,13 +249,13 @@ extension AccessSnapshot {
         }
 
         // Refinements.
-        var refinementPairs: Set<String> = []
+        var refinementPairs = Set<String>(minimumCapacity: refinements.count)
         for (i, refinement) in refinements.enumerated() {
             func path() -> String { "$.refinements[\(i)]" }
-            guard let secondary = logonByID[refinement.secondary] else {
+            guard let refinedIsSecondary = isSecondary[refinement.secondary] else {
                 throw fail("\(path()).secondary", "unknown logon \"\(refinement.secondary)\"")
             }
-            guard secondary.secondary != nil else {
+            guard refinedIsSecondary else {
                 throw fail("\(path()).secondary", "logon \"\(refinement.secondary)\" is not a secondary logon")
             }
             guard taxpayerIDs.contains(refinement.taxpayer) else {
