@@ -11,6 +11,7 @@
 //   .build/release/ResolverProfile decode medium 5
 //
 // `check-handles` asks the same questions as `check`, by handles resolved before the profiled run.
+// `decodeOnly` runs only AccessSnapshot.decode (for callgrind or an allocation counter; see below).
 import Foundation
 import TaxpayerAccess
 import TaxpayerAccessInMemory
@@ -71,8 +72,35 @@ let handleQuestions: [(AccessResolver.LogonHandle, AccessResolver.AccountHandle,
         validation)
 }
 
+/// `decodeOnly`: the world's document decoded `repetitions` times in ``profiledDecode(_:)`` alone, for callgrind
+/// (`--toggle-collect='*profiledDecode*'`) or an allocation counter (run it with 1 and with 2 repetitions: the
+/// difference is one decode); prints the document's size and entry count.
+@MainActor func profileSnapshotDecode() async throws {
+    let store = InMemoryAccessStore()
+    try await store.seed(world.records)
+    let data = try await AccessSnapshot.export(from: store).encoded()
+    let entries = try profiledDecode(data)
+    print("decodeOnly", sizeName, repetitions, "bytes", data.count, "entries", entries)
+}
+
+@inline(never)
+func profiledDecode(_ data: Data) throws -> Int {
+    var entries = 0
+    for _ in 0..<max(1, repetitions) {
+        let s = try AccessSnapshot.decode(from: data)
+        entries =
+            s.taxpayers.count + s.taxpayers.reduce(0) { $0 + $1.accounts.count } + s.logons.count + s.roles.count
+            + s.thirdPartyGrants.count + s.securityGroups.count + s.groupAssignments.count + s.refinements.count
+    }
+    return entries
+}
+
 if operation == "decode" {
     try await timeSnapshotDecode()
+    exit(0)
+}
+if operation == "decodeOnly" {
+    try await profileSnapshotDecode()
     exit(0)
 }
 

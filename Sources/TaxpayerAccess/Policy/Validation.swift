@@ -20,11 +20,14 @@ extension Policy {
     package func validateUsername(_ username: String) throws(AccessError) {
         let field = "username"
         guard !username.isEmpty else { throw .invalid(field, "Username is required") }
-        if username.unicodeScalars.contains(where: \.properties.isWhitespace) {
-            throw .invalid(field, "Username must not contain spaces or other white space")
-        }
-        guard username.unicodeScalars.allSatisfy(Self.isPrintableASCII) else {
-            throw .invalid(field, "Username may contain only ASCII letters, digits and symbols")
+        // Printable ASCII without a space (nearly every username) passes the two checks below without a look-up.
+        if !Self.hasOnlyPrintableASCII(username) {
+            if username.unicodeScalars.contains(where: \.properties.isWhitespace) {
+                throw .invalid(field, "Username must not contain spaces or other white space")
+            }
+            guard username.unicodeScalars.allSatisfy(Self.isPrintableASCII) else {
+                throw .invalid(field, "Username may contain only ASCII letters, digits and symbols")
+            }
         }
         let length = username.unicodeScalars.count
         guard usernameLength.contains(length) else {
@@ -118,13 +121,17 @@ extension Policy {
     /// - Throws: ``AccessError/Code/invalidInput`` with field `email`.
     package static func validateEmail(_ email: String) throws(AccessError) -> String {
         let field = "email"
-        let trimmed = email.trimmingCharacters(in: .whitespacesAndNewlines)
+        // Printable ASCII without a space has nothing to trim and passes the two checks below.
+        let plain = hasOnlyPrintableASCII(email)
+        let trimmed = plain ? email : email.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else { throw .invalid(field, "Email address is required") }
-        if trimmed.unicodeScalars.contains(where: \.properties.isWhitespace) {
-            throw .invalid(field, "Email address must not contain spaces")
-        }
-        guard trimmed.unicodeScalars.allSatisfy(isPrintableASCII) else {
-            throw .invalid(field, "Email address may contain only ASCII letters, digits and symbols")
+        if !plain {
+            if trimmed.unicodeScalars.contains(where: \.properties.isWhitespace) {
+                throw .invalid(field, "Email address must not contain spaces")
+            }
+            guard trimmed.unicodeScalars.allSatisfy(isPrintableASCII) else {
+                throw .invalid(field, "Email address may contain only ASCII letters, digits and symbols")
+            }
         }
         guard trimmed.utf8.count <= 254 else {
             throw .invalid(field, "Email address must be at most 254 characters long")
@@ -216,13 +223,23 @@ extension Policy {
     ///   the number.
     package static func validateTaxIdentifier(type: IDType, number: String) throws(AccessError) -> TaxIdentifier {
         let field = "idNumber"
-        let kept = number.unicodeScalars.filter { $0 != "-" && $0 != " " }
+        // Nine ASCII digits (a number as stored) have no separator to take out.
+        let plain = number.utf8.count == 9 && number.utf8.allSatisfy { (0x30...0x39).contains($0) }
+        let kept: String.UnicodeScalarView =
+            plain ? number.unicodeScalars : number.unicodeScalars.filter { $0 != "-" && $0 != " " }
         guard !kept.isEmpty else { throw .invalid(field, "\(type.rawValue) is required") }
         guard kept.count == 9, kept.allSatisfy({ ("0"..."9").contains($0) }) else {
             throw .invalid(field, "\(type.rawValue) must be 9 digits")
         }
-        let digits = kept.map { Int($0.value - 0x30) }
-        func value(_ range: Range<Int>) -> Int { digits[range].reduce(0) { $0 * 10 + $1 } }
+        let whole = kept.reduce(0) { $0 * 10 + Int($1.value - 0x30) }
+        /// The number the digits at `range` (of the nine) write.
+        func value(_ range: Range<Int>) -> Int {
+            var below = 1
+            for _ in range.upperBound..<9 { below *= 10 }
+            var width = 1
+            for _ in range { width *= 10 }
+            return whole / below % width
+        }
         switch type {
         case .ssn:
             let area = value(0..<3)
@@ -232,7 +249,7 @@ extension Policy {
             if value(3..<5) == 0 { throw .invalid(field, "SSN cannot have 00 as its fourth and fifth digits") }
             if value(5..<9) == 0 { throw .invalid(field, "SSN cannot end with 0000") }
         case .itin:
-            guard digits[0] == 9 else { throw .invalid(field, "ITIN must begin with 9") }
+            guard value(0..<1) == 9 else { throw .invalid(field, "ITIN must begin with 9") }
             let middle = value(3..<5)
             guard itinGroups.contains(where: { $0.contains(middle) }) else {
                 throw .invalid(field, "ITIN must have 50–65, 70–88, 90–92 or 94–99 as its fourth and fifth digits")
@@ -242,7 +259,7 @@ extension Policy {
                 throw .invalid(field, "FEIN must begin with a prefix the IRS assigns; check the first two digits")
             }
         }
-        return TaxIdentifier(type: type, number: String(String.UnicodeScalarView(kept)))
+        return TaxIdentifier(type: type, number: plain ? number : String(kept))
     }
 
     /// ITIN fourth-and-fifth-digit ranges the IRS issues.
@@ -316,12 +333,16 @@ extension Policy {
     private static func validateName(_ name: String, field: String, label: String, maximum: Int)
         throws(AccessError) -> String
     {
-        let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
+        // ASCII letters, digits, symbols and inner spaces (most names): nothing to trim, no control character,
+        // one character per byte.
+        let plain =
+            name.utf8.first != 0x20 && name.utf8.last != 0x20 && name.utf8.allSatisfy { (0x20...0x7E).contains($0) }
+        let trimmed = plain ? name : name.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else { throw .invalid(field, "\(label) is required") }
-        if containsControlCharacter(trimmed) {
+        if !plain, containsControlCharacter(trimmed) {
             throw .invalid(field, "\(label) must not contain control characters such as tabs or line breaks")
         }
-        guard trimmed.count <= maximum else {
+        guard (plain ? trimmed.utf8.count : trimmed.count) <= maximum else {
             throw .invalid(field, "\(label) must be at most \(maximum) characters long")
         }
         return trimmed
@@ -342,10 +363,15 @@ extension Policy {
     }
 
     static func containsControlCharacter(_ text: String) -> Bool {
-        text.unicodeScalars.contains { $0.properties.generalCategory == .control }
+        // Printable ASCII and spaces hold none: only other text needs each scalar's category looked up.
+        if text.utf8.allSatisfy({ (0x20...0x7E).contains($0) }) { return false }
+        return text.unicodeScalars.contains { $0.properties.generalCategory == .control }
     }
 
     static func isPrintableASCII(_ scalar: Unicode.Scalar) -> Bool { (0x21...0x7E).contains(scalar.value) }
+
+    /// Whether every byte of `text` is printable ASCII other than the space (so no white space, nothing to trim).
+    static func hasOnlyPrintableASCII(_ text: String) -> Bool { text.utf8.allSatisfy { (0x21...0x7E).contains($0) } }
 
     private static func isPunctuation(_ scalar: Unicode.Scalar) -> Bool {
         switch scalar.properties.generalCategory {

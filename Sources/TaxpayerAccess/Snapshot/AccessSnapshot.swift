@@ -198,18 +198,11 @@ public struct AccessSnapshot: Hashable, Sendable, Codable {
     /// - Throws: ``SnapshotError`` naming the JSON path of the first fault (malformed JSON, a key given twice in
     ///   one object, unknown key, bad value, a field breaking the services' rule, unknown or duplicate id, …).
     public static func decode(from data: Data) throws -> AccessSnapshot {
-        // JSONDecoder keeps one of two equal keys silently: the strict pass refuses them (and bad grammar) first.
+        // The strict pass refuses bad grammar and a key given twice (which `JSONDecoder` would settle silently)
+        // anywhere in the document first; the reader then builds the entries from the bytes in one pass, refusing
+        // what the `Codable` conformances refuse with the same paths and messages.
         try StrictJSON.check(data)
-        let snapshot: AccessSnapshot
-        do {
-            snapshot = try JSONDecoder().decode(AccessSnapshot.self, from: data)
-        } catch let error as SnapshotError {
-            throw error
-        } catch let error as DecodingError {
-            throw SnapshotError(decoding: error)
-        } catch {
-            throw SnapshotError(path: "$", message: "not a readable document")
-        }
+        let snapshot = try SnapshotReader.read(data)
         try snapshot.validate()
         return snapshot
     }

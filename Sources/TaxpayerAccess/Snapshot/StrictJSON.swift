@@ -4,8 +4,8 @@ package import FoundationEssentials
 package import Foundation
 #endif
 
-/// A strict pass over JSON text before `JSONDecoder` reads it (SnapshotFormat.md): the grammar of RFC 8259 and no
-/// key given twice in one object. `JSONDecoder` keeps one of two equal keys without a word, and JSON tools disagree
+/// A strict pass over JSON text before it is read (SnapshotFormat.md): the grammar of RFC 8259 and no key given
+/// twice in one object. `JSONDecoder` keeps one of two equal keys without a word, and JSON tools disagree
 /// on which, so a document could mean one thing here and another elsewhere; this pass refuses it instead, with the
 /// JSON path of the second key. Keys compare as Swift strings compare (canonical equivalence), as the decoder's own
 /// dictionary does, after their escapes are read.
@@ -34,7 +34,15 @@ package enum StrictJSON {
         /// Elements read so far (the index of the current one in an array).
         var count = 0
         /// The current member's key in an object.
-        var key = ""
+        var key = KeyRange(start: 0, end: 0, plain: true)
+    }
+
+    /// Where a key's text lies between its quotes; a plain key (ASCII, no escape) is equal to another plain key
+    /// exactly when their bytes are, so only other keys need a `String` to be compared.
+    private struct KeyRange {
+        var start: Int
+        var end: Int
+        var plain: Bool
     }
 
     private struct Scanner {
@@ -42,7 +50,7 @@ package enum StrictJSON {
         var index = 0
         var levels: [Level] = []
         /// The keys seen so far in the object open at each depth (reused as objects close and open).
-        var keyLists: [[String]] = []
+        var keyLists: [[KeyRange]] = []
         /// The same, as a set, once an object has more than `listLimit` keys.
         var keySets: [Set<String>] = []
         let listLimit = 16
@@ -118,7 +126,7 @@ package enum StrictJSON {
                     try value()
                 }
             case UInt8(ascii: "\""):
-                _ = try string(keepingText: false)
+                _ = try string()
             case UInt8(ascii: "t"): try literal("true")
             case UInt8(ascii: "f"): try literal("false")
             case UInt8(ascii: "n"): try literal("null")
@@ -133,13 +141,13 @@ package enum StrictJSON {
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else {
                 throw invalid("expected a key (a string) in an object")
             }
-            let key = try string(keepingText: true)
+            let key = try string()
             if levels[depth].count < listLimit {
-                if keyLists[depth].contains(key) { throw duplicate(key, depth) }
+                for earlier in keyLists[depth] where same(earlier, key) { throw duplicate(key, depth) }
                 keyLists[depth].append(key)
-                if keyLists[depth].count == listLimit { keySets[depth] = Set(keyLists[depth]) }
+                if keyLists[depth].count == listLimit { keySets[depth] = Set(keyLists[depth].map(text)) }
             } else {
-                guard keySets[depth].insert(key).inserted else { throw duplicate(key, depth) }
+                guard keySets[depth].insert(text(key)).inserted else { throw duplicate(key, depth) }
             }
             levels[depth].key = key
             levels[depth].count += 1
@@ -213,22 +221,23 @@ package enum StrictJSON {
 
         func isDigit(_ byte: UInt8) -> Bool { byte &- UInt8(ascii: "0") < 10 }
 
-        /// Reads a string from its opening quote; returns its text (escapes read) when `keepingText`, else "".
-        mutating func string(keepingText: Bool) throws -> String {
+        /// Reads a string from its opening quote; returns where its text lies.
+        mutating func string() throws -> KeyRange {
             index += 1
             let start = index
-            var escaped = false
+            var plain = true
             while true {
                 guard index < bytes.count else { throw invalid("a string is not closed") }
                 let byte = bytes[index]
                 if byte == UInt8(ascii: "\"") { break }
                 if byte < 0x20 { throw invalid("a control character must be escaped in a string") }
                 if byte >= 0x80 {
+                    plain = false
                     index += try utf8SequenceLength()
                     continue
                 }
                 if byte == UInt8(ascii: "\\") {
-                    escaped = true
+                    plain = false
                     index += 1
                     guard index < bytes.count else { throw invalid("a string is not closed") }
                     switch bytes[index] {
@@ -254,9 +263,22 @@ package enum StrictJSON {
             }
             let end = index
             index += 1
-            guard keepingText else { return "" }
-            let raw = UnsafeBufferPointer(rebasing: bytes[start..<end])
-            return escaped ? unescape(raw) : String(decoding: raw, as: UTF8.self)
+            return KeyRange(start: start, end: end, plain: plain)
+        }
+
+        /// A key's text, escapes read (as `Decoder` keys have it).
+        func text(_ key: KeyRange) -> String {
+            StrictJSON.text(UnsafeBufferPointer(rebasing: bytes[key.start..<key.end]))
+        }
+
+        /// Whether two keys are equal as Swift strings compare (canonical equivalence): by their bytes when both
+        /// are plain ASCII, else by their text.
+        func same(_ a: KeyRange, _ b: KeyRange) -> Bool {
+            guard a.plain, b.plain else { return text(a) == text(b) }
+            let count = a.end - a.start
+            guard b.end - b.start == count else { return false }
+            for offset in 0..<count where bytes[a.start + offset] != bytes[b.start + offset] { return false }
+            return true
         }
 
         /// The four hexadecimal digits at `at` of a `\\u` escape.
@@ -264,7 +286,7 @@ package enum StrictJSON {
             guard bytes.count - at >= 4 else { throw invalid("\\u needs four hexadecimal digits") }
             var code: UInt32 = 0
             for offset in 0..<4 {
-                guard let digit = hexValue(bytes[at + offset]) else {
+                guard let digit = StrictJSON.hexValue(bytes[at + offset]) else {
                     throw invalid("\\u needs four hexadecimal digits")
                 }
                 code = code << 4 | digit
@@ -293,70 +315,6 @@ package enum StrictJSON {
             return count
         }
 
-        func hexValue(_ byte: UInt8) -> UInt32? {
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): UInt32(byte - UInt8(ascii: "0"))
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): UInt32(byte - UInt8(ascii: "a") + 10)
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): UInt32(byte - UInt8(ascii: "A") + 10)
-            default: nil
-            }
-        }
-
-        /// The text of a string whose escapes and UTF-8 were checked by ``string(keepingText:)`` (surrogates come
-        /// in pairs there).
-        func unescape(_ raw: UnsafeBufferPointer<UInt8>) -> String {
-            var scalars = String.UnicodeScalarView()
-            var plain: [UInt8] = []
-            var i = 0
-            func flush() {
-                if !plain.isEmpty {
-                    scalars.append(contentsOf: String(decoding: plain, as: UTF8.self).unicodeScalars)
-                    plain.removeAll()
-                }
-            }
-            func hex4(_ at: Int) -> UInt32 {
-                (0..<4).reduce(0) { $0 << 4 | (hexValue(raw[at + $1]) ?? 0) }
-            }
-            while i < raw.count {
-                guard raw[i] == UInt8(ascii: "\\") else {
-                    plain.append(raw[i])
-                    i += 1
-                    continue
-                }
-                flush()
-                let kind = raw[i + 1]
-                i += 2
-                let simple: Unicode.Scalar? =
-                    switch kind {
-                    case UInt8(ascii: "b"): "\u{8}"
-                    case UInt8(ascii: "f"): "\u{C}"
-                    case UInt8(ascii: "n"): "\n"
-                    case UInt8(ascii: "r"): "\r"
-                    case UInt8(ascii: "t"): "\t"
-                    case UInt8(ascii: "u"): nil
-                    default: Unicode.Scalar(kind)
-                    }
-                if let simple {
-                    scalars.append(simple)
-                    continue
-                }
-                var code = hex4(i)
-                i += 4
-                if (0xD800..<0xDC00).contains(code), i + 6 <= raw.count, raw[i] == UInt8(ascii: "\\"),
-                    raw[i + 1] == UInt8(ascii: "u")
-                {
-                    let low = hex4(i + 2)
-                    if (0xDC00..<0xE000).contains(low) {
-                        code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
-                        i += 6
-                    }
-                }
-                scalars.append(Unicode.Scalar(code) ?? "\u{FFFD}")
-            }
-            flush()
-            return String(scalars)
-        }
-
         mutating func skipWhiteSpace() {
             while index < bytes.count {
                 switch bytes[index] {
@@ -373,7 +331,7 @@ package enum StrictJSON {
             var text = "$"
             for level in levels.prefix(depth ?? levels.count) {
                 if level.isObject {
-                    if level.count > 0 { text += "." + level.key }
+                    if level.count > 0 { text += "." + self.text(level.key) }
                 } else {
                     text += "[\(level.count)]"
                 }
@@ -381,9 +339,10 @@ package enum StrictJSON {
             return text
         }
 
-        func duplicate(_ key: String, _ depth: Int) -> SnapshotError {
-            SnapshotError(
-                path: path(depth) + "." + key, message: "key \"\(key)\" given twice in one object")
+        func duplicate(_ key: KeyRange, _ depth: Int) -> SnapshotError {
+            let name = text(key)
+            return SnapshotError(
+                path: path(depth) + "." + name, message: "key \"\(name)\" given twice in one object")
         }
 
         func invalid(_ what: String) -> SnapshotError {
@@ -400,5 +359,76 @@ package enum StrictJSON {
             let place = singleLine ? "column \(column)" : "line \(line), column \(column)"
             return SnapshotError(path: path(), message: "not valid JSON (\(place): \(what))")
         }
+    }
+}
+
+extension StrictJSON {
+    /// The text of the bytes between the quotes of a string the scanner accepted, escapes read.
+    static func text(_ raw: UnsafeBufferPointer<UInt8>) -> String {
+        raw.contains(UInt8(ascii: "\\")) ? unescape(raw) : String(decoding: raw, as: UTF8.self)
+    }
+
+    static func hexValue(_ byte: UInt8) -> UInt32? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): UInt32(byte - UInt8(ascii: "0"))
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): UInt32(byte - UInt8(ascii: "a") + 10)
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): UInt32(byte - UInt8(ascii: "A") + 10)
+        default: nil
+        }
+    }
+
+    /// The text of a string whose escapes and UTF-8 were checked by `Scanner.string()` (surrogates come
+    /// in pairs there).
+    static func unescape(_ raw: UnsafeBufferPointer<UInt8>) -> String {
+        var scalars = String.UnicodeScalarView()
+        var plain: [UInt8] = []
+        var i = 0
+        func flush() {
+            if !plain.isEmpty {
+                scalars.append(contentsOf: String(decoding: plain, as: UTF8.self).unicodeScalars)
+                plain.removeAll()
+            }
+        }
+        func hex4(_ at: Int) -> UInt32 {
+            (0..<4).reduce(0) { $0 << 4 | (hexValue(raw[at + $1]) ?? 0) }
+        }
+        while i < raw.count {
+            guard raw[i] == UInt8(ascii: "\\") else {
+                plain.append(raw[i])
+                i += 1
+                continue
+            }
+            flush()
+            let kind = raw[i + 1]
+            i += 2
+            let simple: Unicode.Scalar? =
+                switch kind {
+                case UInt8(ascii: "b"): "\u{8}"
+                case UInt8(ascii: "f"): "\u{C}"
+                case UInt8(ascii: "n"): "\n"
+                case UInt8(ascii: "r"): "\r"
+                case UInt8(ascii: "t"): "\t"
+                case UInt8(ascii: "u"): nil
+                default: Unicode.Scalar(kind)
+                }
+            if let simple {
+                scalars.append(simple)
+                continue
+            }
+            var code = hex4(i)
+            i += 4
+            if (0xD800..<0xDC00).contains(code), i + 6 <= raw.count, raw[i] == UInt8(ascii: "\\"),
+                raw[i + 1] == UInt8(ascii: "u")
+            {
+                let low = hex4(i + 2)
+                if (0xDC00..<0xE000).contains(low) {
+                    code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+                    i += 6
+                }
+            }
+            scalars.append(Unicode.Scalar(code) ?? "\u{FFFD}")
+        }
+        flush()
+        return String(scalars)
     }
 }
