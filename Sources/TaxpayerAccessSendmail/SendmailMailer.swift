@@ -163,6 +163,15 @@ public struct SendmailMailer: Mailer {
         process.arguments = arguments
         let stdin = Pipe()
         let output = Pipe()
+        // Close-on-exec on every end: another program this process starts meanwhile (a second mail, a database
+        // server) must not inherit a copy of the input's write end, or sendmail would never see its input end and
+        // wait out the timeout. The child still gets its ends, as its descriptors 0, 1 and 2.
+        for handle in [
+            stdin.fileHandleForReading, stdin.fileHandleForWriting, output.fileHandleForReading,
+            output.fileHandleForWriting,
+        ] {
+            _ = fcntl(handle.fileDescriptor, F_SETFD, fcntl(handle.fileDescriptor, F_GETFD) | FD_CLOEXEC)
+        }
         process.standardInput = stdin
         process.standardOutput = output
         process.standardError = output
