@@ -64,15 +64,6 @@ struct HarnessSettings: Sendable {
         var maxConcurrentPasswordRequests: Int
     }
 
-    /// Every name a settings file may hold (the `policy` object's own keys are `Policy`'s).
-    static let names: Set<String> = [
-        "database", "keyFile", "portal.url", "links.placement", "links.activation", "links.passwordReset",
-        "links.secondaryCompletion", "policy", "policy.file", "policy.preset", "mail.transport", "mail.folder",
-        "mail.sendmail", "mail.sendmailArguments", "mail.from", "texts.folder", "server.host", "server.port",
-        "server.allowedOrigins",
-        "log.level", "outbox.interval", "outbox.progressInterval",
-    ]
-
     /// The log levels of swift-log, by name.
     static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
 
@@ -154,6 +145,7 @@ struct HarnessSettings: Sendable {
             outboxProgressInterval: try sources.int("outbox.progressInterval", in: 1...86400) ?? 60,
             maxConcurrentPasswordRequests: try sources.int("server.maxConcurrentPasswordRequests", in: 1...100_000)
                 ?? 4 * ProcessInfo.processInfo.activeProcessorCount)
+        try sources.refuseUnknownNames()
     }
 }
 
@@ -188,6 +180,15 @@ struct SettingsSources {
     let layers: [Layer]
     /// The file's `policy` object as JSON, when the file has one.
     let filePolicy: Data?
+    /// The settings file and the names it holds (its leaves, dot-joined; `policy` as one).
+    let fileNames: (path: String, names: [String])?
+    /// Every name looked up so far.
+    let read = ReadNames()
+
+    /// The names ``content(_:_:expected:)`` was asked for.
+    final class ReadNames {
+        var names: Set<String> = ["policy"]
+    }
 
     /// The environment variable of a setting: `TAXPAYER_ACCESS_` and the name in upper snake case.
     static func environmentName(of setting: String) -> String {
@@ -220,6 +221,7 @@ struct SettingsSources {
                 describe: { "\(SettingsSources.environmentName(of: $0)) in the environment" }),
         ]
         var filePolicy: Data?
+        var fileNames: (path: String, names: [String])?
         if let path = configFile ?? environment["TAXPAYER_ACCESS_CONFIG"] {
             let source = configFile == nil ? "TAXPAYER_ACCESS_CONFIG" : "--config"
             guard let data = FileManager.default.contents(atPath: path) else {
@@ -236,10 +238,7 @@ struct SettingsSources {
             } catch {
                 throw SettingsError("config", path, "the settings file is not JSON")
             }
-            // A name the settings do not know is a typo: refuse it rather than ignore it.
-            for name in Self.flattened(object) where !HarnessSettings.names.contains(name) {
-                throw SettingsError(name, "in \(path)", "no such setting (Documentation/Operations.md lists them)")
-            }
+            fileNames = (path, Self.flattened(object))
             if let policy = object["policy"] {
                 guard policy is [String: Any], let json = try? JSONSerialization.data(withJSONObject: policy) else {
                     throw SettingsError("policy", "in \(path)", "expected an object: a preset and overrides")
@@ -260,6 +259,17 @@ struct SettingsSources {
         }
         self.layers = layers
         self.filePolicy = filePolicy
+        self.fileNames = fileNames
+    }
+
+    /// Refuses a name in the settings file that no lookup asked for: a typo, which would otherwise leave a default
+    /// in force. Called once every setting has been read.
+    func refuseUnknownNames() throws(SettingsError) {
+        guard let (path, names) = fileNames else { return }
+        let known = read.names
+        for name in names where !known.contains(name) {
+            throw SettingsError(name, "in \(path)", "no such setting (Documentation/Operations.md lists them)")
+        }
     }
 
     /// The names of a settings file's leaves, dot-joined; the `policy` object counts as one.
@@ -291,6 +301,7 @@ struct SettingsSources {
     func content(_ name: String, _ type: ConfigType, expected: String) throws(SettingsError) -> (
         ConfigContent, source: String
     )? {
+        read.names.insert(name)
         for layer in layers {
             let key = AbsoluteConfigKey(layer.prefix + name.components(separatedBy: "."))
             do {
