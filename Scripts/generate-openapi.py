@@ -124,6 +124,7 @@ op("post", "/api/me/phone", "Change the phone number (P1)", "profile", "ChangePh
 op("post", "/api/me/security-question", "Change the security question (P1)", "profile", "ChangeQuestion", 204)
 op("post", "/api/me/two-step-methods", "Add a two-step method (P1, A3, A8)", "profile", "AddMethod", 200, "Challenge")
 op("post", "/api/me/two-step-methods/confirm", "Confirm the method being added with its code (P1)", "profile", "Code", 204)
+op("post", "/api/me/delete", "Delete My Profile: every role, grant and membership ends; no sign-in again (P2)", "profile", "CurrentPassword", 204)
 paths.setdefault("/api/me/two-step-methods/{kind}/remove", {})["post"] = {"summary": "Remove a two-step method (P1)", "tags": ["profile"], "operationId": "post_me_two_step_methods_kind_remove", "security": [{"bearer": []}, {"sessionCookie": [], "csrfHeader": []}], "parameters": [{"name": "kind", "in": "path", "required": True, "schema": {"type": "string", "enum": ["email", "text", "authenticator"]}}], "requestBody": {"required": True, "content": {"application/json": {"schema": ref("CurrentPassword")}}}, "responses": responses(204)}
 op("get", "/api/inbox", "The e-message inbox (N3)", "inbox", ok=200, out="Inbox")
 op("post", "/api/inbox/{message}/open", "Open an e-message (N3)", "inbox", ok=200, out="Message", params=["message"])

@@ -263,6 +263,7 @@ struct Routes: Sendable {
 
     func addProfile(to router: R) {
         let portal = portal
+        let cookies = cookies
         router.post("/api/me/phone") { request, context -> Response in
             let caller = try context.requireSignedIn()
             let body = try await PortalJSON.decode(ChangePhoneBody.self, from: request)
@@ -303,6 +304,15 @@ struct Routes: Sendable {
             let kind = try parse(try context.parameters.require("kind"), field: "kind") { TwoStepKind(rawValue: $0) }
             try await portal.profile.removeTwoStepMethod(caller, currentPassword: body.currentPassword, kind: kind)
             return PortalJSON.empty()
+        }
+        // P2: Delete My Profile, confirmed by the current password; the caller's sessions end with it.
+        router.post("/api/me/delete") { request, context -> Response in
+            let caller = try context.requireSignedIn()
+            let body = try await PortalJSON.decode(RemoveMethodBody.self, from: request)
+            try await portal.profile.deleteProfile(caller, currentPassword: body.currentPassword)
+            var response = PortalJSON.empty()
+            if context.sessionSource == .cookie { response.setCookie(cookies.sessionCleared) }
+            return response
         }
     }
 

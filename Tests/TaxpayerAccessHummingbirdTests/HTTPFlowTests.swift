@@ -71,6 +71,36 @@ struct HTTPFlowTests {
         }
     }
 
+    @Test("RULES P2: Delete My Profile over HTTP, confirmed by the password; the session ends and no sign-in follows")
+    func deleteProfile() async throws {
+        let world = try await Cast.world()
+        let log = CapturedLog()
+        try await withServer(world, log: log) { client in
+            var (pat, secrets) = try await registerAndSignIn(
+                world, client: client, body: Self.pat, email: "pat@client.example", username: "pat.client",
+                password: Cast.patPassword)
+            let wrong = try await pat.send(.post, "/api/me/delete", ["currentPassword": "Wrong2026pass"])
+            #expect(wrong.status == 422, "\(wrong.text)")
+            #expect(wrong.json["field"] as? String == "currentPassword", "as every profile change says it")
+            #expect(try await pat.send(.get, "/api/me").status == 200, "a wrong password deletes nothing")
+
+            let oldCookie = pat.cookie
+            let deleted = try await pat.send(.post, "/api/me/delete", ["currentPassword": Cast.patPassword])
+            #expect(deleted.status == 204, "\(deleted.text)")
+            #expect(deleted.setCookies.contains { $0.hasPrefix("__Host-ta_session=;") && $0.contains("Max-Age=0") })
+            pat.cookie = oldCookie
+            #expect(try await pat.send(.get, "/api/me").status == 401, "the session ended with the profile")
+
+            var again = Browser(client)
+            let login = try await again.send(
+                .post, "/api/session", ["username": "pat.client", "password": Cast.patPassword])
+            #expect(login.status == 401, "never logs in again: \(login.text)")
+            #expect(login.json["code"] as? String == "invalidCredentials")
+            secrets.append(oldCookie ?? "")
+            try expectNoSecrets(secrets, in: log)
+        }
+    }
+
     @Test("RULES X1–X7, L2, M4: a firm asks for access, the taxpayer approves, the check and who-has-access agree")
     func thirdPartyAccess() async throws {
         let world = try await Cast.world()
