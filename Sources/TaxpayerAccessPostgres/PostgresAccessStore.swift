@@ -183,17 +183,22 @@ public final class PostgresAccessStore: AccessStore {
             let leased = Leased()
             do {
                 let answer = try await Self.bounded(configuration.attemptTimeout) { [client] in
-                    try await client.withConnection { connection in
-                        leased.connection.withLock { $0 = connection }
-                        if connection.isClosed { throw ConnectionClosed() }
-                        return try await body(connection, commitID)
+                    try await Leased.$current.withValue(leased) {
+                        try await client.withConnection { connection in
+                            leased.connection.withLock { $0 = connection }
+                            if connection.isClosed { throw ConnectionClosed() }
+                            return try await body(connection, commitID)
+                        }
                     }
                 }
                 if let answer { return answer }
                 leased.closeAbandoned()
                 logger.warning(
                     "PostgreSQL attempt past its time, abandoned and retried",
-                    metadata: ["attempt": "\(attempt)", "leased": "\(leased.wasLeased)"])
+                    metadata: [
+                        "attempt": "\(attempt)", "leased": "\(leased.wasLeased)",
+                        "step": "\(leased.step.withLock { $0 })",
+                    ])
                 if attempt < 5 { continue }
                 throw StoreError(
                     .unavailable, message: "PostgreSQL did not answer within \(configuration.attemptTimeout), 5 times")
@@ -217,6 +222,13 @@ public final class PostgresAccessStore: AccessStore {
     /// The connection an attempt leased, to close it when the attempt is abandoned (so the pool drops it).
     final class Leased: Sendable {
         let connection = Mutex<PostgresConnection?>(nil)
+        /// The statement the attempt last sent, for the log line of an abandoned attempt.
+        let step = Mutex("lease")
+
+        /// The attempt running in this task, if any.
+        @TaskLocal static var current: Leased?
+
+        static func note(_ step: String) { current?.step.withLock { $0 = step } }
 
         var wasLeased: Bool { connection.withLock { $0 != nil } }
 
@@ -283,9 +295,11 @@ public final class PostgresAccessStore: AccessStore {
     }
 
     private func commit(_ changes: ChangeSet, id commitID: String, on db: PostgresConnection) async throws -> UInt64 {
+        Leased.note("BEGIN")
         try await db.query("BEGIN ISOLATION LEVEL READ COMMITTED", logger: logger)
         do {
             let sequence = try await stage(changes, id: commitID, on: db)
+            Leased.note("COMMIT")
             try await db.query("COMMIT", logger: logger)
             return sequence
         } catch {
@@ -296,6 +310,7 @@ public final class PostgresAccessStore: AccessStore {
 
     private func stage(_ changes: ChangeSet, id commitID: String, on db: PostgresConnection) async throws -> UInt64 {
         // 1. The commit id: no row back means this very commit already landed.
+        Leased.note("stage: commit id")
         let claimed = try await db.query(
             "INSERT INTO commits (commit_id) VALUES (\(commitID)) ON CONFLICT DO NOTHING RETURNING 1", logger: logger)
         var fresh = false
@@ -308,6 +323,7 @@ public final class PostgresAccessStore: AccessStore {
         }
 
         // 2. Versions, locked in (kind, id) order, then the shared plan.
+        Leased.note("stage: versions")
         var keys = Set(changes.writes.map(\.record.key))
         keys.formUnion(changes.deletions.map(\.key))
         let ordered = keys.sorted {
@@ -326,6 +342,7 @@ public final class PostgresAccessStore: AccessStore {
         let claims = try plan.claims()
 
         // 3. Records in the fixed order; zero rows touched is a version conflict.
+        Leased.note("stage: records")
         for step in plan.writeOrder {
             let kind = step.key.kind.rawValue
             let id = step.key.id
@@ -401,6 +418,7 @@ public final class PostgresAccessStore: AccessStore {
             let eventBody = try Self.encode(event)
             try await db.query("INSERT INTO audit (sequence, body) VALUES (\(number), \(eventBody))", logger: logger)
         }
+        Leased.note("stage: feed")
         try await db.query(
             "UPDATE commits SET sequence = \(sequence) WHERE commit_id = \(commitID)", logger: logger)
         let payload = String(sequence)
