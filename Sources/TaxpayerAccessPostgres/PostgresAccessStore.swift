@@ -2,6 +2,7 @@
 public import TaxpayerAccess
 import PostgresNIO
 import Logging
+import Synchronization
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -71,7 +72,7 @@ public final class PostgresAccessStore: AccessStore {
     public func changes(after sequence: UInt64, limit: Int) async throws -> [Change] {
         guard limit > 0 else { return [] }
         let after = Int64(clamping: sequence)
-        return try await mapped {
+        return try await mapped { [client, logger] in
             let rows = try await client.query(
                 "SELECT body FROM changes WHERE sequence > \(after) ORDER BY sequence LIMIT \(limit)",
                 logger: logger)
@@ -82,7 +83,7 @@ public final class PostgresAccessStore: AccessStore {
     }
 
     public func lastSequence() async throws -> UInt64 {
-        try await mapped {
+        try await mapped { [client, logger] in
             let rows = try await client.query("SELECT last_sequence FROM feed_head", logger: logger)
             for try await value in rows.decode(Int64.self) { return UInt64(value) }
             return 0
@@ -92,7 +93,7 @@ public final class PostgresAccessStore: AccessStore {
     public func auditEvents(after sequence: UInt64, limit: Int) async throws -> [LoggedAuditEvent] {
         guard limit > 0 else { return [] }
         let after = Int64(clamping: sequence)
-        return try await mapped {
+        return try await mapped { [client, logger] in
             let rows = try await client.query(
                 "SELECT sequence, body FROM audit WHERE sequence > \(after) ORDER BY sequence LIMIT \(limit)",
                 logger: logger)
@@ -168,18 +169,43 @@ public final class PostgresAccessStore: AccessStore {
     /// Runs one transaction on a pooled connection under a commit id of its own, retrying a serialization failure,
     /// a deadlock, or a COMMIT whose outcome is unknown: the same commit id makes the retry land once or find itself
     /// landed.
+    ///
+    /// Each attempt has `PostgresStoreConfiguration.attemptTimeout`: in postgres-nio a query sent on a connection that
+    /// has just closed (the server killed) never returns, and a lease can wait on a pool that reconnects. An attempt
+    /// past its time is abandoned, its connection closed, and counted as one whose outcome is unknown: retried under
+    /// the same commit id, so a commit that landed is found landed, never reported failed.
     private func retrying<T: Sendable>(
-        commitID: String = UUID().uuidString, _ body: (PostgresConnection, String) async throws -> T
+        commitID: String = UUID().uuidString, _ body: @escaping @Sendable (PostgresConnection, String) async throws -> T
     ) async throws -> T {
         var attempt = 0
         while true {
             attempt += 1
+            let leased = Leased()
             do {
-                return try await client.withConnection { connection in
-                    try await body(connection, commitID)
+                let answer = try await Self.bounded(configuration.attemptTimeout) { [client] in
+                    try await Leased.$current.withValue(leased) {
+                        try await client.withConnection { connection in
+                            leased.connection.withLock { $0 = connection }
+                            if connection.isClosed { throw ConnectionClosed() }
+                            return try await body(connection, commitID)
+                        }
+                    }
                 }
+                if let answer { return answer }
+                leased.closeAbandoned()
+                logger.warning(
+                    "PostgreSQL attempt past its time, abandoned and retried",
+                    metadata: [
+                        "attempt": "\(attempt)", "leased": "\(leased.wasLeased)",
+                        "step": "\(leased.step.withLock { $0 })",
+                    ])
+                if attempt < 5 { continue }
+                throw StoreError(
+                    .unavailable, message: "PostgreSQL did not answer within \(configuration.attemptTimeout), 5 times")
             } catch let error as StoreError {
                 throw error
+            } catch is ConnectionClosed where attempt < 5 {
+                continue
             } catch let error as PSQLError where attempt < 5 && Self.isRetryable(error) {
                 // Serialization failure, deadlock, or a COMMIT whose outcome is unknown: the same commit id makes the
                 // retry land once or find itself landed.
@@ -187,6 +213,66 @@ public final class PostgresAccessStore: AccessStore {
             } catch {
                 throw StoreError(.unavailable, message: "PostgreSQL commit failed: \(String(reflecting: error))")
             }
+        }
+    }
+
+    /// A pooled connection found closed before its first query: nothing was sent, the attempt is retried.
+    struct ConnectionClosed: Error {}
+
+    /// The connection an attempt leased, to close it when the attempt is abandoned (so the pool drops it).
+    final class Leased: Sendable {
+        let connection = Mutex<PostgresConnection?>(nil)
+        /// The statement the attempt last sent, for the log line of an abandoned attempt.
+        let step = Mutex("lease")
+
+        /// The attempt running in this task, if any.
+        @TaskLocal static var current: Leased?
+
+        static func note(_ step: String) { current?.step.withLock { $0 = step } }
+
+        var wasLeased: Bool { connection.withLock { $0 != nil } }
+
+        func closeAbandoned() {
+            guard let connection = connection.withLock({ $0 }) else { return }
+            // Not awaited: closing an already dead channel must not hold the caller either.
+            Task { try? await connection.close() }
+        }
+    }
+
+    /// `operation`'s answer, or nil once `limit` has passed: the operation, in a task of its own, is then cancelled
+    /// and left behind (a query postgres-nio never answers cannot be cancelled, so awaiting it would hang the caller).
+    static func bounded<T: Sendable>(
+        _ limit: Duration, _ operation: @escaping @Sendable () async throws -> T
+    ) async throws -> T? {
+        let race = Race<T>()
+        return try await withCheckedThrowingContinuation { continuation in
+            race.continuation.withLock { $0 = continuation }
+            let work = Task {
+                do { race.finish(.success(try await operation())) } catch { race.finish(.failure(error)) }
+            }
+            Task {
+                try? await Task.sleep(for: limit)
+                if race.finish(.success(nil)) { work.cancel() }
+            }
+        }
+    }
+
+    /// Whichever of an attempt and its timer finishes first resumes the caller, once.
+    final class Race<T: Sendable>: Sendable {
+        let continuation = Mutex<CheckedContinuation<T?, any Error>?>(nil)
+
+        @discardableResult
+        func finish(_ result: Result<T?, any Error>) -> Bool {
+            guard
+                let continuation = continuation.withLock({ value in
+                    defer { value = nil }
+                    return value
+                })
+            else {
+                return false
+            }
+            continuation.resume(with: result)
+            return true
         }
     }
 
@@ -209,9 +295,11 @@ public final class PostgresAccessStore: AccessStore {
     }
 
     private func commit(_ changes: ChangeSet, id commitID: String, on db: PostgresConnection) async throws -> UInt64 {
+        Leased.note("BEGIN")
         try await db.query("BEGIN ISOLATION LEVEL READ COMMITTED", logger: logger)
         do {
             let sequence = try await stage(changes, id: commitID, on: db)
+            Leased.note("COMMIT")
             try await db.query("COMMIT", logger: logger)
             return sequence
         } catch {
@@ -222,6 +310,7 @@ public final class PostgresAccessStore: AccessStore {
 
     private func stage(_ changes: ChangeSet, id commitID: String, on db: PostgresConnection) async throws -> UInt64 {
         // 1. The commit id: no row back means this very commit already landed.
+        Leased.note("stage: commit id")
         let claimed = try await db.query(
             "INSERT INTO commits (commit_id) VALUES (\(commitID)) ON CONFLICT DO NOTHING RETURNING 1", logger: logger)
         var fresh = false
@@ -234,6 +323,7 @@ public final class PostgresAccessStore: AccessStore {
         }
 
         // 2. Versions, locked in (kind, id) order, then the shared plan.
+        Leased.note("stage: versions")
         var keys = Set(changes.writes.map(\.record.key))
         keys.formUnion(changes.deletions.map(\.key))
         let ordered = keys.sorted {
@@ -252,6 +342,7 @@ public final class PostgresAccessStore: AccessStore {
         let claims = try plan.claims()
 
         // 3. Records in the fixed order; zero rows touched is a version conflict.
+        Leased.note("stage: records")
         for step in plan.writeOrder {
             let kind = step.key.kind.rawValue
             let id = step.key.id
@@ -327,6 +418,7 @@ public final class PostgresAccessStore: AccessStore {
             let eventBody = try Self.encode(event)
             try await db.query("INSERT INTO audit (sequence, body) VALUES (\(number), \(eventBody))", logger: logger)
         }
+        Leased.note("stage: feed")
         try await db.query(
             "UPDATE commits SET sequence = \(sequence) WHERE commit_id = \(commitID)", logger: logger)
         let payload = String(sequence)
@@ -336,10 +428,18 @@ public final class PostgresAccessStore: AccessStore {
 
     // MARK: Helpers
 
-    private func mapped<T: Sendable>(_ body: () async throws -> T) async throws -> T {
-        do { return try await body() } catch let error as StoreError { throw error } catch {
+    /// A read, within `attemptTimeout` (a query on a connection the server just dropped never returns otherwise).
+    private func mapped<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        let answer: T?
+        do { answer = try await Self.bounded(configuration.attemptTimeout, body) } catch let error as StoreError {
+            throw error
+        } catch {
             throw StoreError(.unavailable, message: "PostgreSQL failed: \(String(reflecting: error))")
         }
+        guard let answer else {
+            throw StoreError(.unavailable, message: "PostgreSQL did not answer within \(configuration.attemptTimeout)")
+        }
+        return answer
     }
 
     private func first(_ query: PostgresQuery) async throws -> Versioned<Record>? {
@@ -347,7 +447,7 @@ public final class PostgresAccessStore: AccessStore {
     }
 
     private func all(_ query: PostgresQuery) async throws -> [Versioned<Record>] {
-        try await mapped {
+        try await mapped { [client, logger] in
             let rows = try await client.query(query, logger: logger)
             var out: [Versioned<Record>] = []
             for try await (version, body) in rows.decode((Int64, String).self) {

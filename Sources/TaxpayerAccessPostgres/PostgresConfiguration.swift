@@ -35,6 +35,10 @@ public struct PostgresStoreConfiguration: Sendable {
     public var maximumConnections: Int
     /// How followers of the feed learn of other processes' commits (``FollowMode/listen`` unless told).
     public var followMode: FollowMode = .listen
+    /// How long one attempt of a commit or a claim may take before it is abandoned (its connection closed) and retried
+    /// under the same commit id; after five such attempts the call throws `StoreError.Code.unavailable`. A server
+    /// that disappears mid-commit thus costs a bounded wait, never a hung call.
+    public var attemptTimeout: Duration = .seconds(10)
 
     /// How a follower (`Portal.follow(every:)`) learns of other processes' commits.
     public enum FollowMode: String, Sendable, Hashable {
