@@ -93,6 +93,48 @@ let benchmarks: @Sendable () -> Void = {
     checkBenchmark("check medium", { medium }, seconds: 3, iterations: 100_000)
     // The same questions by handles (a session resolves its logon once): target ≤ 40 ns at medium.
     checkByHandlesBenchmark("check by handles medium", { medium }, iterations: 100_000)
+    // MARK: cold: 2^20 distinct questions over the whole medium world, against the floor (target: check ≤ 1.5 × floor)
+
+    // Each iteration asks the next 1,000 of ColdQuestions' questions, so no question comes back before a million
+    // others have been asked; the floor looks the same questions' precomputed answers up in a `[Int: Bool]`.
+    Benchmark("check medium cold", configuration: configuration(scaling: .kilo, seconds: 5, iterations: 10_000)) {
+        benchmark in
+        let resolver = medium.resolver
+        let questions = mediumCold.ids
+        let base = benchmark.currentIteration &* 1_000
+        benchmark.startMeasurement()
+        for i in benchmark.scaledIterations {
+            let q = questions[(base &+ i) & ColdQuestions.mask]
+            blackHole(resolver.check(logon: q.0, account: q.1, action: q.2))
+        }
+        benchmark.stopMeasurement()
+    }
+    Benchmark(
+        "check by handles medium cold", configuration: configuration(scaling: .kilo, seconds: 5, iterations: 10_000)
+    ) {
+        benchmark in
+        let resolver = medium.resolver
+        let questions = mediumCold.handles
+        let base = benchmark.currentIteration &* 1_000
+        benchmark.startMeasurement()
+        for i in benchmark.scaledIterations {
+            let q = questions[(base &+ i) & ColdQuestions.mask]
+            blackHole(resolver.check(logon: q.0, account: q.1, action: q.2))
+        }
+        benchmark.stopMeasurement()
+    }
+    Benchmark("floor medium cold", configuration: configuration(scaling: .kilo, seconds: 5, iterations: 10_000)) {
+        benchmark in
+        let keys = mediumCold.keys
+        let floor = mediumCold.floor
+        let base = benchmark.currentIteration &* 1_000
+        benchmark.startMeasurement()
+        for i in benchmark.scaledIterations {
+            blackHole(floor[keys[(base &+ i) & ColdQuestions.mask]]!)
+        }
+        benchmark.stopMeasurement()
+    }
+
     // Large takes ~a minute and several GB to generate: few iterations, one process.
     checkBenchmark("check large", { large }, seconds: 3, iterations: 2_000)
 

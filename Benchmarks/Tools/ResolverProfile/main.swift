@@ -11,6 +11,11 @@
 //   .build/release/ResolverProfile decode medium 5
 //
 // `check-handles` asks the same questions as `check`, by handles resolved before the profiled run.
+// `cold` asks 2^20 distinct questions spread over the world (ColdQuestions.swift) by ids, by handles and from the
+// floor (their answers precomputed in a `[Int: Bool]`), and prints ns per question of each, best of 5, and the ratios:
+//
+//   .build/release/ResolverProfile cold medium
+//
 // `decodeOnly` runs only AccessSnapshot.decode (for callgrind or an allocation counter; see below).
 import Foundation
 import TaxpayerAccess
@@ -97,6 +102,11 @@ func profiledDecode(_ data: Data) throws -> Int {
 
 if operation == "decode" {
     try await timeSnapshotDecode()
+    exit(0)
+}
+if operation == "cold" {
+    let cold = ColdQuestions(records: world.records, resolver: resolver, seed: 20_260_601)
+    print(ColdQuestions.report(cold.time(resolver, repetitions: 5), allowed: cold.allowed))
     exit(0)
 }
 if operation == "decodeOnly" {
