@@ -22,9 +22,17 @@ let package = Package(
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
+        // What ResolverBenchmarks and ResolverProfile both ask: the cold questions and their floor (issue 12).
+        .target(
+            name: "BenchmarkSupport",
+            dependencies: [.product(name: "TaxpayerAccess", package: "TaxpayerAccess")],
+            path: "Shared/BenchmarkSupport",
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
         .executableTarget(
             name: "ResolverBenchmarks",
             dependencies: [
+                "BenchmarkSupport",
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "TaxpayerAccess", package: "TaxpayerAccess"),
                 .product(name: "TaxpayerAccessInMemory", package: "TaxpayerAccess"),
@@ -69,6 +77,7 @@ let package = Package(
         .executableTarget(
             name: "ResolverProfile",
             dependencies: [
+                "BenchmarkSupport",
                 .product(name: "TaxpayerAccessTesting", package: "TaxpayerAccess"),
                 .product(name: "TaxpayerAccess", package: "TaxpayerAccess"),
                 .product(name: "TaxpayerAccessInMemory", package: "TaxpayerAccess"),

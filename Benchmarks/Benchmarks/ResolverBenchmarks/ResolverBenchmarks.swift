@@ -4,6 +4,7 @@
 // questions cycle through the generator's mix (direct, third-party, secondary and random paths, about a third
 // allowed) so no benchmark asks the same cached question over and over.
 import Benchmark
+import BenchmarkSupport
 import Dispatch
 import Foundation
 import Synchronization

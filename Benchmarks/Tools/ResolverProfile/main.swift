@@ -17,6 +17,7 @@
 //   .build/release/ResolverProfile cold medium
 //
 // `decodeOnly` runs only AccessSnapshot.decode (for callgrind or an allocation counter; see below).
+import BenchmarkSupport
 import Foundation
 import TaxpayerAccess
 import TaxpayerAccessInMemory

@@ -1,7 +1,6 @@
-// Cold questions (issue 12): the same code as in Benchmarks/ResolverBenchmarks/Fixtures.swift (two executables,
-// no shared target for benchmark helpers), keep the two in step.
+// Cold questions (issue 12), shared by ResolverBenchmarks and ResolverProfile (target BenchmarkSupport).
 import Foundation
-import TaxpayerAccess
+public import TaxpayerAccess
 
 /// 2^20 distinct questions spread over a whole world, far more than stay in cache, with the floor they are judged
 /// against: the same questions' answers precomputed in a `[Int: Bool]` keyed by interned integers.
@@ -9,17 +8,17 @@ import TaxpayerAccess
 /// A third of the questions are uniform (a random logon, a random account: almost all denied), a third ask a logon
 /// about an account of its own taxpayer, a third ask a grant's third party about one of the grant's accounts; the
 /// action is random. The seed is fixed, so every run asks the same questions.
-final class ColdQuestions: Sendable {
-    static let count = 1 << 20
-    static let mask = count - 1
-    let ids: [(LogonID, AccountID, AccountAction)]
-    let handles: [(AccessResolver.LogonHandle, AccessResolver.AccountHandle, AccountAction)]
+public final class ColdQuestions: Sendable {
+    public static let count = 1 << 20
+    public static let mask = count - 1
+    public let ids: [(LogonID, AccountID, AccountAction)]
+    public let handles: [(AccessResolver.LogonHandle, AccessResolver.AccountHandle, AccountAction)]
     /// `(logonIndex * accountCount + accountIndex) * 5 + actionIndex`, one per question.
-    let keys: [Int]
-    let floor: [Int: Bool]
-    let allowed: Int
+    public let keys: [Int]
+    public let floor: [Int: Bool]
+    public let allowed: Int
 
-    init(records: [Record], resolver: AccessResolver, seed: UInt64) {
+    public init(records: [Record], resolver: AccessResolver, seed: UInt64) {
         var logons: [LogonID] = []
         var ownTaxpayerOf: [Int: TaxpayerID] = [:]
         var accounts: [AccountID] = []
@@ -100,7 +99,7 @@ final class ColdQuestions: Sendable {
 
     /// Nanoseconds per question of `check` by ids, by handles and of the floor's lookup, each the best of
     /// `repetitions` passes over all the questions in order.
-    func time(_ resolver: AccessResolver, repetitions: Int) -> (ids: Double, handles: Double, floor: Double) {
+    public func time(_ resolver: AccessResolver, repetitions: Int) -> (ids: Double, handles: Double, floor: Double) {
         func best(_ pass: () -> Int) -> Double {
             var fastest = Double.infinity
             for _ in 0..<max(1, repetitions) {
@@ -132,7 +131,7 @@ final class ColdQuestions: Sendable {
     }
 
     /// The one line a run prints: the three figures and the ratios to the floor (target: check ≤ 1.5 × floor).
-    static func report(_ t: (ids: Double, handles: Double, floor: Double), allowed: Int) -> String {
+    public static func report(_ t: (ids: Double, handles: Double, floor: Double), allowed: Int) -> String {
         func f(_ x: Double) -> String { String(format: "%.1f", x) }
         return
             "cold (\(count) distinct questions, \(allowed) allowed): check by ids \(f(t.ids)) ns, by handles "
