@@ -14,9 +14,10 @@
 ///
 /// Thread safety and cost: the index sits behind a reader–writer lock, so questions from many threads run side by
 /// side and only updates wait for each other; a question is two id lookups and a handful of integer-keyed probes in
-/// the resolver's own hash tables (see Documentation/AccessModel.md). ``check(logon:account:action:)`` and
-/// ``level(logon:account:)`` allocate nothing. A caller asking many questions for one logon (a session) can resolve
-/// it once to a ``LogonHandle`` (and accounts to ``AccountHandle``s) and ask by handles, skipping the id lookups.
+/// the resolver's own hash tables (see Documentation/AccessModel.md).
+/// ``check(logon:account:action:)-(LogonID,_,_)`` and ``level(logon:account:)-(LogonID,_)`` allocate nothing. A
+/// caller asking many questions for one logon (a session) can resolve it once to a ``LogonHandle`` (and accounts to
+/// ``AccountHandle``s) and ask by handles, skipping the id lookups.
 public final class AccessResolver: Sendable {
     /// Internal, not private, for the handle API in ResolverHandles.swift.
     let world: WorldLock
