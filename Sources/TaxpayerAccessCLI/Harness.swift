@@ -120,20 +120,19 @@ func openStore(at path: String, _ mode: OpenMode) async throws -> any AccessStor
 /// store (``keyRing(for:keyFile:)``). Its mail is delivered by `deliver-mail`, not by the portal's own worker.
 func harnessPortal(store: any AccessStore, options: DatabaseOptions) async throws -> Portal {
     let settings = try options.settings()
-    return try await Portal.open(
-        store: store, directory: InMemoryTaxpayerDirectory(), mailer: DeliverMailSeparately(),
-        texts: DevelopmentTextGateway(), keys: try await keyRing(for: store, keyFile: options.keyFile),
-        policy: settings.policy, links: settings.links(defaultPortalURL: "https://portal.example.gov"))
+    return try await harnessPortal(
+        store: store, keys: try await keyRing(for: store, keyFile: options.keyFile), policy: settings.policy,
+        links: settings.links(defaultPortalURL: "https://portal.example.gov"))
 }
 
 /// The harness's portal over keys already read (``keyRing(for:keyFile:)``).
 func harnessPortal(
     store: any AccessStore, keys: SealingKeyRing, directory: any TaxpayerDirectory = InMemoryTaxpayerDirectory(),
-    policy: Policy = .massTaxConnect, portalURL: String = "https://portal.example.gov"
+    policy: Policy = .massTaxConnect, links: LinkShapes = .standard(portalURL: "https://portal.example.gov")
 ) async throws -> Portal {
     try await Portal.open(
         store: store, directory: directory, mailer: DeliverMailSeparately(), texts: DevelopmentTextGateway(),
-        keys: keys, policy: policy, links: .standard(portalURL: portalURL))
+        keys: keys, policy: policy, links: links)
 }
 
 /// The harness's portal mailer: the harness delivers the outbox with `taxpayer-access deliver-mail`.

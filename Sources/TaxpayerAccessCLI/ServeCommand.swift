@@ -129,7 +129,8 @@ struct ServeCommand: AsyncParsableCommand {
             portal: portal,
             configuration: PortalHTTPConfiguration(
                 policy: portal.policy, allowedOrigins: Set(server.allowedOrigins),
-                maxConcurrentPasswordRequests: server.maxConcurrentPasswordRequests))
+                maxConcurrentPasswordRequests: server.maxConcurrentPasswordRequests
+                    ?? PortalHTTPConfiguration.defaultMaxConcurrentPasswordRequests))
         router.get("metrics") { _, _ -> Response in
             // Fresh gauges and check counts for each scrape; a store failure leaves the last sample's values.
             try? await sampler.sample()

@@ -59,9 +59,9 @@ struct HarnessSettings: Sendable {
         var outboxInterval: Int
         /// `outbox.progressInterval`: whole seconds between progress lines (default 60, at least 1).
         var outboxProgressInterval: Int
-        /// `server.maxConcurrentPasswordRequests`: unauthenticated hashing requests in flight before a 429 (default
-        /// four per core).
-        var maxConcurrentPasswordRequests: Int
+        /// `server.maxConcurrentPasswordRequests`: unauthenticated hashing requests in flight before a 429; `nil`:
+        /// the HTTP module's default (four per core).
+        var maxConcurrentPasswordRequests: Int?
     }
 
     /// The log levels of swift-log, by name.
@@ -143,8 +143,7 @@ struct HarnessSettings: Sendable {
             } ?? "info",
             outboxInterval: try sources.int("outbox.interval", in: 1...86400) ?? 1,
             outboxProgressInterval: try sources.int("outbox.progressInterval", in: 1...86400) ?? 60,
-            maxConcurrentPasswordRequests: try sources.int("server.maxConcurrentPasswordRequests", in: 1...100_000)
-                ?? 4 * ProcessInfo.processInfo.activeProcessorCount)
+            maxConcurrentPasswordRequests: try sources.int("server.maxConcurrentPasswordRequests", in: 1...100_000))
         try sources.refuseUnknownNames()
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import TaxpayerAccess
+import TaxpayerAccessInMemory
 
 /// `serve`'s development text gateway: writes each text message (RULES A3, A4) to a file of its own in a folder only
 /// the portal's user may read (`<folder>/<idempotency key>.txt`, mode 0600), never to the log — a text carries a live
@@ -17,31 +18,14 @@ struct TextFolderGateway: TextMessenger {
             at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
     }
 
-    /// The file of the text with this idempotency key: letters, digits and `-` kept, every other byte as `_XX`.
+    /// The file of the text with this idempotency key, named as ``EMLFileMailer`` names its mail files.
     func fileURL(for idempotencyKey: String) -> URL {
-        var name = ""
-        for byte in idempotencyKey.utf8 {
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"):
-                name.append(Character(UnicodeScalar(byte)))
-            default:
-                name += "_" + String(byte, radix: 16, uppercase: true).leftPadded(to: 2)
-            }
-        }
-        return folder.appendingPathComponent(name + ".txt")
+        folder.appendingPathComponent(EMLFileMailer.fileName(for: idempotencyKey, extension: "txt"))
     }
 
     func send(_ text: OutgoingText) async throws {
         let url = fileURL(for: text.idempotencyKey)
         try Data("To: \(text.to.countryCode) \(text.to.number)\n\n\(text.body)\n".utf8).write(to: url, options: .atomic)
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: url.path)
-    }
-}
-
-extension String {
-    /// The string with leading zeros up to `width` characters.
-    fileprivate func leftPadded(to width: Int) -> String {
-        count >= width ? self : String(repeating: "0", count: width - count) + self
     }
 }

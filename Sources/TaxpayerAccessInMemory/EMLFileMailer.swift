@@ -76,7 +76,7 @@ public struct EMLFileMailer: Mailer {
 
     /// A file name safe on every file system: letters, digits, `-` and `.` kept; every other byte as `_` and two
     /// hex digits (so two different keys never share a file); a leading `.` escaped too.
-    static func fileName(for key: String) -> String {
+    package static func fileName(for key: String, extension suffix: String = "eml") -> String {
         var name = ""
         for (offset, byte) in key.utf8.enumerated() {
             let scalar = Unicode.Scalar(byte)
@@ -85,7 +85,7 @@ public struct EMLFileMailer: Mailer {
                     || scalar == "-" || (scalar == "." && offset > 0))
             name += keep ? String(scalar) : "_" + hex(byte)
         }
-        return (name.isEmpty ? "_" : name) + ".eml"
+        return (name.isEmpty ? "_" : name) + "." + suffix
     }
 
     private static func hex(_ byte: UInt8) -> String {
