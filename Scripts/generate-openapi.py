@@ -42,7 +42,14 @@ schemas = {
         accounts={"type":"array","items":obj(["account","type","level"], account=string, type=string, level=string)})}),
  "Message": obj(["id","subject","body","createdAt","read"], id=string, subject=string, body=string, createdAt=datetime, read=boolean),
  "Inbox": obj(["unread","messages"], unread=integer, messages={"type":"array","items":ref("Message")}),
- "AccessRequestBody": obj(["idType","idNumber","legalName","accounts"], idType={"type":"string","enum":["SSN","ITIN","FEIN"]}, idNumber=string, legalName=string, accounts=levels, channel={"type":"string","enum":["online","printedForm"]}),
+ "AccessRequestBody": obj(["idType","idNumber","legalName"], idType={"type":"string","enum":["SSN","ITIN","FEIN"]}, idNumber=string, legalName=string, accounts=levels, choices=levels, channel={"type":"string","enum":["online","printedForm"]}),
+ "TaxpayerMatch": obj(["idType","idNumber","legalName"], idType={"type":"string","enum":["SSN","ITIN","FEIN"]}, idNumber=string, legalName=string),
+ "Requestable": obj(["choice","type","maskedNumber"], choice=string, type=string, maskedNumber=string),
+ "Authorization": obj(["printableAuthorization"], printableAuthorization=string),
+ "CancelOwn": obj([], accounts={"type":["array","null"],"items":string}),
+ "RegistrationReview": obj(["registration","confirmationNumber","logon","taxpayer","provedAccount","status","submittedAt"], registration=string, confirmationNumber=string, logon=string, username=string, fullName=string, taxpayer=string, provedAccount=string, status={"type":"string","enum":["submitted","approved","rejected"]}, submittedAt=datetime, decidedAt=datetime),
+ "PrintedDecision": obj(["approve"], approve=boolean, levels=levels),
+ "Correspondence": obj(["notified"], notified={"type":"array","items":string}),
  "RequestReceipt": obj(["request","confirmationNumber","expiresAt"], request=string, confirmationNumber=string, expiresAt=datetime, printableAuthorization=string),
  "AccessRequest": obj(["id","confirmationNumber","thirdParty","taxpayer","accounts","channel","status","createdAt","expiresAt"], id=string, confirmationNumber=string, thirdParty=string, taxpayer=string, accounts=levels, channel=string, status=string, createdAt=datetime, expiresAt=datetime),
  "Levels": obj(["levels"], levels=levels),
@@ -88,12 +95,14 @@ def responses(ok_status, ok_schema=None, desc="OK", array=False):
     return r
 
 paths = {}
-def op(method, path, summary, tag, body=None, ok=200, out=None, array=False, auth=True, params=()):
+def op(method, path, summary, tag, body=None, ok=200, out=None, array=False, auth=True, params=(), operator=False):
     o = {"summary": summary, "tags": [tag], "operationId": (method + path.replace("/api", "").replace("/", "_").replace("{", "").replace("}", "").replace("-", "_")),
          "responses": responses(ok, out, array=array)}
     if body:
         o["requestBody"] = {"required": True, "content": {"application/json": {"schema": ref(body)}}}
-    if not auth:
+    if operator:
+        o["security"] = [{"operatorToken": []}]
+    elif not auth:
         o["security"] = [{}] if method == "get" else [{"csrfHeader": []}]
     elif method != "get":
         o["security"] = [{"bearer": []}, {"sessionCookie": [], "csrfHeader": []}]
@@ -130,21 +139,24 @@ op("get", "/api/inbox", "The e-message inbox (N3)", "inbox", ok=200, out="Inbox"
 op("post", "/api/inbox/{message}/open", "Open an e-message (N3)", "inbox", ok=200, out="Message", params=["message"])
 op("delete", "/api/inbox/{message}", "Delete an e-message (N3)", "inbox", ok=204, params=["message"])
 op("post", "/api/access-requests", "Ask a taxpayer for access (X1–X3)", "third parties", "AccessRequestBody", 201, "RequestReceipt")
+op("post", "/api/access-requests/accounts", "The accounts of a matched taxpayer the caller may ask for, by choice (X2)", "third parties", "TaxpayerMatch", 200, "Requestable", array=True)
+op("get", "/api/access-requests/{request}/authorization", "The printable authorization of the caller's own request (X4)", "third parties", ok=200, out="Authorization", params=["request"])
 op("get", "/api/access-requests", "The caller's own requests (X4)", "third parties", ok=200, out="AccessRequest", array=True)
 op("get", "/api/access-requests/pending", "Requests waiting for the caller's decision (X5)", "third parties", ok=200, out="AccessRequest", array=True)
 op("post", "/api/access-requests/{request}/approve", "Approve, at these levels (X5–X7)", "third parties", "Levels", 204, params=["request"])
 op("post", "/api/access-requests/{request}/deny", "Deny (X5)", "third parties", ok=204, params=["request"])
 op("get", "/api/clients", "The firm's clients (X10)", "third parties", ok=200, out="Client", array=True)
 op("put", "/api/clients/{taxpayer}/favourite", "Mark a client as favourite (X10)", "third parties", "Favourite", 204, params=["taxpayer"])
+op("post", "/api/clients/{taxpayer}/cancel", "Cancel the caller's own access to a client: the accounts given, or all (X9)", "third parties", "CancelOwn", 204, params=["taxpayer"])
 op("get", "/api/accounts/{account}/actions/{action}", "Access check: may the caller do this on the account now (L2, L4)", "access", ok=200, out="Check", params=["account","action"])
 op("get", "/api/taxpayers/{taxpayer}/access", "Who has access to the taxpayer (M4, W1)", "administration", ok=200, out="Holder", array=True, params=["taxpayer"])
 op("put", "/api/taxpayers/{taxpayer}/logons/{logon}/accounts/{account}", "Set a logon's level on an account (M1)", "administration", "Level", 204, params=["taxpayer","logon","account"])
 op("post", "/api/taxpayers/{taxpayer}/logons/{logon}/promote", "Promote to Master Administrator (M2)", "administration", ok=204, params=["taxpayer","logon"])
 op("post", "/api/taxpayers/{taxpayer}/logons/{logon}/demote", "Demote to Tax Administrator (M2)", "administration", "OptionalLevels", 204, params=["taxpayer","logon"])
-op("delete", "/api/taxpayers/{taxpayer}/logons/{logon}", "Cancel a logon's access (M3)", "administration", ok=204, params=["taxpayer","logon"])
+op("delete", "/api/taxpayers/{taxpayer}/logons/{logon}", "Cancel a Tax Administrator's access (M3), or, naming the caller itself, its own access (M4)", "administration", ok=204, params=["taxpayer","logon"])
 op("post", "/api/taxpayers/{taxpayer}/tax-administrators", "Grant a Tax Administrator (M1)", "administration", "Grant", 204, params=["taxpayer"])
 op("put", "/api/taxpayers/{taxpayer}/third-parties/{logon}", "Change a third party's levels (X8)", "administration", "Levels", 204, params=["taxpayer","logon"])
-op("delete", "/api/taxpayers/{taxpayer}/third-parties/{logon}", "Cancel a third party's access (X9)", "administration", ok=204, params=["taxpayer","logon"])
+op("delete", "/api/taxpayers/{taxpayer}/third-parties/{logon}", "Cancel a third party's access (X8)", "administration", ok=204, params=["taxpayer","logon"])
 op("get", "/api/firm/secondaries", "The firm's secondary logons (S1)", "firm", ok=200, out="SecondaryLogon", array=True)
 op("post", "/api/firm/secondaries", "Add a secondary logon (S2)", "firm", "Secondary", 201, "Logon")
 op("delete", "/api/firm/secondaries/{logon}", "Cancel a secondary logon (S8)", "firm", ok=204, params=["logon"])
@@ -159,6 +171,11 @@ op("post", "/api/firm/groups", "Create a security group (S3)", "firm", "GroupBod
 op("put", "/api/firm/groups/{group}", "Rename a security group (S3)", "firm", "GroupBody", 204, params=["group"])
 op("delete", "/api/firm/groups/{group}", "Delete a security group; its clients go back to Default (S3, S4)", "firm", ok=204, params=["group"])
 op("post", "/api/firm/groups/{group}/taxpayers", "Move a client into a group (S4)", "firm", "TaxpayerBody", 204, params=["group"])
+op("get", "/api/agency/registrations/{confirmation}", "A registration waiting for the agency's review (R10)", "agency", ok=200, out="RegistrationReview", params=["confirmation"], operator=True)
+op("post", "/api/agency/registrations/{confirmation}/approve", "The agency approves a registration (R10, R11)", "agency", ok=204, params=["confirmation"], operator=True)
+op("post", "/api/agency/registrations/{confirmation}/reject", "The agency rejects a registration (R10)", "agency", ok=204, params=["confirmation"], operator=True)
+op("post", "/api/agency/access-requests/{confirmation}/decision", "The taxpayer's signed decision on a printed-form request (X4)", "agency", "PrintedDecision", 204, params=["confirmation"], operator=True)
+op("post", "/api/agency/accounts/{account}/correspondence", "The agency mailed correspondence about an account: its third parties are told (X11)", "agency", ok=200, out="Correspondence", params=["account"], operator=True)
 paths["/openapi.json"] = {"get": {"summary": "This document", "tags": ["server"], "operationId": "get_openapi", "security": [{}], "responses": {"200": {"description": "The OpenAPI 3.1 document", "content": {"application/json": {"schema": {"type": "object"}}}}}}}
 
 doc = {
@@ -171,6 +188,7 @@ doc = {
  "components": {"schemas": schemas, "securitySchemes": {
    "bearer": {"type": "http", "scheme": "bearer", "description": "The session token of a sign-in with `bearer: true`."},
    "sessionCookie": {"type": "apiKey", "in": "cookie", "name": "__Host-ta_session", "description": "HttpOnly; Secure; SameSite=Strict; Path=/"},
+   "operatorToken": {"type": "apiKey", "in": "header", "name": "X-Operator-Token", "description": "An agency operator's token (`taxpayer-access operator add`); the /api/agency routes only."},
    "csrfHeader": {"type": "apiKey", "in": "header", "name": "X-CSRF-Protection", "description": "Any value, e.g. 1 (CSRF defence, Documentation/HTTP.md)."}}},
 }
 print(json.dumps(doc, indent=2, ensure_ascii=False))

@@ -16,7 +16,7 @@ import TaxpayerAccessSendmail
 import UnixSignals
 
 /// The subcommands only the `HTTP` trait builds.
-let httpSubcommands: [any ParsableCommand.Type] = [ServeCommand.self]
+let httpSubcommands: [any ParsableCommand.Type] = [ServeCommand.self, OperatorCommand.self]
 
 /// `taxpayer-access serve`: the reference portal server (Documentation/HTTP.md) on the SQLite file — the JSON API,
 /// the resolver's feed follower and the outbox worker under one service group, shut down gracefully on SIGTERM or
@@ -93,6 +93,13 @@ struct ServeCommand: AsyncParsableCommand {
         let server = settings.server
         var logger = Logger(label: "taxpayer-access")
         logger.logLevel = Logger.Level(rawValue: server.logLevel) ?? .info
+        // A bad operators file stops the start before the database is opened, as a bad setting does.
+        let operators: AgencyOperators
+        do {
+            operators = try AgencyOperators.read(from: URL(fileURLWithPath: server.operatorsFile))
+        } catch let error as AgencyOperatorsError {
+            throw CLIError(error.description)
+        }
         let store = try await openStore(at: settings.database, .createIfMissing)
         let keys = try await keyRing(for: store, keyFile: settings.keyFile)
         // One registry for the process; bootstrap happens once, here, before any metric is made.
@@ -116,6 +123,7 @@ struct ServeCommand: AsyncParsableCommand {
             logger.info("mail goes through \(executable) -t -oi")
         }
         logger.info("text messages go to \(settings.textsFolder) as .txt files")
+        logger.info("agency operators: \(operators.operators.count) from \(server.operatorsFile)")
         let portal = try await Portal.open(
             store: store,
             directory: StoreTaxpayerDirectory(store: store, factsFile: directoryFactsPath(settings.database)),
@@ -130,7 +138,8 @@ struct ServeCommand: AsyncParsableCommand {
             configuration: PortalHTTPConfiguration(
                 policy: portal.policy, allowedOrigins: Set(server.allowedOrigins),
                 maxConcurrentPasswordRequests: server.maxConcurrentPasswordRequests
-                    ?? PortalHTTPConfiguration.defaultMaxConcurrentPasswordRequests))
+                    ?? PortalHTTPConfiguration.defaultMaxConcurrentPasswordRequests,
+                operators: operators))
         router.get("metrics") { _, _ -> Response in
             // Fresh gauges and check counts for each scrape; a store failure leaves the last sample's values.
             try? await sampler.sample()

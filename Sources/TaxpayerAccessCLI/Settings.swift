@@ -62,6 +62,9 @@ struct HarnessSettings: Sendable {
         /// `server.maxConcurrentPasswordRequests`: unauthenticated hashing requests in flight before a 429; `nil`:
         /// the HTTP module's default (four per core).
         var maxConcurrentPasswordRequests: Int?
+        /// `server.operatorsFile`: the agency operators of the `/api/agency` routes (`taxpayer-access operator`;
+        /// default `<database>.operators.json`, or `taxpayer-access.operators.json` for a URL). No file: no operator.
+        var operatorsFile: String
     }
 
     /// The log levels of swift-log, by name.
@@ -143,7 +146,9 @@ struct HarnessSettings: Sendable {
             } ?? "info",
             outboxInterval: try sources.int("outbox.interval", in: 1...86400) ?? 1,
             outboxProgressInterval: try sources.int("outbox.progressInterval", in: 1...86400) ?? 60,
-            maxConcurrentPasswordRequests: try sources.int("server.maxConcurrentPasswordRequests", in: 1...100_000))
+            maxConcurrentPasswordRequests: try sources.int("server.maxConcurrentPasswordRequests", in: 1...100_000),
+            operatorsFile: try sources.string("server.operatorsFile")
+                ?? (isURL ? "taxpayer-access.operators.json" : database + ".operators.json"))
         try sources.refuseUnknownNames()
     }
 }

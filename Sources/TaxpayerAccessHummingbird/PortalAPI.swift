@@ -247,8 +247,38 @@ struct AccessRequestBody: Decodable {
     var idType: String
     var idNumber: String
     var legalName: String
-    var accounts: [String: String]
+    /// The levels wanted by account id; or
+    var accounts: [String: String]?
+    /// by the choices `POST /api/access-requests/accounts` listed (exactly one of the two).
+    var choices: [String: String]?
     var channel: String?
+}
+
+struct TaxpayerMatchBody: Decodable {
+    var idType: String
+    var idNumber: String
+    var legalName: String
+}
+
+struct RequestableAnswer: Encodable {
+    var choice: String
+    var type: String
+    var maskedNumber: String
+
+    init(_ account: RequestableAccount) {
+        choice = account.choice.rawValue
+        type = account.type.rawValue
+        maskedNumber = account.maskedNumber
+    }
+}
+
+struct AuthorizationAnswer: Encodable {
+    var printableAuthorization: String
+}
+
+struct CancelOwnBody: Decodable {
+    /// The accounts to give up; `nil`: all of them.
+    var accounts: [String]?
 }
 
 struct RequestReceiptAnswer: Encodable {

@@ -26,6 +26,8 @@ public struct PortalRequestContext: RequestContext {
     public var signedIn: SignedIn?
     /// Where the session came from, when one was presented (live or not).
     public var sessionSource: SessionSource?
+    /// The agency operator of an `/api/agency` request, once ``OperatorMiddleware`` accepted its token.
+    public var agencyOperator: String?
 
     /// A context for one request, before any middleware ran.
     public init(source: Source) {

@@ -40,27 +40,34 @@ public struct PortalHTTPConfiguration: Sendable {
     /// The most unauthenticated requests that hash a password at once (``PasswordAdmissionMiddleware``); more are
     /// refused with 429 before any work.
     public var maxConcurrentPasswordRequests: Int
+    /// The agency operators who may call the `/api/agency` routes (``OperatorMiddleware``); none: those routes
+    /// answer 401 to every request.
+    public var operators: AgencyOperators
 
     /// Four hashing requests per core: enough to keep the hashing threads busy, few enough that a burst waits
     /// tens of milliseconds rather than seconds.
     public static let defaultMaxConcurrentPasswordRequests = 4 * ProcessInfo.processInfo.activeProcessorCount
 
     /// A configuration for `policy`'s lifetimes, accepting `allowedOrigins`, admitting
-    /// `maxConcurrentPasswordRequests` hashing requests at once (default: four per core).
+    /// `maxConcurrentPasswordRequests` hashing requests at once (default: four per core), and `operators` on the
+    /// agency's routes.
     public init(
         policy: Policy, allowedOrigins: Set<String> = [],
-        maxConcurrentPasswordRequests: Int = PortalHTTPConfiguration.defaultMaxConcurrentPasswordRequests
+        maxConcurrentPasswordRequests: Int = PortalHTTPConfiguration.defaultMaxConcurrentPasswordRequests,
+        operators: AgencyOperators = AgencyOperators()
     ) {
         cookies = PortalCookies(policy: policy)
         self.allowedOrigins = allowedOrigins
         self.maxConcurrentPasswordRequests = maxConcurrentPasswordRequests
+        self.operators = operators
     }
 }
 
 /// The portal's JSON API on Hummingbird: every route of Documentation/HTTP.md behind the request log, Hummingbird's
 /// metrics middleware (request counts, errors and durations by route pattern, method and status, through
 /// swift-metrics: bootstrap `MetricsSystem` to collect them), the problem middleware, admission before slow hashing
-/// (``PasswordAdmissionMiddleware``), CSRF defence and the session middleware, and the OpenAPI document at `/openapi.json`.
+/// (``PasswordAdmissionMiddleware``), CSRF defence and the session middleware, the agency's operator routes behind
+/// ``OperatorMiddleware``, and the OpenAPI document at `/openapi.json`.
 ///
 /// ```swift
 /// let router = PortalHTTP.router(portal: portal)
@@ -90,6 +97,7 @@ public enum PortalHTTP {
         routes.addThirdParty(to: router)
         routes.addAdministration(to: router)
         routes.addFirm(to: router)
+        routes.addAgency(to: router, operators: configuration.operators)
         return router
     }
 
@@ -344,15 +352,48 @@ struct Routes: Sendable {
         router.post("/api/access-requests") { request, context -> Response in
             let caller = try context.requireSignedIn()
             let body = try await PortalJSON.decode(AccessRequestBody.self, from: request)
-            let receipt = try await portal.thirdParties.requestAccess(
-                caller, idType: try parse(body.idType, field: "idType") { IDType(rawValue: $0.uppercased()) },
-                idNumber: body.idNumber, legalName: body.legalName, accounts: try parseLevels(body.accounts),
-                channel: try parse(body.channel ?? "online", field: "channel") { ApprovalChannel(rawValue: $0) })
+            let idType = try parse(body.idType, field: "idType") { IDType(rawValue: $0.uppercased()) }
+            let channel = try parse(body.channel ?? "online", field: "channel") { ApprovalChannel(rawValue: $0) }
+            let receipt: AccessRequestReceipt
+            switch (body.accounts, body.choices) {
+            case (let accounts?, nil):
+                receipt = try await portal.thirdParties.requestAccess(
+                    caller, idType: idType, idNumber: body.idNumber, legalName: body.legalName,
+                    accounts: try parseLevels(accounts), channel: channel)
+            case (nil, let choices?):
+                var levels: [AccountChoice: AccessLevel] = [:]
+                for (choice, name) in choices {
+                    levels[AccountChoice(rawValue: choice)] = try parse(name, field: "choices.\(choice)") {
+                        AccessLevel(name: $0)
+                    }
+                }
+                receipt = try await portal.thirdParties.requestAccess(
+                    caller, idType: idType, idNumber: body.idNumber, legalName: body.legalName, choices: levels,
+                    channel: channel)
+            default:
+                throw AccessError.invalid(
+                    "accounts", "Name the accounts either by id (\"accounts\") or by choice (\"choices\"), not both.")
+            }
             return try PortalJSON.response(
                 RequestReceiptAnswer(
                     request: receipt.request.rawValue, confirmationNumber: receipt.confirmationNumber,
                     expiresAt: receipt.expiresAt, printableAuthorization: receipt.printableAuthorization),
                 status: .created)
+        }
+        // X2: once ID and name match, the accounts the caller may ask for, each named by an opaque choice.
+        router.post("/api/access-requests/accounts") { request, context -> Response in
+            let caller = try context.requireSignedIn()
+            let body = try await PortalJSON.decode(TaxpayerMatchBody.self, from: request)
+            let offered = try await portal.thirdParties.requestableAccounts(
+                caller, idType: try parse(body.idType, field: "idType") { IDType(rawValue: $0.uppercased()) },
+                idNumber: body.idNumber, legalName: body.legalName)
+            return try PortalJSON.response(offered.map(RequestableAnswer.init))
+        }
+        // X4: the printable authorization of one of the caller's own requests, again.
+        router.get("/api/access-requests/{request}/authorization") { _, context -> Response in
+            let text = try await portal.thirdParties.printableAuthorization(
+                try context.requireSignedIn(), request: AccessRequestID(try context.parameters.require("request")))
+            return try PortalJSON.response(AuthorizationAnswer(printableAuthorization: text))
         }
         router.get("/api/access-requests") { _, context -> Response in
             let requests = try await portal.thirdParties.myRequests(try context.requireSignedIn())
@@ -390,6 +431,15 @@ struct Routes: Sendable {
             let body = try await PortalJSON.decode(FavouriteBody.self, from: request)
             try await portal.thirdParties.setFavourite(
                 caller, taxpayer: TaxpayerID(try context.parameters.require("taxpayer")), favourite: body.favourite)
+            return PortalJSON.empty()
+        }
+        // X9: the third party cancels its own access to a client: the accounts given, or all of them.
+        router.post("/api/clients/{taxpayer}/cancel") { request, context -> Response in
+            let caller = try context.requireSignedIn()
+            let body = try await PortalJSON.decode(CancelOwnBody.self, from: request)
+            try await portal.thirdParties.cancelOwnAccess(
+                caller, taxpayer: TaxpayerID(try context.parameters.require("taxpayer")),
+                accounts: body.accounts.map { Set($0.map { AccountID($0) }) })
             return PortalJSON.empty()
         }
         router.get("/api/accounts/{account}/actions/{action}") { _, context -> Response in
@@ -444,11 +494,16 @@ struct Routes: Sendable {
                 levels: try body.levels.map { try parseLevels($0, field: "levels") })
             return PortalJSON.empty()
         }
+        // M3: an MA cancels a Tax Administrator's access; M4: a logon naming itself cancels its own.
         router.delete("/api/taxpayers/{taxpayer}/logons/{logon}") { _, context -> Response in
             let caller = try context.requireSignedIn()
-            try await portal.taxpayers.cancelAccess(
-                caller, taxpayer: TaxpayerID(try context.parameters.require("taxpayer")),
-                logon: LogonID(try context.parameters.require("logon")))
+            let taxpayer = TaxpayerID(try context.parameters.require("taxpayer"))
+            let logon = LogonID(try context.parameters.require("logon"))
+            if logon == caller.logonID {
+                try await portal.taxpayers.cancelOwnAccess(caller, taxpayer: taxpayer)
+            } else {
+                try await portal.taxpayers.cancelAccess(caller, taxpayer: taxpayer, logon: logon)
+            }
             return PortalJSON.empty()
         }
         router.post("/api/taxpayers/{taxpayer}/tax-administrators") { request, context -> Response in

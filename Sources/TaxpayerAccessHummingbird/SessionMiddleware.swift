@@ -61,7 +61,7 @@ public struct SessionMiddleware: RouterMiddleware {
 }
 
 /// CSRF defence for cookie sessions: a state-changing request (any method but GET, HEAD and OPTIONS) that does not
-/// authenticate with a bearer header must carry the custom header `X-CSRF-Protection: 1`, and, when it names an
+/// authenticate with a bearer header (or an agency operator's token header) must carry the custom header `X-CSRF-Protection: 1`, and, when it names an
 /// `Origin`, an origin the portal serves.
 ///
 /// Why a custom header rather than a double-submit token: a browser sends a custom header across sites only after
@@ -90,7 +90,9 @@ public struct CSRFMiddleware<Context: RequestContext>: RouterMiddleware {
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         let safe: Set<HTTPRequest.Method> = [.get, .head, .options]
-        if !safe.contains(request.method), SessionMiddleware.bearerToken(request) == nil {
+        if !safe.contains(request.method), SessionMiddleware.bearerToken(request) == nil,
+            !Self.carriesOperatorToken(request)
+        {
             guard let name = HTTPField.Name(Self.headerName), request.headers[name] != nil else {
                 throw HTTPProblem(
                     status: .forbidden, code: "csrfRejected",
@@ -103,6 +105,14 @@ public struct CSRFMiddleware<Context: RequestContext>: RouterMiddleware {
             }
         }
         return try await next(request, context)
+    }
+
+    /// Whether the request sends an operator token (``AgencyOperators/headerName``): a custom header, which a
+    /// browser sends across sites only after a preflight this server never approves — the same proof the CSRF
+    /// header gives. A wrong token is refused by ``OperatorMiddleware``.
+    static func carriesOperatorToken(_ request: Request) -> Bool {
+        guard let name = HTTPField.Name(AgencyOperators.headerName) else { return false }
+        return request.headers[name] != nil
     }
 }
 

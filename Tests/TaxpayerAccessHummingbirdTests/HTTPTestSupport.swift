@@ -48,8 +48,8 @@ enum Cast {
     static let acmeFEIN = "041234567"
     static let acmePassword = "Ledger4Acme"
 
-    static func world() async throws -> FixtureWorld {
-        let world = FixtureWorld()
+    static func world(policy: Policy = Policy.massTaxConnect.forTesting) async throws -> FixtureWorld {
+        let world = FixtureWorld(policy: policy)
         let now = world.clock.now()
         world.directory.add(
             DirectoryEntry(
@@ -98,6 +98,8 @@ struct Browser {
     let client: any TestClientProtocol
     var cookie: String?
     var bearer: String?
+    /// Headers sent with every request (an operator's token).
+    var extra: [String: String] = [:]
 
     init(_ client: any TestClientProtocol) { self.client = client }
 
@@ -112,6 +114,7 @@ struct Browser {
         if let origin { headers[.origin] = origin }
         if let bearer { headers[.authorization] = "Bearer \(bearer)" }
         if let cookie { headers[.cookie] = cookie }
+        for (name, value) in extra { headers[HTTPField.Name(name)!] = value }
         let bytes = try body.map { try JSONSerialization.data(withJSONObject: $0) }
         let response = try await client.execute(
             uri: path, method: method, headers: headers, body: bytes.map { ByteBuffer(bytes: Array($0)) })
@@ -126,10 +129,11 @@ struct Browser {
 
 /// A live server over `world`'s portal on a loopback port, its log captured.
 func withServer(
-    _ world: FixtureWorld, log: CapturedLog, _ test: @escaping @Sendable (any TestClientProtocol) async throws -> Void
+    _ world: FixtureWorld, log: CapturedLog, configuration: PortalHTTPConfiguration? = nil,
+    _ test: @escaping @Sendable (any TestClientProtocol) async throws -> Void
 ) async throws {
     let app = Application(
-        router: PortalHTTP.router(portal: world.portal),
+        router: PortalHTTP.router(portal: world.portal, configuration: configuration),
         configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: log.logger)
     try await app.test(.live) { client in try await test(client) }
 }
@@ -167,10 +171,19 @@ func registerAndSignIn(
     var browser = Browser(client)
     let receipt = try await browser.send(.post, "/api/registrations", body)
     guard receipt.status == 201 else { throw TestFailure("registration answered \(receipt.status): \(receipt.text)") }
+    return try await activateAndSignIn(world, client: client, email: email, username: username, password: password)
+}
+
+/// Activates an approved registration from the mail's link and signs in for the first time with codes by email,
+/// all over HTTP; returns the signed-in browser and every secret it used (for the log checks).
+func activateAndSignIn(
+    _ world: FixtureWorld, client: any TestClientProtocol, email: String, username: String, password: String
+) async throws -> (Browser, [String]) {
+    var browser = Browser(client)
     // Two mails of one commit leave the outbox in no fixed order: take the one carrying the link.
     guard let token = try await world.mails(to: email).compactMap({ FixtureWorld.linkToken(in: $0) }).last else {
         let outbox = try await world.outbox().map { "\($0.to): \($0.subject)" }
-        throw TestFailure("no activation mail after \(receipt.text); outbox: \(outbox)")
+        throw TestFailure("no activation mail to \(email); outbox: \(outbox)")
     }
     let activated = try await browser.send(.post, "/api/activation", ["token": token])
     guard activated.status == 204 else { throw TestFailure("activation answered \(activated.status)") }
