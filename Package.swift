@@ -126,6 +126,17 @@ let package = Package(
         .executableTarget(
             name: "RecoverPassword", dependencies: ["TaxpayerAccess", "TaxpayerAccessInMemory"],
             path: "Examples/RecoverPassword"),
+        // The agency's review over HTTP (trait `HTTP`; without it the program says so and exits).
+        .executableTarget(
+            name: "AgencyReviewHTTP",
+            dependencies: [
+                "TaxpayerAccess", "TaxpayerAccessInMemory",
+                .target(name: "TaxpayerAccessHummingbird", condition: .when(traits: ["HTTP"])),
+                .product(name: "Hummingbird", package: "hummingbird", condition: .when(traits: ["HTTP"])),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle", condition: .when(traits: ["HTTP"])),
+                .product(name: "Logging", package: "swift-log", condition: .when(traits: ["HTTP"])),
+            ],
+            path: "Examples/AgencyReviewHTTP"),
         .testTarget(
             name: "TaxpayerAccessTests",
             dependencies: ["TaxpayerAccess", "TaxpayerAccessInMemory", "TaxpayerAccessTesting"]),
@@ -179,6 +190,7 @@ let package = Package(
             name: "ExamplesTests",
             dependencies: [
                 "CreateLogon", "RecoverPassword", "ThirdPartyAccess", "FirmSecurityGroups", "ReadmeSnippet",
+                "AgencyReviewHTTP",
             ]),
     ]
 )

@@ -41,6 +41,31 @@ struct ExamplesTests {
         #expect(!Self.hasSixDigits(run.stdout))
     }
 
+    #if HTTP
+    /// A registration waits for review; no token, 401; the operator's review shows it submitted, the approval makes it
+    /// approved, a second approval is a conflict; the operator is the audit actor; one activation mail.
+    @Test("AgencyReviewHTTP: review by an operator token over HTTP, 401 without it, audited (R10, R11, U1)")
+    func agencyReviewHTTP() throws {
+        let run = try Example.run("AgencyReviewHTTP")
+        run.expectSucceeded()
+        let issued = try #require(run.lines(startingWith: "1. Operator \"clerk 12\" issued a token of ").first)
+        #expect(issued.hasSuffix("characters; kept: its hash only"), "\(issued)")
+        let submitted = try #require(run.lines(startingWith: "2. Registration: ").first)
+        #expect(
+            submitted.wholeMatch(
+                of: #/2\. Registration: 201, confirmation number \d-\d{3}-\d{3}-\d{3}, approved: false/#)
+                != nil, "\(submitted)")
+        #expect(run.lines.contains("3. Without a token: 401 operatorUnauthorized"))
+        #expect(run.lines.contains("4. Review: pat.client for taxpayer T1, status submitted"))
+        #expect(run.lines.contains("5. Approve: 204; status now approved"))
+        #expect(run.lines.contains("6. Approve again: 409 conflict"))
+        #expect(run.lines.contains("7. Audit actor: agency operator clerk 12"))
+        #expect(run.lines.contains("8. Activation mails to the applicant: 1"))
+        run.expectNeverPrinted(["Secret123", "Mr. Whiskers", "0417", "123456789", "123-45-6789", "token="])
+        #expect(!Self.hasSixDigits(run.stdout))
+    }
+    #endif
+
     /// The same answer for a known and an unknown username, the security question, an earlier password refused, a
     /// new one set, and the next login still asks for a code.
     @Test("RecoverPassword: same answer, question, reuse refused, new password, code still asked (V2, R7, A3)")
