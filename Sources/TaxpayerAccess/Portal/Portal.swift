@@ -150,18 +150,27 @@ public final class Portal: Sendable {
     /// - Throws: ``AccessError/Code/sessionExpired`` for an unknown, ended or timed-out session or a logon no longer
     ///   active.
     public func authenticate(sessionToken: String) async throws -> SignedIn {
-        try await context.authenticate(sessionToken)
+        var caller = try await context.authenticate(sessionToken)
+        caller.logonHandle = resolver.handle(logon: caller.logonID)
+        return caller
     }
 
     /// Whether the caller may do `action` on `account` now (RULES L2, L4), from the resolver: no await, no
-    /// allocation. A caller still in two-step verification may do nothing.
+    /// allocation, and only the account's id hashed when the caller carries its ``SignedIn/logonHandle``. A caller
+    /// still in two-step verification may do nothing.
     ///
     /// ```swift
     /// guard portal.check(caller, account: account, action: .pay) else { return .forbidden }
     /// ```
     public func check(_ caller: SignedIn, account: AccountID, action: AccountAction) -> Bool {
-        let answer =
-            caller.stage == .authenticated && resolver.check(logon: caller.logonID, account: account, action: action)
+        let answer: Bool
+        if caller.stage != .authenticated {
+            answer = false
+        } else if let handle = caller.logonHandle {
+            answer = resolver.check(logon: handle, account: account, action: action)
+        } else {
+            answer = resolver.check(logon: caller.logonID, account: account, action: action)
+        }
         if answer {
             allowed.add(1, ordering: .relaxed)
         } else {

@@ -23,6 +23,10 @@ public struct SignedIn: Sendable, Hashable, CustomStringConvertible {
     public var fullName: String { logon.fullName }
     /// The session's id (never its token).
     public var sessionID: SessionID { session.id }
+    /// The logon as the portal's resolver interned it when the session was checked, so that
+    /// ``Portal/check(_:account:action:)`` hashes only the account's id; `nil` when the resolver did not yet know the
+    /// logon (another process's commit not yet followed), and the check then goes by id.
+    public internal(set) var logonHandle: AccessResolver.LogonHandle?
 
     /// The logon as read when the session was checked.
     let logon: Logon

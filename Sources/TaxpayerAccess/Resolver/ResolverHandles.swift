@@ -49,6 +49,22 @@ extension AccessResolver {
         world.read { $0.handle(account) }
     }
 
+    /// Whether the handle's logon may do `action` on `account` (RULES L2, L4): the answer of
+    /// `check(logon:account:action:)` by ids, hashing the account's id only — for a logon resolved once per session
+    /// (``SignedIn/logonHandle``) and an account named by the request. Denied when the handle no longer names a
+    /// record of this resolver or no account has the id. Allocates nothing.
+    ///
+    /// ```swift
+    /// if resolver.check(logon: me, account: "A90", action: .pay) { … }
+    /// ```
+    public func check(logon: LogonHandle, account: AccountID, action: AccountAction) -> Bool {
+        let level = world.read { world -> AccessLevel in
+            guard let account = world.handle(account) else { return .none }
+            return world.level(logon, account)
+        }
+        return AccountActionRules.allows(level, action)
+    }
+
     /// Whether the handle's logon may do `action` on the handle's account (RULES L2, L4): the same answer as
     /// `check(logon:account:action:)` with their ids, without hashing either id; denied when either
     /// handle no longer names a record of this resolver. Allocates nothing.
