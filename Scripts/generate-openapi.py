@@ -49,6 +49,7 @@ schemas = {
  "CancelOwn": obj([], accounts={"type":["array","null"],"items":string}),
  "RegistrationReview": obj(["registration","confirmationNumber","logon","taxpayer","provedAccount","status","submittedAt"], registration=string, confirmationNumber=string, logon=string, username=string, fullName=string, taxpayer=string, provedAccount=string, status={"type":"string","enum":["submitted","approved","rejected"]}, submittedAt=datetime, decidedAt=datetime),
  "PrintedDecision": obj(["approve"], approve=boolean, levels=levels),
+ "AgencyEmail": obj(["username","newEmail"], username=string, newEmail=string),
  "Correspondence": obj(["notified"], notified={"type":"array","items":string}),
  "RequestReceipt": obj(["request","confirmationNumber","expiresAt"], request=string, confirmationNumber=string, expiresAt=datetime, printableAuthorization=string),
  "AccessRequest": obj(["id","confirmationNumber","thirdParty","taxpayer","accounts","channel","status","createdAt","expiresAt"], id=string, confirmationNumber=string, thirdParty=string, taxpayer=string, accounts=levels, channel=string, status=string, createdAt=datetime, expiresAt=datetime),
@@ -175,6 +176,7 @@ op("get", "/api/agency/registrations/{confirmation}", "A registration waiting fo
 op("post", "/api/agency/registrations/{confirmation}/approve", "The agency approves a registration (R10, R11)", "agency", ok=204, params=["confirmation"], operator=True)
 op("post", "/api/agency/registrations/{confirmation}/reject", "The agency rejects a registration (R10)", "agency", ok=204, params=["confirmation"], operator=True)
 op("post", "/api/agency/access-requests/{confirmation}/decision", "The taxpayer's signed decision on a printed-form request (X4)", "agency", "PrintedDecision", 204, params=["confirmation"], operator=True)
+op("post", "/api/agency/logons/email", "The agency changes the email of a locked-out logon that lost its email (V3)", "agency", "AgencyEmail", 204, operator=True)
 op("post", "/api/agency/accounts/{account}/correspondence", "The agency mailed correspondence about an account: its third parties are told (X11)", "agency", ok=200, out="Correspondence", params=["account"], operator=True)
 paths["/openapi.json"] = {"get": {"summary": "This document", "tags": ["server"], "operationId": "get_openapi", "security": [{}], "responses": {"200": {"description": "The OpenAPI 3.1 document", "content": {"application/json": {"schema": {"type": "object"}}}}}}}
 

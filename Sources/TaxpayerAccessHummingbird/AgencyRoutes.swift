@@ -3,7 +3,7 @@ import Hummingbird
 import TaxpayerAccess
 import Foundation
 
-// The agency's operator routes (RULES R10, X4, X11) under /api/agency, guarded by OperatorMiddleware: the operator
+// The agency's operator routes (RULES R10, V3, X4, X11) under /api/agency, guarded by OperatorMiddleware: the operator
 // named by the request's token is the actor of each change (U1).
 
 extension Routes {
@@ -43,6 +43,13 @@ extension Routes {
             try await portal.thirdParties.recordPrintedDecision(
                 confirmationNumber: try context.parameters.require("confirmation"), approve: body.approve,
                 levels: levels, by: try context.requireOperator())
+            return PortalJSON.empty()
+        }
+        // V3: only the agency changes the email of a logon that is locked out and lost its email.
+        agency.post("/logons/email") { request, context -> Response in
+            let body = try await PortalJSON.decode(AgencyEmailBody.self, from: request)
+            try await portal.recovery.changeEmailOfLockedOutLogon(
+                username: body.username, newEmail: body.newEmail, by: try context.requireOperator())
             return PortalJSON.empty()
         }
         // X11: the agency mailed correspondence about an account; its third parties are told.
@@ -97,6 +104,11 @@ struct RegistrationAnswer: Encodable {
 struct PrintedDecisionBody: Decodable {
     var approve: Bool
     var levels: [String: String]?
+}
+
+struct AgencyEmailBody: Decodable {
+    var username: String
+    var newEmail: String
 }
 
 struct CorrespondenceAnswer: Encodable {

@@ -199,7 +199,7 @@ struct HTTPAdministrationTests {
         }
     }
 
-    @Test("RULES R10, X4, X11, U1: the agency's operator routes need an operator token and record the operator")
+    @Test("RULES R10, V3, X4, X11, U1: the agency's operator routes need an operator token and record the operator")
     func agencyOperatorRoutes() async throws {
         var policy = Policy.massTaxConnect.forTesting
         policy.automaticApproval = false
@@ -305,6 +305,27 @@ struct HTTPAdministrationTests {
             #expect(try await world.mails(to: "alex@acme.example").count == mailsBefore + 1)
             #expect(try await acme.send(.get, "/api/inbox").json["unread"] as? Int == inboxBefore + 1)
             #expect(try await agency.send(.post, "/api/agency/accounts/A999/correspondence").status == 404)
+            // V3: only the agency changes the email of a locked-out logon; an unlocked one is refused.
+            let email = "/api/agency/logons/email"
+            let unlocked = try await agency.send(.post, email, ["username": "acme.owner", "newEmail": "alex@new.example"])
+            #expect(unlocked.status == 409, "not locked out: \(unlocked.text)")
+            var guesser = Browser(client)
+            for _ in 0..<world.policy.lockoutThreshold {
+                try await guesser.send(.post, "/api/session", ["username": "acme.owner", "password": "Wrong2026pass"])
+            }
+            let lockedOut = try await guesser.send(
+                .post, "/api/session", ["username": "acme.owner", "password": Cast.acmePassword])
+            // A2: locked — the right password now gets a wrong one's answer; the agency's change below, refused
+            // above while the logon was not locked, is what shows the lock.
+            #expect(lockedOut.status == 401, "\(lockedOut.text)")
+            let oldBefore = try await world.mails(to: "alex@acme.example").count
+            let changed = try await agency.send(.post, email, ["username": "acme.owner", "newEmail": "alex@new.example"])
+            #expect(changed.status == 204, "\(changed.text)")
+            #expect(try await world.mails(to: "alex@new.example").count == 1, "the new address is told")
+            #expect(try await world.mails(to: "alex@acme.example").count == oldBefore + 1, "and the old one")
+            let events = try await world.audit()
+            #expect(events.contains { $0.actor == .agency(operator: "clerk 12") && $0.subject == "logon/\(acmeID)" })
+
             // A portal session is no operator.
             let bySession = try await pat.send(.post, "/api/agency/accounts/A101/correspondence")
             #expect(bySession.status == 401)
