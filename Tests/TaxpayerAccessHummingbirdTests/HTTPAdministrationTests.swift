@@ -307,7 +307,8 @@ struct HTTPAdministrationTests {
             #expect(try await agency.send(.post, "/api/agency/accounts/A999/correspondence").status == 404)
             // V3: only the agency changes the email of a locked-out logon; an unlocked one is refused.
             let email = "/api/agency/logons/email"
-            let unlocked = try await agency.send(.post, email, ["username": "acme.owner", "newEmail": "alex@new.example"])
+            let unlocked = try await agency.send(
+                .post, email, ["username": "acme.owner", "newEmail": "alex@new.example"])
             #expect(unlocked.status == 409, "not locked out: \(unlocked.text)")
             var guesser = Browser(client)
             for _ in 0..<world.policy.lockoutThreshold {
@@ -319,7 +320,8 @@ struct HTTPAdministrationTests {
             // above while the logon was not locked, is what shows the lock.
             #expect(lockedOut.status == 401, "\(lockedOut.text)")
             let oldBefore = try await world.mails(to: "alex@acme.example").count
-            let changed = try await agency.send(.post, email, ["username": "acme.owner", "newEmail": "alex@new.example"])
+            let changed = try await agency.send(
+                .post, email, ["username": "acme.owner", "newEmail": "alex@new.example"])
             #expect(changed.status == 204, "\(changed.text)")
             #expect(try await world.mails(to: "alex@new.example").count == 1, "the new address is told")
             #expect(try await world.mails(to: "alex@acme.example").count == oldBefore + 1, "and the old one")
