@@ -46,7 +46,8 @@ schemas = {
  "TaxpayerMatch": obj(["idType","idNumber","legalName"], idType={"type":"string","enum":["SSN","ITIN","FEIN"]}, idNumber=string, legalName=string),
  "Requestable": obj(["choice","type","maskedNumber"], choice=string, type=string, maskedNumber=string),
  "Authorization": obj(["printableAuthorization"], printableAuthorization=string),
- "CancelOwn": obj([], accounts={"type":["array","null"],"items":string}),
+ "CancelOwn": obj([], accounts={"type":["array","null"],"items":string}, all=boolean),
+ "MyAccessRequest": obj(["id","confirmationNumber","taxpayer","accounts","channel","status","createdAt","expiresAt"], id=string, confirmationNumber=string, taxpayer=string, accounts={"type":"array","items":obj(["maskedNumber","level"], maskedNumber=string, level=level)}, channel=string, status=string, createdAt=datetime, expiresAt=datetime),
  "RegistrationReview": obj(["registration","confirmationNumber","logon","taxpayer","provedAccount","status","submittedAt"], registration=string, confirmationNumber=string, logon=string, username=string, fullName=string, taxpayer=string, provedAccount=string, status={"type":"string","enum":["submitted","approved","rejected"]}, submittedAt=datetime, decidedAt=datetime),
  "PrintedDecision": obj(["approve"], approve=boolean, levels=levels),
  "AgencyEmail": obj(["username","newEmail"], username=string, newEmail=string),
@@ -83,6 +84,8 @@ schemas = {
  "AddMethod": obj(["currentPassword","method"], currentPassword=string, method={"type":"string","enum":["email","otherEmail","text","authenticator"]}, email=string, countryCode=string, number=string, algorithm={"type":"string","enum":["SHA1","SHA256","SHA512"]}),
  "CurrentPassword": obj(["currentPassword"], currentPassword=string),
 }
+
+schemas["AccessRequestBody"]["description"] = "Exactly one of accounts (by id) and choices (by the choices POST /api/access-requests/accounts listed)."
 
 problem = {"description": "A refusal or failure (RFC 9457; Documentation/Errors.md).", "content": {"application/problem+json": {"schema": ref("Problem")}}}
 def responses(ok_status, ok_schema=None, desc="OK", array=False):
@@ -142,13 +145,13 @@ op("delete", "/api/inbox/{message}", "Delete an e-message (N3)", "inbox", ok=204
 op("post", "/api/access-requests", "Ask a taxpayer for access (X1–X3)", "third parties", "AccessRequestBody", 201, "RequestReceipt")
 op("post", "/api/access-requests/accounts", "The accounts of a matched taxpayer the caller may ask for, by choice (X2)", "third parties", "TaxpayerMatch", 200, "Requestable", array=True)
 op("get", "/api/access-requests/{request}/authorization", "The printable authorization of the caller's own request (X4)", "third parties", ok=200, out="Authorization", params=["request"])
-op("get", "/api/access-requests", "The caller's own requests (X4)", "third parties", ok=200, out="AccessRequest", array=True)
+op("get", "/api/access-requests", "The caller's own requests, accounts masked (X2, X4)", "third parties", ok=200, out="MyAccessRequest", array=True)
 op("get", "/api/access-requests/pending", "Requests waiting for the caller's decision (X5)", "third parties", ok=200, out="AccessRequest", array=True)
 op("post", "/api/access-requests/{request}/approve", "Approve, at these levels (X5–X7)", "third parties", "Levels", 204, params=["request"])
 op("post", "/api/access-requests/{request}/deny", "Deny (X5)", "third parties", ok=204, params=["request"])
-op("get", "/api/clients", "The firm's clients (X10)", "third parties", ok=200, out="Client", array=True)
-op("put", "/api/clients/{taxpayer}/favourite", "Mark a client as favourite (X10)", "third parties", "Favourite", 204, params=["taxpayer"])
-op("post", "/api/clients/{taxpayer}/cancel", "Cancel the caller's own access to a client: the accounts given, or all (X9)", "third parties", "CancelOwn", 204, params=["taxpayer"])
+op("get", "/api/clients", "The firm's clients (W2)", "third parties", ok=200, out="Client", array=True)
+op("put", "/api/clients/{taxpayer}/favourite", "Mark a client as favourite (W2)", "third parties", "Favourite", 204, params=["taxpayer"])
+op("post", "/api/clients/{taxpayer}/cancel", "Cancel the caller's own access to a client: the accounts given, or all with `all: true`; an empty body cancels nothing (X9)", "third parties", "CancelOwn", 204, params=["taxpayer"])
 op("get", "/api/accounts/{account}/actions/{action}", "Access check: may the caller do this on the account now (L2, L4)", "access", ok=200, out="Check", params=["account","action"])
 op("get", "/api/taxpayers/{taxpayer}/access", "Who has access to the taxpayer (M4, W1)", "administration", ok=200, out="Holder", array=True, params=["taxpayer"])
 op("put", "/api/taxpayers/{taxpayer}/logons/{logon}/accounts/{account}", "Set a logon's level on an account (M1)", "administration", "Level", 204, params=["taxpayer","logon","account"])

@@ -3,6 +3,7 @@ public import Hummingbird
 public import TaxpayerAccess
 public import Foundation
 import HTTPTypes
+import Logging
 
 /// One agency operator who may call the `/api/agency` routes (registration review, printed-form decisions,
 /// correspondence): the name the audit log records as the actor (RULES U1) and the hash of its token.
@@ -65,14 +66,31 @@ public struct AgencyOperators: Sendable, Equatable {
     /// The hash a token is kept and looked up by.
     public static func hash(_ token: String) -> TokenHash { SecretToken.hash(token) }
 
+    /// A name as it is kept: trimmed, inner white space collapsed to one space; `nil` for an empty name or one
+    /// holding a control character.
+    static func normalized(_ name: String) -> String? {
+        let words = name.split(whereSeparator: { $0 == " " || $0 == "\t" })
+        let kept = words.joined(separator: " ")
+        guard !kept.isEmpty, !kept.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+        else { return nil }
+        return kept
+    }
+
+    /// Whether two kept names are the same operator's (case and width ignored: the audit log must tell operators
+    /// apart).
+    static func same(_ a: String, _ b: String) -> Bool {
+        a.compare(b, options: [.caseInsensitive, .widthInsensitive, .diacriticInsensitive]) == .orderedSame
+    }
+
     /// Adds `newcomer`.
     ///
-    /// - Throws: ``AgencyOperatorsError`` for an empty name, a name already present (names compare ignoring case:
-    ///   the audit log must tell operators apart) or a token hash already present.
+    /// - Throws: ``AgencyOperatorsError`` for an empty name or one with a control character, a name already present
+    ///   (ignoring case and repeated spaces) or a token hash already present.
     public mutating func add(_ newcomer: AgencyOperator) throws {
-        let name = newcomer.name.trimmingCharacters(in: .whitespaces)
-        guard !name.isEmpty else { throw AgencyOperatorsError("an operator needs a name") }
-        guard !operators.contains(where: { $0.name.lowercased() == name.lowercased() }) else {
+        guard let name = Self.normalized(newcomer.name) else {
+            throw AgencyOperatorsError("an operator needs a name of printable characters")
+        }
+        guard !operators.contains(where: { Self.same($0.name, name) }) else {
             throw AgencyOperatorsError("there is already an operator named \"\(name)\"")
         }
         guard names[newcomer.tokenHash] == nil else {
@@ -88,9 +106,8 @@ public struct AgencyOperators: Sendable, Equatable {
     /// - Returns: whether there was one.
     @discardableResult
     public mutating func remove(named name: String) -> Bool {
-        guard let index = operators.firstIndex(where: { $0.name.lowercased() == name.lowercased() }) else {
-            return false
-        }
+        guard let name = Self.normalized(name), let index = operators.firstIndex(where: { Self.same($0.name, name) })
+        else { return false }
         names[operators[index].tokenHash] = nil
         operators.remove(at: index)
         return true
@@ -108,10 +125,22 @@ public struct AgencyOperators: Sendable, Equatable {
 
     /// The operators kept in the file at `url`; none when there is no file.
     ///
-    /// - Throws: ``AgencyOperatorsError`` naming the file for one that cannot be read, is not the operators JSON,
-    ///   or gives a name or token twice.
+    /// - Throws: ``AgencyOperatorsError`` naming the file for one that others than its owner may read or write (a
+    ///   token hash written there by anyone else would make an operator), that another user owns, that cannot be
+    ///   read, is not the operators JSON, or gives a name or token twice.
     public static func read(from url: URL) throws -> AgencyOperators {
-        guard FileManager.default.fileExists(atPath: url.path) else { return AgencyOperators() }
+        var status = stat()
+        guard lstat(url.path, &status) == 0 else {
+            if errno == ENOENT { return AgencyOperators() }
+            throw AgencyOperatorsError("operators file \(url.path): cannot be read")
+        }
+        guard (status.st_mode & S_IFMT) == S_IFREG else {
+            throw AgencyOperatorsError("operators file \(url.path): not a regular file")
+        }
+        guard status.st_mode & 0o077 == 0, status.st_uid == geteuid() else {
+            throw AgencyOperatorsError(
+                "operators file \(url.path): must be owned by this user and readable by it alone (chmod 600)")
+        }
         let data: Data
         do {
             data = try Data(contentsOf: url)
@@ -132,18 +161,33 @@ public struct AgencyOperators: Sendable, Equatable {
         }
     }
 
-    /// Writes the operators to `url`, readable by its owner only, replacing the file in one step.
+    /// Writes the operators to `url`, readable by its owner only from its first byte, replacing the file in one
+    /// step: a new file beside it created with mode 0600 (never following a link), synced, renamed over it.
     ///
-    /// - Throws: the file system's error.
+    /// - Throws: ``AgencyOperatorsError`` naming the file when it cannot be written.
     public func write(to url: URL) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let data = try encoder.encode(File(operators: operators))
-        try data.write(to: url, options: .atomic)
-        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: url.path)
+        let bytes = [UInt8](try encoder.encode(File(operators: operators)))
+        let temporary = url.path + ".new"
+        unlink(temporary)
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600)
+        guard descriptor >= 0 else { throw AgencyOperatorsError("operators file \(url.path): cannot be written") }
+        let written = bytes.withUnsafeBytes { posixWrite(descriptor, $0.baseAddress, $0.count) }
+        let synced = fsync(descriptor) == 0
+        close(descriptor)
+        guard written == bytes.count, synced, rename(temporary, url.path) == 0 else {
+            unlink(temporary)
+            throw AgencyOperatorsError("operators file \(url.path): cannot be written")
+        }
     }
 
     public static func == (lhs: AgencyOperators, rhs: AgencyOperators) -> Bool { lhs.operators == rhs.operators }
+}
+
+/// `write(2)`, named apart from ``AgencyOperators/write(to:)``.
+private func posixWrite(_ descriptor: Int32, _ bytes: UnsafeRawPointer?, _ count: Int) -> Int {
+    write(descriptor, bytes, count)
 }
 
 /// A list of agency operators that cannot be used as it is: which part and why (never a token).
@@ -177,6 +221,8 @@ public struct OperatorMiddleware: RouterMiddleware {
             let token = request.headers[header]?.trimmingCharacters(in: .whitespaces),
             let name = operators.name(presenting: token)
         else {
+            // A refused attempt is seen by the operators (never the token): a guessing client shows in the log.
+            context.logger.notice("agency route refused: no known operator token")
             throw HTTPProblem(
                 status: .unauthorized, code: "operatorUnauthorized",
                 detail: "This is for agency operators: send an operator's token in \(AgencyOperators.headerName).")

@@ -277,8 +277,52 @@ struct AuthorizationAnswer: Encodable {
 }
 
 struct CancelOwnBody: Decodable {
-    /// The accounts to give up; `nil`: all of them.
+    /// The accounts to give up; or
     var accounts: [String]?
+    /// `true`: all of them. A cancel cannot be undone (X9), so an empty body cancels nothing.
+    var all: Bool?
+
+    /// The accounts to cancel, `nil` for all.
+    ///
+    /// - Throws: `invalidInput` naming `accounts` unless exactly one of a non-empty `accounts` and `all: true` is given.
+    func chosen() throws -> Set<AccountID>? {
+        switch (accounts, all) {
+        case (let accounts?, nil) where !accounts.isEmpty: return Set(accounts.map { AccountID($0) })
+        case (nil, true?): return nil
+        default:
+            throw AccessError.invalid(
+                "accounts", "Name the accounts to give up (\"accounts\"), or send \"all\": true for every one.")
+        }
+    }
+}
+
+/// A request as its third party sees it (X2): each account by its masked number, never its id.
+struct MyAccessRequestAnswer: Encodable {
+    struct Account: Encodable {
+        var maskedNumber: String
+        var level: String
+    }
+    var id: String
+    var confirmationNumber: String
+    var taxpayer: String
+    var accounts: [Account]
+    var channel: String
+    var status: String
+    var createdAt: Date
+    var expiresAt: Date
+
+    init(_ request: AccessRequest) {
+        id = request.id.rawValue
+        confirmationNumber = request.confirmationNumber
+        taxpayer = request.taxpayer.rawValue
+        accounts = request.accounts.sorted { $0.key < $1.key }.map {
+            Account(maskedNumber: Masking.accountNumber($0.key.rawValue), level: $0.value.name)
+        }
+        channel = request.channel.rawValue
+        status = request.status.rawValue
+        createdAt = request.createdAt
+        expiresAt = request.expiresAt
+    }
 }
 
 struct RequestReceiptAnswer: Encodable {

@@ -396,8 +396,9 @@ struct Routes: Sendable {
             return try PortalJSON.response(AuthorizationAnswer(printableAuthorization: text))
         }
         router.get("/api/access-requests") { _, context -> Response in
+            // X2: the requester sees its accounts masked, as the listing showed them, whatever it asked by.
             let requests = try await portal.thirdParties.myRequests(try context.requireSignedIn())
-            return try PortalJSON.response(requests.map(AccessRequestAnswer.init))
+            return try PortalJSON.response(requests.map(MyAccessRequestAnswer.init))
         }
         router.get("/api/access-requests/pending") { _, context -> Response in
             let requests = try await portal.thirdParties.pendingRequests(try context.requireSignedIn())
@@ -438,8 +439,7 @@ struct Routes: Sendable {
             let caller = try context.requireSignedIn()
             let body = try await PortalJSON.decode(CancelOwnBody.self, from: request)
             try await portal.thirdParties.cancelOwnAccess(
-                caller, taxpayer: TaxpayerID(try context.parameters.require("taxpayer")),
-                accounts: body.accounts.map { Set($0.map { AccountID($0) }) })
+                caller, taxpayer: TaxpayerID(try context.parameters.require("taxpayer")), accounts: try body.chosen())
             return PortalJSON.empty()
         }
         router.get("/api/accounts/{account}/actions/{action}") { _, context -> Response in

@@ -107,11 +107,15 @@ public struct CSRFMiddleware<Context: RequestContext>: RouterMiddleware {
         return try await next(request, context)
     }
 
-    /// Whether the request sends an operator token (``AgencyOperators/headerName``): a custom header, which a
-    /// browser sends across sites only after a preflight this server never approves — the same proof the CSRF
-    /// header gives. A wrong token is refused by ``OperatorMiddleware``.
+    /// Whether the request is an agency route's (`/api/agency/…`) sending an operator token
+    /// (``AgencyOperators/headerName``): a custom header, which a browser sends across sites only after a preflight
+    /// this server never approves — the same proof the CSRF header gives. A wrong token is refused by
+    /// ``OperatorMiddleware``; on any other route the header exempts nothing (a cookie request still needs the CSRF
+    /// header and an allowed origin).
     static func carriesOperatorToken(_ request: Request) -> Bool {
-        guard let name = HTTPField.Name(AgencyOperators.headerName) else { return false }
+        guard request.uri.path.hasPrefix("/api/agency/"), let name = HTTPField.Name(AgencyOperators.headerName) else {
+            return false
+        }
         return request.headers[name] != nil
     }
 }

@@ -65,8 +65,13 @@ struct OperatorTokenTests {
         restarted.terminate()
         restarted.waitUntilExit()
 
+        // A file others may read or write is refused: a token hash written by anyone else would make an operator.
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: file.path)
+        CLI.expectOneLineError(try cli.run("operator", "list"), containing: "chmod 600")
+
         // A file that is not the operators JSON stops the command, naming the file.
         let bad = try cli.write("not json", to: "bad-operators.json")
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: bad)
         CLI.expectOneLineError(
             try cli.run("operator", "list", "--operators-file", bad), containing: "operators file \(bad)")
     }

@@ -152,6 +152,14 @@ struct HTTPAdministrationTests {
             let asked = try await acme.send(.post, "/api/access-requests", byChoice)
             #expect(asked.status == 201, "\(asked.text)")
             let request = try #require(asked.json["request"] as? String)
+            // X2: asked by choice, the request is shown to its third party with the account masked, never its id;
+            // so is the receipt's e-message.
+            let mine = try await acme.send(.get, "/api/access-requests")
+            #expect(mine.status == 200)
+            let shown = try #require(mine.list.first { $0["id"] as? String == request })
+            #expect((shown["accounts"] as? [[String: Any]])?.first?["maskedNumber"] as? String == "***1")
+            #expect(!mine.text.contains("A101"), "\(mine.text)")
+            #expect(!(try await acme.send(.get, "/api/inbox").text.contains("A101")))
             let approved = try await pat.send(
                 .post, "/api/access-requests/\(request)/approve", ["levels": ["A101": "fileAndPay"]])
             #expect(approved.status == 204, "\(approved.text)")
@@ -172,8 +180,11 @@ struct HTTPAdministrationTests {
             let clients = try await acme.send(.get, "/api/clients")
             #expect(clients.status == 200)
             #expect(!clients.list.contains { $0["taxpayer"] as? String == "T100" }, "no longer a client")
-            let again = try await acme.send(.post, "/api/clients/T100/cancel", [:])
+            let again = try await acme.send(.post, "/api/clients/T100/cancel", ["all": true])
             #expect(again.status == 404, "nothing left to cancel: \(again.text)")
+            let unnamed = try await acme.send(.post, "/api/clients/T100/cancel", [:])
+            #expect(unnamed.status == 422, "an empty body cancels nothing: \(unnamed.text)")
+            #expect(unnamed.json["field"] as? String == "accounts")
 
             // X8: asked again and approved; the Master Administrator cancels, for good.
             var byAccount: [String: Any] = taxpayer
@@ -331,6 +342,12 @@ struct HTTPAdministrationTests {
             // A portal session is no operator.
             let bySession = try await pat.send(.post, "/api/agency/accounts/A101/correspondence")
             #expect(bySession.status == 401)
+            // The operator header exempts only the agency's routes from the CSRF header: elsewhere a cookie request
+            // with it still needs one.
+            pat.extra = [AgencyOperators.headerName: token]
+            let forged = try await pat.send(.post, "/api/me/pin", ["currentPassword": "x"], csrf: false)
+            #expect(forged.status == 403, "\(forged.text)")
+            #expect(forged.json["code"] as? String == "csrfRejected")
             try expectNoSecrets(patSecrets + acmeSecrets + [token, otherToken], in: log)
         }
     }

@@ -52,12 +52,14 @@ enum AccessMail {
                 """)
     }
 
-    /// A level per account, in words, for e-messages: "A90 (withholding): File and Pay".
-    static func describe(_ levels: [AccountID: AccessLevel], accounts: [TaxAccount]) -> String {
+    /// A level per account, in words, for e-messages: "A90 (withholding): File and Pay"; `masked`, the account
+    /// number masked as X2 lets a third party see it before it holds access: "*0090 (withholding): File and Pay".
+    static func describe(_ levels: [AccountID: AccessLevel], accounts: [TaxAccount], masked: Bool = false) -> String {
         let types = Dictionary(accounts.map { ($0.id, $0.type) }, uniquingKeysWith: { a, _ in a })
         return levels.keys.sorted().map { id in
             let type = types[id].map { " (\($0.rawValue))" } ?? ""
-            return "\(id.rawValue)\(type): \(levels[id]?.displayName ?? AccessLevel.none.displayName)"
+            let number = masked ? Masking.accountNumber(id.rawValue) : id.rawValue
+            return "\(number)\(type): \(levels[id]?.displayName ?? AccessLevel.none.displayName)"
         }.joined(separator: "\n")
     }
 }

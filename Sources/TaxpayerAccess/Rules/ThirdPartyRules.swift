@@ -100,8 +100,9 @@ enum ThirdPartyRules {
         notices += [
             AccessNotice.to(
                 actor, subject: "Your request was received",
-                details:
-                    "Your request \(confirmationNumber) for access to \(state.taxpayer.legalName) was received:\n\(asked)"
+                // X2: the requester sees the accounts as the listing showed them, masked, until it holds access.
+                details: "Your request \(confirmationNumber) for access to \(state.taxpayer.legalName) was received:\n"
+                    + AccessMail.describe(accounts, accounts: state.accounts, masked: true)
             )
         ].compactMap { $0 }
         let receipt = AccessRequestReceipt(
@@ -112,7 +113,8 @@ enum ThirdPartyRules {
         return decision
     }
 
-    /// RULES X4: the authorization the taxpayer signs, carrying the confirmation number.
+    /// RULES X4: the authorization the taxpayer signs, carrying the confirmation number; the third party prints it,
+    /// so its account numbers are masked (X2).
     static func printableAuthorization(
         _ request: AccessRequest, taxpayer: Taxpayer, thirdParty: Logon, accounts: [TaxAccount]
     ) -> String {
@@ -123,7 +125,7 @@ enum ThirdPartyRules {
         Taxpayer: \(taxpayer.legalName) (\(taxpayer.taxID.masked))
         Third party: \(thirdParty.fullName)
         Accounts and levels requested:
-        \(AccessMail.describe(request.accounts, accounts: accounts))
+        \(AccessMail.describe(request.accounts, accounts: accounts, masked: true))
 
         For each account, write the level you grant (View Only, File and Pay, All Access) or "none".
         I authorize the access above. ____________________  Date: __________

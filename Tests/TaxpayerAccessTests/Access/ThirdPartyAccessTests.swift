@@ -107,6 +107,9 @@ struct ThirdPartyAccessTests {
         let form = try #require(receipt.printableAuthorization)
         #expect(form.contains(receipt.confirmationNumber))
         #expect(form.contains("***-**-4321") && !form.contains("987654321"))
+        // X2: the third party prints it, so the account shows masked, as the requestable listing showed it.
+        #expect(form.contains(Masking.accountNumber(C.prospectAccount.rawValue)))
+        #expect(!form.contains(C.prospectAccount.rawValue))
         #expect(try await cast.world.mails(to: cast.email(C.prospectMA)).isEmpty)
         #expect(
             try await cast.thirdParty.printableAuthorization(try await cast.token(C.parent), request: receipt.request)
