@@ -1,4 +1,5 @@
 internal import CSodium
+import Synchronization
 
 // The resolver's own hash tables (Documentation/AccessModel.md, performance). The standard `Dictionary` runs a
 // seeded SipHash-1-3 on every lookup — about half of a `check` before these tables. The keys here are ids the agency
@@ -298,40 +299,110 @@ struct PathEntry: Sendable {
     var isMasterAdministrator = false
 }
 
-/// A reader–writer lock around the resolver's world: questions share it, updates take it alone. Allocated once
-/// (a `pthread_rwlock_t` must not move), so readers on two cores no longer queue on one `Mutex`.
+/// The lock around the resolver's world: questions share it, updates take it alone — a reader–writer lock whose
+/// readers write no memory another reader writes, so checks on several cores scale (issue 12).
+///
+/// A `pthread_rwlock_t` keeps one reader count: every reader writes that one cache line, and two cores taking turns
+/// at it spend their time moving the line between them. Here each reader counts itself in one of ``slotCount``
+/// counters, each on cache lines of its own, chosen by its thread, and reads a `writing` flag that only writers
+/// write; a writer (one at a time, under a mutex) raises the flag, waits until every counter is zero, changes the
+/// world and lowers the flag. A reader that finds the flag raised steps out and waits for it to fall.
+///
+/// Why it is safe: the reader counts itself, then reads the flag; the writer raises the flag, then reads the counts;
+/// all four are sequentially consistent, so at least one of the two sees the other — a reader never runs while a
+/// writer changes the world. The flag's lowering releases the writer's changes; a reader's load of the flag acquires
+/// them. A read may run inside another read on the same thread (its counter just counts twice); a read inside a write
+/// would wait for itself, as it would with `pthread_rwlock_t`, and nothing does that.
 final class WorldLock: @unchecked Sendable {
-    private let lock: UnsafeMutablePointer<pthread_rwlock_t>
+    /// Reader counters: enough that the threads of a server rarely share one (sharing is correct, only slower).
+    static let slotCount = 64
+    /// The distance between two counters, in counters: 128 bytes, two cache lines, so that no two counters — nor a
+    /// counter and a line the adjacent-line prefetcher pairs with it — share a line.
+    static let stride = 16
+
+    private let counters: UnsafeMutablePointer<Atomic<Int>>
+    /// Raised (1) while a writer waits for the readers or changes the world; on lines of its own.
+    private let flag: UnsafeMutablePointer<Atomic<Int>>
+    private let writers: UnsafeMutablePointer<pthread_mutex_t>
     private let world: UnsafeMutablePointer<ResolverWorld>
 
     init(_ world: consuming ResolverWorld) {
-        lock = .allocate(capacity: 1)
-        pthread_rwlock_init(lock, nil)
+        counters = .allocate(capacity: Self.slotCount * Self.stride)
+        for i in 0..<(Self.slotCount * Self.stride) { (counters + i).initialize(to: Atomic(0)) }
+        flag = .allocate(capacity: 2 * Self.stride)
+        for i in 0..<(2 * Self.stride) { (flag + i).initialize(to: Atomic(0)) }
+        writers = .allocate(capacity: 1)
+        pthread_mutex_init(writers, nil)
         self.world = .allocate(capacity: 1)
         self.world.initialize(to: world)
     }
 
     deinit {
-        pthread_rwlock_destroy(lock)
-        lock.deallocate()
+        counters.deinitialize(count: Self.slotCount * Self.stride)
+        counters.deallocate()
+        flag.deinitialize(count: 2 * Self.stride)
+        flag.deallocate()
+        pthread_mutex_destroy(writers)
+        writers.deallocate()
         world.deinitialize(count: 1)
         world.deallocate()
     }
 
-    /// Runs `body` with the world under a shared (read) lock. `body` must not mutate the world: it is handed
-    /// `inout` only so that the optimiser reads the world in place (a method called on a value loaded from a pointer
-    /// copies the whole world, retaining every table, ~1,500 instructions) — several readers may hold it at once.
+    /// The calling thread's counter: its pthread id (an address) mixed, so neighbouring threads spread.
+    @inline(__always)
+    private var slot: UnsafeMutablePointer<Atomic<Int>> {
+        #if canImport(Darwin)
+        let thread = UInt64(UInt(bitPattern: pthread_self()))
+        #else
+        let thread = UInt64(pthread_self())
+        #endif
+        let index = Int(truncatingIfNeeded: (thread &* 0x9E37_79B9_7F4A_7C15) >> 58)  // 0..<64
+        return counters + index &* Self.stride
+    }
+
+    /// The writing flag (the middle of its allocation, so the lines on both sides hold nothing else).
+    @inline(__always)
+    private var writing: UnsafeMutablePointer<Atomic<Int>> { flag + Self.stride }
+
+    /// Runs `body` with the world shared with other readers. `body` must not mutate the world: it is handed `inout`
+    /// only so that the optimiser reads the world in place (a method called on a value loaded from a pointer copies
+    /// the whole world, retaining every table, ~1,500 instructions).
     @inline(__always)
     func read<R>(_ body: (inout ResolverWorld) -> R) -> R {
-        pthread_rwlock_rdlock(lock)
-        defer { pthread_rwlock_unlock(lock) }
+        let counter = slot
+        while true {
+            counter.pointee.wrappingAdd(1, ordering: .sequentiallyConsistent)
+            if writing.pointee.load(ordering: .sequentiallyConsistent) == 0 { break }
+            counter.pointee.wrappingSubtract(1, ordering: .releasing)
+            waitWhileWriting()
+        }
+        defer { counter.pointee.wrappingSubtract(1, ordering: .releasing) }
         return body(&world.pointee)
     }
 
-    /// Runs `body` with the world under the exclusive (write) lock.
+    /// Waits, out of line, until no writer holds the world.
+    @inline(never)
+    private func waitWhileWriting() {
+        var spins = 0
+        while writing.pointee.load(ordering: .acquiring) != 0 {
+            spins += 1
+            if spins > 64 { sched_yield() }
+        }
+    }
+
+    /// Runs `body` with the world alone: after every reader in it has left, before any new one enters.
     func write<R>(_ body: (inout ResolverWorld) -> R) -> R {
-        pthread_rwlock_wrlock(lock)
-        defer { pthread_rwlock_unlock(lock) }
+        pthread_mutex_lock(writers)
+        defer { pthread_mutex_unlock(writers) }
+        writing.pointee.store(1, ordering: .sequentiallyConsistent)
+        for index in 0..<Self.slotCount {
+            var spins = 0
+            while (counters + index &* Self.stride).pointee.load(ordering: .sequentiallyConsistent) != 0 {
+                spins += 1
+                if spins > 64 { sched_yield() }
+            }
+        }
+        defer { writing.pointee.store(0, ordering: .releasing) }
         return body(&world.pointee)
     }
 }
