@@ -122,6 +122,9 @@ struct ResolverWorld: Sendable {
         /// for the logon (known, its own, not Default) is read at question time, so a group's record can change
         /// without touching these entries (RULES S4).
         var assigned: Int32
+        /// The taxpayer's id, next to the others so an answer is copied from one run of memory, not looked up in
+        /// the whole id table (one cache miss per client).
+        var id: TaxpayerID
     }
 
     /// Per logon, the taxpayers on which its own paths — its role and its third-party grant — give a level above
@@ -523,7 +526,8 @@ struct ResolverWorld: Sendable {
         let (position, found) = clientPosition(l, t)
         if reaches && !found {
             let assigned = assignments[Self.pair(l, t)] ?? -1
-            clientsByLogon[Int(l)].insert(ClientEntry(taxpayer: t, assigned: assigned), at: position)
+            clientsByLogon[Int(l)].insert(
+                ClientEntry(taxpayer: t, assigned: assigned, id: taxpayerIndex.keys[Int(t)]), at: position)
         } else if !reaches && found {
             clientsByLogon[Int(l)].remove(at: position)
         }
@@ -548,7 +552,7 @@ struct ResolverWorld: Sendable {
     func rebuiltClientLists() -> [[ClientEntry]] {
         (0..<Int32(logons.count)).map { l in
             merged(rolesByLogon[Int(l)], grantsByLogon[Int(l)]).filter { ownReach(l, $0) }.map { t in
-                ClientEntry(taxpayer: t, assigned: assignments[Self.pair(l, t)] ?? -1)
+                ClientEntry(taxpayer: t, assigned: assignments[Self.pair(l, t)] ?? -1, id: taxpayerIndex.keys[Int(t)])
             }
         }
     }
@@ -692,7 +696,13 @@ struct ResolverWorld: Sendable {
 
     /// Whether a secondary reaches a taxpayer through its groups (RULES S5, S6).
     func isMember(_ secondary: LogonEntry, _ logon: Int32, taxpayer: Int32) -> Bool {
-        let target = taxpayerGroup(parent: secondary.parent, taxpayer: taxpayer)
+        isMember(secondary, logon, target: taxpayerGroup(parent: secondary.parent, taxpayer: taxpayer))
+    }
+
+    /// Whether a secondary's groups hold a taxpayer sitting in group `target` under its parent (RULES S5;
+    /// ``taxpayerGroup(parent:taxpayer:)``).
+    @inline(__always)
+    func isMember(_ secondary: LogonEntry, _ logon: Int32, target: Int32) -> Bool {
         var anyValid = false
         @inline(__always) func visit(_ g: Int32) -> Bool {
             let group = groups[Int(g)]
@@ -827,10 +837,13 @@ struct ResolverWorld: Sendable {
         let ids = taxpayerIndex.keys
         let own = clientsByLogon[Int(l)]
         guard entry.isSecondary, isActive(entry.parent) else {
-            var result: [TaxpayerID] = []
-            result.reserveCapacity(own.count)
-            for client in own { result.append(ids[Int(client.taxpayer)]) }
-            return result
+            // Through a buffer: no retain or release of the list per client, one allocation.
+            return own.withUnsafeBufferPointer { own in
+                [TaxpayerID](unsafeUninitializedCapacity: own.count) { buffer, count in
+                    for (i, client) in own.enumerated() { (buffer.baseAddress! + i).initialize(to: client.id) }
+                    count = own.count
+                }
+            }
         }
         let parent = entry.parent
         // The groups the secondary reaches (S5): custom ones by index, Default as -1; none valid listed means Default.
@@ -875,20 +888,20 @@ struct ResolverWorld: Sendable {
                 while i < own.count
                     && Self.precedes(own[i].taxpayer, t, prefixes: prefixes, text: { ids[Int($0)].rawValue })
                 {
-                    result.append(ids[Int(own[i].taxpayer)])
+                    result.append(own[i].id)
                     i += 1
                 }
                 if i < own.count && own[i].taxpayer == t {
-                    result.append(ids[Int(t)])
+                    result.append(client.id)
                     i += 1
                     continue
                 }
                 guard member else { continue }
-                if everyAccount || reachesAnyAccount(l, entry, taxpayer: t) { result.append(ids[Int(t)]) }
+                if everyAccount || reachesAnyAccount(l, entry, taxpayer: t) { result.append(client.id) }
             }
         }
         while i < own.count {
-            result.append(ids[Int(own[i].taxpayer)])
+            result.append(own[i].id)
             i += 1
         }
         return result
@@ -905,19 +918,24 @@ struct ResolverWorld: Sendable {
     /// The levels logon `l` gets on taxpayer `t`'s accounts (`accountList`, in id byte order), appended to `levels`
     /// in that order, above none only, and the routes that give them (RULES W1, L4): ``level(_:_:)`` on each
     /// account, with the lookups that do not depend on the account done once.
-    private func access(_ l: Int32, _ t: Int32, _ accountList: [Int32], into levels: inout [AccountLevel])
-        -> AccessRoutes
-    {
+    ///
+    /// `holds`: whether the logon holds a role or grant on the taxpayer (else neither is looked up); `member`:
+    /// whether its groups hold the taxpayer (S5), when already known.
+    private func access(
+        _ l: Int32, _ t: Int32, _ accountList: [Int32], holds: Bool, member known: Bool?,
+        into levels: inout [AccountLevel]
+    ) -> AccessRoutes {
         var routes = AccessRoutes()
         let entry = logons[Int(l)]
         guard entry.status == .active else { return routes }
         let key = Self.pair(l, t)
-        let role = roles[key]
-        let grant = grants[key]
+        let role = holds ? roles[key] : nil
+        let grant = holds ? grants[key] : nil
         let parent = entry.parent
         // The secondary path's account-independent parts (S4–S6), worked out on first need.
         let throughParent = entry.isSecondary && isActive(parent)
-        var member: Bool?
+        var member = known
+        var looked = false
         var parentRole: PathEntry?
         var parentGrant: PathEntry?
         var refinement: LevelSet?
@@ -935,8 +953,9 @@ struct ResolverWorld: Sendable {
             byGrant = byGrant || grantLevel > .none
             var best = max(roleLevel, grantLevel)
             if throughParent && (best < .allAccess || !bySecondary) && applies(entry, l, type: account.type) {
-                if member == nil {
-                    member = isMember(entry, l, taxpayer: t)
+                if !looked {
+                    looked = true
+                    if member == nil { member = isMember(entry, l, taxpayer: t) }
                     parentRole = roles[parentKey]
                     parentGrant = grants[parentKey]
                     if refinementCounts[Int(l)] > 0 { refinement = refinements[key] }
@@ -963,44 +982,79 @@ struct ResolverWorld: Sendable {
         return routes
     }
 
+    /// A logon that may reach the taxpayer of a ``whoHasAccess(taxpayer:)`` question.
+    private struct Candidate {
+        /// ``logonPrefixes``' entry, for sorting.
+        var prefix: UInt64
+        var logon: Int32
+        /// Whether it holds a role or grant on the taxpayer.
+        var holds: Bool
+        /// 1 when its groups are known to hold the taxpayer (a secondary of a parent reaching it), else unknown.
+        var member: Int8
+    }
+
     /// Every logon with a level above none on some account of `taxpayer`, sorted by logon id, with its routes and
     /// its levels sorted by account id.
     ///
-    /// A handful of allocations whatever the number of logons: the candidates, one buffer of levels that every
-    /// entry's ``AccountLevels`` shares, the spans into it and the answer (``AccessRoutes`` are inline).
+    /// The candidates are the holders of a role or grant on the taxpayer and the secondaries of those that reach it
+    /// on their own (S6 caps a secondary by its parent), less the secondaries whose groups do not hold the taxpayer
+    /// (S5; the taxpayer's group under the parent is looked up once per parent). A handful of allocations whatever
+    /// the number of logons: the candidates, one buffer of levels that every entry's ``AccountLevels`` shares, the
+    /// spans into it and the answer (``AccessRoutes`` are inline).
     func whoHasAccess(taxpayer: TaxpayerID) -> [LogonAccess] {
         guard let t = taxpayerIndex.index(of: taxpayer) else { return [] }
         let accountList = taxpayers[Int(t)].accounts
         let roleHolders = rolesByTaxpayer[Int(t)]
         let grantHolders = grantsByTaxpayer[Int(t)]
-        // A secondary not holding a path of its own reaches the taxpayer only where its parent does (S6).
         var secondaryCount = 0
         for holder in roleHolders { secondaryCount += secondariesByParent[Int(holder)].count }
         for holder in grantHolders { secondaryCount += secondariesByParent[Int(holder)].count }
-        var candidates: [Int32] = []
+        var candidates: [Candidate] = []
         candidates.reserveCapacity(roleHolders.count + grantHolders.count + secondaryCount)
-        candidates += roleHolders
-        candidates += grantHolders
+        for l in roleHolders {
+            candidates.append(Candidate(prefix: logonPrefixes[Int(l)], logon: l, holds: true, member: 0))
+        }
+        for l in grantHolders where roles[Self.pair(l, t)] == nil {
+            candidates.append(Candidate(prefix: logonPrefixes[Int(l)], logon: l, holds: true, member: 0))
+        }
         if secondaryCount > 0 {
-            for holder in candidates.prefix(roleHolders.count + grantHolders.count)
-            where !secondariesByParent[Int(holder)].isEmpty && isActive(holder) && clientPosition(holder, t).found {
-                candidates += secondariesByParent[Int(holder)]
+            for i in candidates.indices {
+                let holder = candidates[i].logon
+                guard !secondariesByParent[Int(holder)].isEmpty, isActive(holder), clientPosition(holder, t).found
+                else { continue }
+                let target = taxpayerGroup(parent: holder, taxpayer: t)
+                for s in secondariesByParent[Int(holder)] where isMember(logons[Int(s)], s, target: target) {
+                    candidates.append(Candidate(prefix: logonPrefixes[Int(s)], logon: s, holds: false, member: 1))
+                }
             }
         }
         let ids = logonIndex.keys
-        logonPrefixes.withUnsafeBufferPointer { prefixes in
-            candidates.sort { Self.precedes($0, $1, prefixes: prefixes) { ids[Int($0)].rawValue } }
+        candidates.sort { a, b in
+            a.prefix != b.prefix
+                ? a.prefix < b.prefix
+                : ids[Int(a.logon)].rawValue.utf8.lexicographicallyPrecedes(ids[Int(b.logon)].rawValue.utf8)
         }
         var levels: [AccountLevel] = []
         levels.reserveCapacity(candidates.count * accountList.count)
         var spans: [Span] = []
         spans.reserveCapacity(candidates.count)
-        var previous: Int32 = -1
-        for l in candidates where l != previous {
-            previous = l
+        var i = 0
+        while i < candidates.count {
+            // A logon listed twice (a holder that is also a member secondary) is asked once, with both facts.
+            var candidate = candidates[i]
+            i += 1
+            while i < candidates.count && candidates[i].logon == candidate.logon {
+                candidate.holds = candidate.holds || candidates[i].holds
+                candidate.member = max(candidate.member, candidates[i].member)
+                i += 1
+            }
             let start = levels.count
-            let routes = access(l, t, accountList, into: &levels)
-            if levels.count > start { spans.append(Span(logon: l, start: start, end: levels.count, routes: routes)) }
+            let routes = access(
+                candidate.logon, t, accountList, holds: candidate.holds, member: candidate.member == 1 ? true : nil,
+                into: &levels)
+            if levels.count > start {
+                spans.append(Span(logon: candidate.logon, start: start, end: levels.count, routes: routes))
+            }
         }
         var result: [LogonAccess] = []
         result.reserveCapacity(spans.count)
