@@ -1020,7 +1020,7 @@ struct ResolverWorld: Sendable {
         if secondaryCount > 0 {
             for i in candidates.indices {
                 let holder = candidates[i].logon
-                guard !secondariesByParent[Int(holder)].isEmpty, isActive(holder), clientPosition(holder, t).found
+                guard !secondariesByParent[Int(holder)].isEmpty, isActive(holder), ownReach(holder, t)
                 else { continue }
                 let target = taxpayerGroup(parent: holder, taxpayer: t)
                 for s in secondariesByParent[Int(holder)] where isMember(logons[Int(s)], s, target: target) {
