@@ -99,7 +99,7 @@ public struct AccountLevel: Hashable, Sendable {
 }
 
 /// A logon's levels on a taxpayer's accounts: a collection of ``AccountLevel`` sorted by account id bytes, each
-/// account at most once, looked up by account with ``subscript(_:)``; written as a dictionary literal.
+/// account at most once, looked up by account with `levels[account]`; written as a dictionary literal.
 ///
 /// ```swift
 /// let levels: AccountLevels = ["A91": .viewOnly, "A90": .fileAndPay]
