@@ -251,8 +251,8 @@ struct DemoStory {
             for entry in try await history.accessHistory(taxpayer: Self.pat, at: moment) {
                 say(
                     "  \(try await name(of: entry.logon)): "
-                        + entry.accounts.sorted { $0.key < $1.key }
-                        .map { "\($0.key.rawValue) \($0.value.displayName)" }.joined(separator: ", "))
+                        + entry.accounts.map { "\($0.account.rawValue) \($0.level.displayName)" }
+                        .joined(separator: ", "))
             }
         }
         let events = try await store.allAuditEvents()

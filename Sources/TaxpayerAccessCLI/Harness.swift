@@ -291,5 +291,10 @@ func parseAccountLevel(_ text: String) throws -> (AccountID, AccessLevel) {
 
 /// `A1=viewOnly A2=fileAndPay`, sorted by account id.
 func levelsText(_ levels: [AccountID: AccessLevel]) -> String {
-    levels.sorted { $0.key < $1.key }.map { "\($0.key.rawValue)=\($0.value.name)" }.joined(separator: " ")
+    levelsText(AccountLevels(levels))
+}
+
+/// `A90=fileAndPay A91=viewOnly`: the levels in account id byte order.
+func levelsText(_ levels: AccountLevels) -> String {
+    levels.map { "\($0.account.rawValue)=\($0.level.name)" }.joined(separator: " ")
 }

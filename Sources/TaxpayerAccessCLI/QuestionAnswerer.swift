@@ -54,7 +54,7 @@ struct QuestionAnswerer {
                     LogonsAnswer.Entry(
                         logon: entry.logon.rawValue,
                         accounts: Dictionary(
-                            uniqueKeysWithValues: entry.accounts.map { ($0.key.rawValue, $0.value.name) }))
+                            uniqueKeysWithValues: entry.accounts.map { ($0.account.rawValue, $0.level.name) }))
                 })
         }
     }

@@ -48,7 +48,7 @@ struct WhoHasAccessCommand: AsyncParsableCommand {
 }
 
 /// The routes of a who-has-access line (RULES W1): `MA`, `TA`, `third-party`, `secondary-of-PARENT`.
-func routesText(_ routes: [AccessRoute]) -> String {
+func routesText(_ routes: AccessRoutes) -> String {
     routes.map { route in
         switch route {
         case .masterAdministrator: "MA"

@@ -25,6 +25,11 @@ func levelNames(_ levels: [AccountID: AccessLevel]) -> [String: String] {
     Dictionary(uniqueKeysWithValues: levels.map { ($0.key.rawValue, $0.value.name) })
 }
 
+/// A who-has-access entry's levels by account id, by level name.
+func levelNames(_ levels: AccountLevels) -> [String: String] {
+    Dictionary(uniqueKeysWithValues: levels.map { ($0.account.rawValue, $0.level.name) })
+}
+
 struct RegistrationBody: Decodable {
     struct Proof: Decodable {
         /// `amountDue`, `refund`, `lineItem` or `letterID`.

@@ -119,7 +119,8 @@ public final class AccessResolver: Sendable {
 
     /// Every live logon with a level above none on some account of the taxpayer — its Master and Tax
     /// Administrators, its third parties and the secondary logons reaching it through a parent — with only the
-    /// accounts where it has one and each path it holds (``AccessRoute``); sorted by logon id bytes (RULES W1).
+    /// accounts where it has one (``AccountLevels``, sorted by account id bytes) and each path it holds
+    /// (``AccessRoutes``); sorted by logon id bytes (RULES W1). A few allocations whatever the number of logons.
     ///
     /// ```swift
     /// for entry in resolver.whoHasAccess(taxpayer: "T9") where entry.routes.contains(.thirdParty) {

@@ -50,7 +50,7 @@ struct ResolverWorld: Sendable {
 
     struct TaxpayerEntry: Sendable {
         var known = false
-        /// Indices of the taxpayer's known accounts.
+        /// Indices of the taxpayer's known accounts, in account id byte order.
         var accounts: [Int32] = []
     }
 
@@ -115,6 +115,29 @@ struct ResolverWorld: Sendable {
     var grantsByTaxpayer: [[Int32]] = []
     var secondariesByParent: [[Int32]] = []
 
+    /// A taxpayer that a logon's own paths reach, with the group its assignment under that logon names.
+    struct ClientEntry: Equatable, Sendable {
+        var taxpayer: Int32
+        /// The group index of the (logon, taxpayer) group assignment, or -1 without one; whether the group is valid
+        /// for the logon (known, its own, not Default) is read at question time, so a group's record can change
+        /// without touching these entries (RULES S4).
+        var assigned: Int32
+        /// The taxpayer's id, next to the others so an answer is copied from one run of memory, not looked up in
+        /// the whole id table (one cache miss per client).
+        var id: TaxpayerID
+    }
+
+    /// Per logon, the taxpayers on which its own paths — its role and its third-party grant — give a level above
+    /// none on some active account (RULES L3, X5–X8, X7), in taxpayer id byte order: ``clients(of:)`` of a parent
+    /// is this list as is; of a secondary, this list merged with its parent's, filtered by the secondary's groups.
+    /// Kept current on every update by ``refreshReach(_:_:)`` (a role, grant or account change) and
+    /// ``refreshAssigned(_:_:)`` (a group assignment); the property tests compare it with ``rebuiltClientLists()``.
+    /// Independent of the logon's own status: ``clients(of:)`` checks that first.
+    var clientsByLogon: [[ClientEntry]] = []
+    /// Per logon, how many refinements it holds as a secondary (RULES S6): none means its cap is its access type's
+    /// on every taxpayer, so ``clients(of:)`` need not look refinements up.
+    var refinementCounts: [Int32] = []
+
     /// The last change-feed sequence applied.
     var sequence: UInt64 = 0
 
@@ -163,6 +186,8 @@ struct ResolverWorld: Sendable {
             rolesByLogon.append([])
             grantsByLogon.append([])
             secondariesByParent.append([])
+            clientsByLogon.append([])
+            refinementCounts.append(0)
         }
         return index
     }
@@ -254,7 +279,10 @@ struct ResolverWorld: Sendable {
             accounts[Int(a)] = AccountEntry(
                 taxpayer: t, type: type, known: true, active: account.status == .active,
                 stamp: stamp != 0 ? stamp : Self.nextStamp())
-            taxpayers[Int(t)].accounts.append(a)
+            // In account id byte order, so that whoHasAccess lists each logon's accounts sorted without a sort.
+            let position = Self.sortedPosition(of: account.id, in: taxpayers[Int(t)].accounts, ids: accountIndex.keys)
+            taxpayers[Int(t)].accounts.insert(a, at: position)
+            refreshHolders(t)
         case .logon(let logon):
             let l = intern(logon.id)
             let stamp = logons[Int(l)].stamp
@@ -275,6 +303,7 @@ struct ResolverWorld: Sendable {
             }
             Self.insertSorted(into: &rolesByLogon[Int(l)], t, prefixes: taxpayerPrefixes, ids: taxpayerIndex.keys)
             rolesByTaxpayer[Int(t)].append(l)
+            refreshReach(l, t)
         case .grant(let grant):
             let l = intern(grant.thirdParty)
             let t = intern(grant.taxpayer)
@@ -289,6 +318,7 @@ struct ResolverWorld: Sendable {
             }
             Self.insertSorted(into: &grantsByLogon[Int(l)], t, prefixes: taxpayerPrefixes, ids: taxpayerIndex.keys)
             grantsByTaxpayer[Int(t)].append(l)
+            refreshReach(l, t)
         case .securityGroup(let group):
             let g = intern(group.id)
             groups[Int(g)] = GroupEntry(parent: intern(group.parent), known: true, isDefault: group.isDefault)
@@ -298,12 +328,14 @@ struct ResolverWorld: Sendable {
             let t = intern(assignment.taxpayer)
             removeExisting(.groupAssignment, key: assignment.key, p, t)
             assignments.set(Self.pair(p, t), intern(assignment.group))
+            refreshAssigned(p, t)
         case .refinement(let refinement):
             let s = intern(refinement.secondary)
             let t = intern(refinement.taxpayer)
             removeExisting(.refinement, key: refinement.key, s, t)
             let pair = Self.pair(s, t)
             refinements.set(pair, internLevels(refinement.accounts, kind: .refinement, pair: pair))
+            refinementCounts[Int(s)] += 1
         default:
             break
         }
@@ -371,6 +403,7 @@ struct ResolverWorld: Sendable {
             taxpayers[Int(t)].accounts.remove(at: position)
         }
         accounts[Int(a)] = AccountEntry()
+        if t >= 0 { refreshHolders(t) }
     }
 
     private mutating func removeLogon(_ l: Int32) {
@@ -431,20 +464,115 @@ struct ResolverWorld: Sendable {
             cancellations[key] = nil
             Self.unlinkKeepingOrder(&rolesByLogon[Int(l)], t)
             Self.unlink(&rolesByTaxpayer[Int(t)], l)
+            refreshReach(l, t)
         case .grant:
             if grants[pair]?.levels.overflows == true { overflowLevels[key] = nil }
             grants.remove(pair)
             cancellations[key] = nil
             Self.unlinkKeepingOrder(&grantsByLogon[Int(l)], t)
             Self.unlink(&grantsByTaxpayer[Int(t)], l)
+            refreshReach(l, t)
         case .groupAssignment:
             assignments.remove(pair)
+            refreshAssigned(l, t)
         case .refinement:
             if refinements[pair]?.overflows == true { overflowLevels[key] = nil }
-            refinements.remove(pair)
+            if refinements.remove(pair) { refinementCounts[Int(l)] -= 1 }
         default:
             break
         }
+    }
+
+    // MARK: Client lists (clientsByLogon)
+
+    /// Whether logon `l`'s own paths (role, grant) give it a level above none on some active account of taxpayer `t`.
+    func ownReach(_ l: Int32, _ t: Int32) -> Bool {
+        let key = Self.pair(l, t)
+        let role = roles[key]
+        let grant = grants[key]
+        guard role != nil || grant != nil else { return false }
+        for a in taxpayers[Int(t)].accounts {
+            let entry = accounts[Int(a)]
+            guard entry.known, entry.active else { continue }
+            if roleLevel(role, key, a) > .none || grantLevel(grant, key, a) > .none { return true }
+        }
+        return false
+    }
+
+    /// Where taxpayer `t` sits, or would sit, in logon `l`'s client list (binary search in id byte order), and
+    /// whether it is there.
+    func clientPosition(_ l: Int32, _ t: Int32) -> (position: Int, found: Bool) {
+        let list = clientsByLogon[Int(l)]
+        let ids = taxpayerIndex.keys
+        return taxpayerPrefixes.withUnsafeBufferPointer { prefixes in
+            var low = 0
+            var high = list.count
+            while low < high {
+                let mid = (low + high) / 2
+                if Self.precedes(list[mid].taxpayer, t, prefixes: prefixes, text: { ids[Int($0)].rawValue }) {
+                    low = mid + 1
+                } else {
+                    high = mid
+                }
+            }
+            return (low, low < list.count && list[low].taxpayer == t)
+        }
+    }
+
+    /// Puts taxpayer `t` in or out of logon `l`'s client list after one of the pair's paths or the taxpayer's
+    /// accounts changed.
+    mutating func refreshReach(_ l: Int32, _ t: Int32) {
+        let reaches = ownReach(l, t)
+        let (position, found) = clientPosition(l, t)
+        if reaches && !found {
+            let assigned = assignments[Self.pair(l, t)] ?? -1
+            clientsByLogon[Int(l)].insert(
+                ClientEntry(taxpayer: t, assigned: assigned, id: taxpayerIndex.keys[Int(t)]), at: position)
+        } else if !reaches && found {
+            clientsByLogon[Int(l)].remove(at: position)
+        }
+    }
+
+    /// ``refreshReach(_:_:)`` for every logon holding a role or grant on taxpayer `t` (after one of its accounts
+    /// changed).
+    mutating func refreshHolders(_ t: Int32) {
+        let holders = rolesByTaxpayer[Int(t)] + grantsByTaxpayer[Int(t)]
+        for l in holders { refreshReach(l, t) }
+    }
+
+    /// Copies the (parent, taxpayer) group assignment into the parent's client entry, if the taxpayer is a client.
+    mutating func refreshAssigned(_ p: Int32, _ t: Int32) {
+        let (position, found) = clientPosition(p, t)
+        guard found else { return }
+        clientsByLogon[Int(p)][position].assigned = assignments[Self.pair(p, t)] ?? -1
+    }
+
+    /// The client lists rebuilt from the paths alone: what ``clientsByLogon`` must equal after any sequence of
+    /// updates (checked by the property tests).
+    func rebuiltClientLists() -> [[ClientEntry]] {
+        (0..<Int32(logons.count)).map { l in
+            merged(rolesByLogon[Int(l)], grantsByLogon[Int(l)]).filter { ownReach(l, $0) }.map { t in
+                ClientEntry(taxpayer: t, assigned: assignments[Self.pair(l, t)] ?? -1, id: taxpayerIndex.keys[Int(t)])
+            }
+        }
+    }
+
+    /// Refinements counted per secondary again, for the same check as ``rebuiltClientLists()``.
+    func rebuiltRefinementCounts() -> [Int32] {
+        (0..<Int32(logons.count)).map { s in
+            Int32(taxpayers.indices.filter { refinements.contains(Self.pair(s, Int32($0))) }.count)
+        }
+    }
+
+    /// Where account `id` goes in a list of account indices kept in id byte order (binary search).
+    private static func sortedPosition(of id: AccountID, in list: [Int32], ids: [AccountID]) -> Int {
+        var low = 0
+        var high = list.count
+        while low < high {
+            let mid = (low + high) / 2
+            if ids[Int(list[mid])] < id { low = mid + 1 } else { high = mid }
+        }
+        return low
     }
 
     private static func unlinkKeepingOrder(_ list: inout [Int32], _ value: Int32) {
@@ -584,6 +712,26 @@ struct ResolverWorld: Sendable {
         return !anyValid && target == -1
     }
 
+    /// Whether a secondary's groups hold a taxpayer sitting in group `target` under its parent (RULES S5;
+    /// ``taxpayerGroup(parent:taxpayer:)``): ``isMember(_:_:taxpayer:)`` with the group already looked up, for
+    /// ``whoHasAccess(taxpayer:)``. A copy rather than a call from ``isMember(_:_:taxpayer:)``, whose code a `check`
+    /// runs: calling this from there cost `check` 2.5 instructions (642 instead of 639.5 per check, callgrind).
+    func isMember(_ secondary: LogonEntry, _ logon: Int32, target: Int32) -> Bool {
+        var anyValid = false
+        @inline(__always) func visit(_ g: Int32) -> Bool {
+            let group = groups[Int(g)]
+            guard group.known, group.parent == secondary.parent else { return false }
+            anyValid = true
+            return (group.isDefault ? -1 : g) == target
+        }
+        if _slowPath(secondary.hasExtra), let extra = secondaryExtras[logon] {
+            for g in extra.groups where visit(g) { return true }
+        } else {
+            for i in 0..<Int(secondary.groupCount) where visit(secondary.groups[i]) { return true }
+        }
+        return !anyValid && target == -1
+    }
+
     /// The cap on a secondary's level on an account of a taxpayer: the refinement's, else its access type's (S6).
     @inline(__always)
     func secondaryCap(_ logon: Int32, _ secondary: LogonEntry, taxpayer: Int32, account: Int32) -> AccessLevel {
@@ -690,78 +838,246 @@ struct ResolverWorld: Sendable {
     }
 
     /// Taxpayers on which `logon` has a level above none on some account, sorted by id bytes.
+    ///
+    /// A logon's own clients are kept in ``clientsByLogon``, in id byte order: a parent's answer is that list. A
+    /// secondary adds its parent's clients within its groups (RULES S4–S6): S6 caps it by its parent, so a taxpayer
+    /// its parent does not reach is never one of its own through the parent. Without an account-type filter and
+    /// without refinements, and with a cap above none, every such taxpayer in its groups is reached (the parent
+    /// reaches an active account there, and the secondary gets the lower of the parent's level and its cap on it);
+    /// otherwise each candidate is worked out account by account (``reachesAnyAccount(_:_:taxpayer:)``).
     func clients(of logon: LogonID) -> [TaxpayerID] {
         guard let l = logonIndex.index(of: logon), isActive(l) else { return [] }
         let entry = logons[Int(l)]
-        // The per-logon lists are kept in id byte order, so the answer is a merge and a filter: no sort.
-        var candidates = merged(rolesByLogon[Int(l)], grantsByLogon[Int(l)])
-        if entry.isSecondary {
-            candidates = merged(candidates, merged(rolesByLogon[Int(entry.parent)], grantsByLogon[Int(entry.parent)]))
-        }
         let ids = taxpayerIndex.keys
+        let own = clientsByLogon[Int(l)]
+        guard entry.isSecondary, isActive(entry.parent) else {
+            // Through a buffer: no retain or release of the list per client, one allocation.
+            return own.withUnsafeBufferPointer { own in
+                [TaxpayerID](unsafeUninitializedCapacity: own.count) { buffer, count in
+                    for (i, client) in own.enumerated() { (buffer.baseAddress! + i).initialize(to: client.id) }
+                    count = own.count
+                }
+            }
+        }
+        let parent = entry.parent
+        // The groups the secondary reaches (S5): custom ones by index, Default as -1; none valid listed means Default.
+        var reachesDefault = false
+        var anyValid = false
+        var custom = SIMD4<Int32>(repeating: -1)
+        var moreCustom: [Int32] = []
+        var customCount = 0
+        for g in groupList(entry, l) {
+            let group = groups[Int(g)]
+            guard group.known, group.parent == parent else { continue }
+            anyValid = true
+            if group.isDefault {
+                reachesDefault = true
+            } else if customCount < 4 {
+                custom[customCount] = g
+                customCount += 1
+            } else {
+                moreCustom.append(g)
+            }
+        }
+        if !anyValid { reachesDefault = true }
+        let everyAccount = !entry.hasTypeFilter && refinementCounts[Int(l)] == 0 && entry.cap > .none
+        let parentClients = clientsByLogon[Int(parent)]
         var result: [TaxpayerID] = []
-        for t in candidates where reachesAnyAccount(l, entry, taxpayer: t) { result.append(ids[Int(t)]) }
+        result.reserveCapacity(own.count + parentClients.count)
+        var i = 0
+        taxpayerPrefixes.withUnsafeBufferPointer { prefixes in
+            for client in parentClients {
+                let t = client.taxpayer
+                // The taxpayer's group under the parent (S4), as ``taxpayerGroup(parent:taxpayer:)`` works it out.
+                var target: Int32 = -1
+                if client.assigned >= 0 {
+                    let group = groups[Int(client.assigned)]
+                    if group.known && group.parent == parent && !group.isDefault { target = client.assigned }
+                }
+                let member =
+                    target == -1
+                    ? reachesDefault
+                    : any(custom .== SIMD4(repeating: target)) || (!moreCustom.isEmpty && moreCustom.contains(target))
+                // Own clients before this one, in id byte order.
+                while i < own.count
+                    && Self.precedes(own[i].taxpayer, t, prefixes: prefixes, text: { ids[Int($0)].rawValue })
+                {
+                    result.append(own[i].id)
+                    i += 1
+                }
+                if i < own.count && own[i].taxpayer == t {
+                    result.append(client.id)
+                    i += 1
+                    continue
+                }
+                guard member else { continue }
+                if everyAccount || reachesAnyAccount(l, entry, taxpayer: t) { result.append(client.id) }
+            }
+        }
+        while i < own.count {
+            result.append(own[i].id)
+            i += 1
+        }
         return result
     }
 
-    /// The paths by which logon `l` gets a level above none on some active account of taxpayer `t` (RULES W1, L4), in
-    /// the order ``AccessRoute``'s cases are declared.
-    func routes(_ l: Int32, _ t: Int32) -> [AccessRoute] {
-        let key = Self.pair(l, t)
-        let role = roles[key]
-        let grant = grants[key]
+    /// One logon's part of a ``whoHasAccess(taxpayer:)`` answer: its levels are `levels[start..<end]`.
+    private struct Span {
+        var logon: Int32
+        var start: Int
+        var end: Int
+        var routes: AccessRoutes
+    }
+
+    /// The levels logon `l` gets on taxpayer `t`'s accounts (`accountList`, in id byte order), appended to `levels`
+    /// in that order, above none only, and the routes that give them (RULES W1, L4): ``level(_:_:)`` on each
+    /// account, with the lookups that do not depend on the account done once.
+    ///
+    /// `holds`: whether the logon holds a role or grant on the taxpayer (else neither is looked up); `member`:
+    /// whether its groups hold the taxpayer (S5), when already known.
+    private func access(
+        _ l: Int32, _ t: Int32, _ accountList: [Int32], holds: Bool, member known: Bool?,
+        into levels: inout [AccountLevel]
+    ) -> AccessRoutes {
+        var routes = AccessRoutes()
         let entry = logons[Int(l)]
+        guard entry.status == .active else { return routes }
+        let key = Self.pair(l, t)
+        let role = holds ? roles[key] : nil
+        let grant = holds ? grants[key] : nil
+        let parent = entry.parent
+        // The secondary path's account-independent parts (S4–S6), worked out on first need.
+        let throughParent = entry.isSecondary && isActive(parent)
+        var member = known
+        var looked = false
+        var parentRole: PathEntry?
+        var parentGrant: PathEntry?
+        var refinement: LevelSet?
+        let parentKey = Self.pair(parent, t)
         var byRole = false
         var byGrant = false
         var bySecondary = false
-        for a in taxpayers[Int(t)].accounts {
+        let accountIDs = accountIndex.keys
+        for a in accountList {
             let account = accounts[Int(a)]
             guard account.known, account.active else { continue }
-            byRole = byRole || roleLevel(role, key, a) > .none
-            byGrant = byGrant || grantLevel(grant, key, a) > .none
-            if entry.isSecondary && !bySecondary {
-                bySecondary = secondaryLevel(l, entry, taxpayer: t, account: a, type: account.type) > .none
+            let roleLevel = roleLevel(role, key, a)
+            let grantLevel = grantLevel(grant, key, a)
+            byRole = byRole || roleLevel > .none
+            byGrant = byGrant || grantLevel > .none
+            var best = max(roleLevel, grantLevel)
+            if throughParent && (best < .allAccess || !bySecondary) && applies(entry, l, type: account.type) {
+                if !looked {
+                    looked = true
+                    if member == nil { member = isMember(entry, l, taxpayer: t) }
+                    parentRole = roles[parentKey]
+                    parentGrant = grants[parentKey]
+                    if refinementCounts[Int(l)] > 0 { refinement = refinements[key] }
+                }
+                if member == true {
+                    let parentLevel = max(
+                        self.roleLevel(parentRole, parentKey, a), self.grantLevel(parentGrant, parentKey, a))
+                    if parentLevel > .none {
+                        var cap = entry.cap
+                        if let refinement {
+                            cap = level(in: refinement, a, kind: .refinement, pair: key) ?? entry.cap
+                        }
+                        let secondaryLevel = min(parentLevel, cap)
+                        bySecondary = bySecondary || secondaryLevel > .none
+                        best = max(best, secondaryLevel)
+                    }
+                }
             }
+            if best > .none { levels.append(AccountLevel(account: accountIDs[Int(a)], level: best)) }
         }
-        var result: [AccessRoute] = []
-        if byRole, let role { result.append(role.isMasterAdministrator ? .masterAdministrator : .taxAdministrator) }
-        if byGrant { result.append(.thirdParty) }
-        if bySecondary { result.append(.secondary(of: logonIndex.keys[Int(entry.parent)])) }
-        return result
+        if byRole, let role { routes.insert(role.isMasterAdministrator ? .masterAdministrator : .taxAdministrator) }
+        if byGrant { routes.insert(.thirdParty) }
+        if bySecondary { routes.insert(.secondary(of: logonIndex.keys[Int(parent)])) }
+        return routes
     }
 
-    /// Every logon with a level above none on some account of `taxpayer`, sorted by logon id, with its routes.
+    /// A logon that may reach the taxpayer of a ``whoHasAccess(taxpayer:)`` question.
+    private struct Candidate {
+        /// ``logonPrefixes``' entry, for sorting.
+        var prefix: UInt64
+        var logon: Int32
+        /// Whether it holds a role or grant on the taxpayer.
+        var holds: Bool
+        /// 1 when its groups are known to hold the taxpayer (a secondary of a parent reaching it), else unknown.
+        var member: Int8
+    }
+
+    /// Every logon with a level above none on some account of `taxpayer`, sorted by logon id, with its routes and
+    /// its levels sorted by account id.
+    ///
+    /// The candidates are the holders of a role or grant on the taxpayer and the secondaries of those that reach it
+    /// on their own (S6 caps a secondary by its parent), less the secondaries whose groups do not hold the taxpayer
+    /// (S5; the taxpayer's group under the parent is looked up once per parent). A handful of allocations whatever
+    /// the number of logons: the candidates, one buffer of levels that every entry's ``AccountLevels`` shares, the
+    /// spans into it and the answer (``AccessRoutes`` are inline).
     func whoHasAccess(taxpayer: TaxpayerID) -> [LogonAccess] {
         guard let t = taxpayerIndex.index(of: taxpayer) else { return [] }
         let accountList = taxpayers[Int(t)].accounts
-        let holders = rolesByTaxpayer[Int(t)] + grantsByTaxpayer[Int(t)]
-        var candidates = holders
-        for holder in holders where !secondariesByParent[Int(holder)].isEmpty && isActive(holder) {
-            // A secondary not holding a path of its own reaches the taxpayer only where its parent does (S6).
-            let parentReaches = accountList.contains { a in
-                let entry = accounts[Int(a)]
-                return entry.known && entry.active && ownLevel(holder, t, a) > .none
+        let roleHolders = rolesByTaxpayer[Int(t)]
+        let grantHolders = grantsByTaxpayer[Int(t)]
+        var secondaryCount = 0
+        for holder in roleHolders { secondaryCount += secondariesByParent[Int(holder)].count }
+        for holder in grantHolders { secondaryCount += secondariesByParent[Int(holder)].count }
+        var candidates: [Candidate] = []
+        candidates.reserveCapacity(roleHolders.count + grantHolders.count + secondaryCount)
+        for l in roleHolders {
+            candidates.append(Candidate(prefix: logonPrefixes[Int(l)], logon: l, holds: true, member: 0))
+        }
+        for l in grantHolders where roles[Self.pair(l, t)] == nil {
+            candidates.append(Candidate(prefix: logonPrefixes[Int(l)], logon: l, holds: true, member: 0))
+        }
+        if secondaryCount > 0 {
+            for i in candidates.indices {
+                let holder = candidates[i].logon
+                guard !secondariesByParent[Int(holder)].isEmpty, isActive(holder), ownReach(holder, t)
+                else { continue }
+                let target = taxpayerGroup(parent: holder, taxpayer: t)
+                for s in secondariesByParent[Int(holder)] where isMember(logons[Int(s)], s, target: target) {
+                    candidates.append(Candidate(prefix: logonPrefixes[Int(s)], logon: s, holds: false, member: 1))
+                }
             }
-            if parentReaches { candidates += secondariesByParent[Int(holder)] }
         }
         let ids = logonIndex.keys
-        let accountIDs = accountIndex.keys
-        return logonPrefixes.withUnsafeBufferPointer { prefixes in
-            candidates.sort { Self.precedes($0, $1, prefixes: prefixes) { ids[Int($0)].rawValue } }
-            var result: [LogonAccess] = []
-            var previous: Int32 = -1
-            for l in candidates where l != previous {
-                previous = l
-                var levels: [AccountID: AccessLevel] = [:]
-                for a in accountList {
-                    let level = level(l, a)
-                    if level > .none { levels[accountIDs[Int(a)]] = level }
-                }
-                if !levels.isEmpty {
-                    result.append(LogonAccess(logon: ids[Int(l)], routes: routes(l, t), accounts: levels))
-                }
-            }
-            return result
+        candidates.sort { a, b in
+            a.prefix != b.prefix
+                ? a.prefix < b.prefix
+                : ids[Int(a.logon)].rawValue.utf8.lexicographicallyPrecedes(ids[Int(b.logon)].rawValue.utf8)
         }
+        var levels: [AccountLevel] = []
+        levels.reserveCapacity(candidates.count * accountList.count)
+        var spans: [Span] = []
+        spans.reserveCapacity(candidates.count)
+        var i = 0
+        while i < candidates.count {
+            // A logon listed twice (a holder that is also a member secondary) is asked once, with both facts.
+            var candidate = candidates[i]
+            i += 1
+            while i < candidates.count && candidates[i].logon == candidate.logon {
+                candidate.holds = candidate.holds || candidates[i].holds
+                candidate.member = max(candidate.member, candidates[i].member)
+                i += 1
+            }
+            let start = levels.count
+            let routes = access(
+                candidate.logon, t, accountList, holds: candidate.holds, member: candidate.member == 1 ? true : nil,
+                into: &levels)
+            if levels.count > start {
+                spans.append(Span(logon: candidate.logon, start: start, end: levels.count, routes: routes))
+            }
+        }
+        var result: [LogonAccess] = []
+        result.reserveCapacity(spans.count)
+        for span in spans {
+            result.append(
+                LogonAccess(
+                    logon: ids[Int(span.logon)], routes: span.routes,
+                    accounts: AccountLevels(sorted: levels[span.start..<span.end])))
+        }
+        return result
     }
 }

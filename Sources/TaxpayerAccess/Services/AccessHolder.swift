@@ -7,9 +7,10 @@ public struct AccessHolder: Hashable, Sendable, Codable {
     /// answered.
     public var fullName: String
     /// Each path by which the logon reaches the taxpayer (RULES W1, L4), in ``AccessRoute``'s declaration order.
-    public var routes: [AccessRoute]
-    /// Its effective level on each active account of the taxpayer where it has one above none (RULES L4, S6).
-    public var accounts: [AccountID: AccessLevel]
+    public var routes: AccessRoutes
+    /// Its effective level on each active account of the taxpayer where it has one above none (RULES L4, S6),
+    /// sorted by account id bytes.
+    public var accounts: AccountLevels
 
     /// Makes an entry.
     ///
@@ -18,7 +19,7 @@ public struct AccessHolder: Hashable, Sendable, Codable {
     ///   - fullName: Its full name.
     ///   - routes: How it reaches the taxpayer.
     ///   - accounts: Its effective level per account, above none.
-    public init(logon: LogonID, fullName: String, routes: [AccessRoute], accounts: [AccountID: AccessLevel]) {
+    public init(logon: LogonID, fullName: String, routes: AccessRoutes, accounts: AccountLevels) {
         self.logon = logon
         self.fullName = fullName
         self.routes = routes

@@ -109,7 +109,10 @@ struct NaiveResolver {
                 if let level = paths.values.max() { levels[account.id] = level }
                 routes.formUnion(paths.keys)
             }
-            return levels.isEmpty ? nil : LogonAccess(logon: logon, routes: order(Array(routes)), accounts: levels)
+            return levels.isEmpty
+                ? nil
+                : LogonAccess(
+                    logon: logon, routes: AccessRoutes(order(Array(routes))), accounts: AccountLevels(levels))
         }
     }
 }

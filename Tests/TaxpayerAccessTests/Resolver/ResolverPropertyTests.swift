@@ -158,6 +158,12 @@ struct ResolverPropertyTests {
             }
             #expect(resolver.clients(of: logon) == naive.clients(of: logon), "seed \(seed) \(label): clients(\(logon))")
         }
+        // The client lists kept incrementally (RULES W2, X7) equal the ones rebuilt from the paths alone.
+        resolver.world.read { world in
+            #expect(world.clientsByLogon == world.rebuiltClientLists(), "seed \(seed) \(label): client lists")
+            #expect(
+                world.refinementCounts == world.rebuiltRefinementCounts(), "seed \(seed) \(label): refinement counts")
+        }
         for taxpayer in RandomWorld.taxpayers {
             #expect(
                 resolver.whoHasAccess(taxpayer: taxpayer) == naive.whoHasAccess(taxpayer),
