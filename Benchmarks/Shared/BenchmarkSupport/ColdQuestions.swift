@@ -1,4 +1,5 @@
 // Cold questions (issue 12), shared by ResolverBenchmarks and ResolverProfile (target BenchmarkSupport).
+import Dispatch
 import Foundation
 public import TaxpayerAccess
 
@@ -128,6 +129,65 @@ public final class ColdQuestions: Sendable {
             return allowed
         }
         return (byIDs, byHandles, byFloor)
+    }
+
+    /// Checks per second of one thread, and of `threads` threads at once, by ids, by handles and from the floor:
+    /// each thread makes one pass over all the questions (starting at a different place), so the dispatch costs
+    /// nothing next to the pass; best of `repetitions`. The floor's ratio is what the machine itself gives two
+    /// threads reading shared memory — the resolver cannot scale better than that.
+    public func throughput(_ resolver: AccessResolver, threads: Int, repetitions: Int)
+        -> [(name: String, one: Double, many: Double)]
+    {
+        func rate(_ threadCount: Int, _ pass: @Sendable (Int) -> Int) -> Double {
+            var best = 0.0
+            for _ in 0..<max(1, repetitions) {
+                let started = ContinuousClock.now
+                DispatchQueue.concurrentPerform(iterations: threadCount) { thread in
+                    precondition(pass(thread &* (Self.count / threadCount)) == self.allowed)
+                }
+                let elapsed = ContinuousClock.now - started
+                let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+                best = max(best, Double(threadCount * Self.count) / seconds)
+            }
+            return best
+        }
+        let ids = self.ids
+        let handles = self.handles
+        let keys = self.keys
+        let floor = self.floor
+        let passes: [(String, @Sendable (Int) -> Int)] = [
+            (
+                "by ids",
+                { start in
+                    var allowed = 0
+                    for i in 0..<Self.count {
+                        let q = ids[(start &+ i) & Self.mask]
+                        if resolver.check(logon: q.0, account: q.1, action: q.2) { allowed &+= 1 }
+                    }
+                    return allowed
+                }
+            ),
+            (
+                "by handles",
+                { start in
+                    var allowed = 0
+                    for i in 0..<Self.count {
+                        let q = handles[(start &+ i) & Self.mask]
+                        if resolver.check(logon: q.0, account: q.1, action: q.2) { allowed &+= 1 }
+                    }
+                    return allowed
+                }
+            ),
+            (
+                "floor",
+                { start in
+                    var allowed = 0
+                    for i in 0..<Self.count where floor[keys[(start &+ i) & Self.mask]]! { allowed &+= 1 }
+                    return allowed
+                }
+            ),
+        ]
+        return passes.map { (name, pass) in (name, rate(1, pass), rate(threads, pass)) }
     }
 
     /// The one line a run prints: the three figures and the ratios to the floor (target: check ≤ 1.5 × floor).

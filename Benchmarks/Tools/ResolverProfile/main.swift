@@ -20,6 +20,11 @@
 // `whoHasAccess(taxpayer:)` of the taxpayer the benchmark `whoHasAccess several third parties` uses (5 firms). Each
 // mode but `decode`, `cold` and `decodeOnly` prints the wall clock of the profiled run per repetition.
 //
+// `threads` runs the cold passes on one thread and on two at once, and prints checks per second and the ratio for
+// each path and for the floor (what the machine gives two threads reading shared memory):
+//
+//   .build/release/ResolverProfile threads medium
+//
 // `decodeOnly` runs only AccessSnapshot.decode (for callgrind or an allocation counter; see below).
 import BenchmarkSupport
 import Foundation
@@ -112,6 +117,17 @@ if operation == "decode" {
 if operation == "cold" {
     let cold = ColdQuestions(records: world.records, resolver: resolver, seed: 20_260_601)
     print(ColdQuestions.report(cold.time(resolver, repetitions: 5), allowed: cold.allowed))
+    exit(0)
+}
+if operation == "threads" {
+    // Checks per second on one thread and on two at once, cold, with the floor's own ratio (issue 12: ≥ 1.8 ×).
+    let cold = ColdQuestions(records: world.records, resolver: resolver, seed: 20_260_601)
+    for row in cold.throughput(resolver, threads: 2, repetitions: 5) {
+        print(
+            String(
+                format: "threads %@: 1 thread %.2f M checks/s, 2 threads %.2f M/s, ratio %.2f", row.name,
+                row.one / 1e6, row.many / 1e6, row.many / row.one))
+    }
     exit(0)
 }
 if operation == "decodeOnly" {
