@@ -139,6 +139,46 @@ let benchmarks: @Sendable () -> Void = {
     // Large takes ~a minute and several GB to generate: few iterations, one process.
     checkBenchmark("check large", { large }, seconds: 3, iterations: 2_000)
 
+    // MARK: cold at large (3 M accounts; target: check ≤ 2 × the floor), the same three as at medium
+
+    Benchmark("check large cold", configuration: configuration(scaling: .kilo, seconds: 5, iterations: 5_000)) {
+        benchmark in
+        let resolver = large.resolver
+        let questions = largeCold.ids
+        let base = benchmark.currentIteration &* 1_000
+        benchmark.startMeasurement()
+        for i in benchmark.scaledIterations {
+            let q = questions[(base &+ i) & ColdQuestions.mask]
+            blackHole(resolver.check(logon: q.0, account: q.1, action: q.2))
+        }
+        benchmark.stopMeasurement()
+    }
+    Benchmark(
+        "check by handles large cold", configuration: configuration(scaling: .kilo, seconds: 5, iterations: 5_000)
+    ) {
+        benchmark in
+        let resolver = large.resolver
+        let questions = largeCold.handles
+        let base = benchmark.currentIteration &* 1_000
+        benchmark.startMeasurement()
+        for i in benchmark.scaledIterations {
+            let q = questions[(base &+ i) & ColdQuestions.mask]
+            blackHole(resolver.check(logon: q.0, account: q.1, action: q.2))
+        }
+        benchmark.stopMeasurement()
+    }
+    Benchmark("floor large cold", configuration: configuration(scaling: .kilo, seconds: 5, iterations: 5_000)) {
+        benchmark in
+        let keys = largeCold.keys
+        let floor = largeCold.floor
+        let base = benchmark.currentIteration &* 1_000
+        benchmark.startMeasurement()
+        for i in benchmark.scaledIterations {
+            blackHole(floor[keys[(base &+ i) & ColdQuestions.mask]]!)
+        }
+        benchmark.stopMeasurement()
+    }
+
     // MARK: level and explain (medium)
 
     Benchmark("level medium", configuration: configuration(scaling: .kilo, iterations: 100_000)) { benchmark in
