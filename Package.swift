@@ -133,7 +133,8 @@ let package = Package(
                 "TaxpayerAccess", "TaxpayerAccessInMemory",
                 .target(name: "TaxpayerAccessHummingbird", condition: .when(traits: ["HTTP"])),
                 .product(name: "Hummingbird", package: "hummingbird", condition: .when(traits: ["HTTP"])),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle", condition: .when(traits: ["HTTP"])),
+                .product(
+                    name: "ServiceLifecycle", package: "swift-service-lifecycle", condition: .when(traits: ["HTTP"])),
                 .product(name: "Logging", package: "swift-log", condition: .when(traits: ["HTTP"])),
             ],
             path: "Examples/AgencyReviewHTTP"),
