@@ -18,17 +18,18 @@ API=http://127.0.0.1:$PORT
 # Pat, signed in with a code by email (PAT), and the server (SERVER) on PORT.
 source "$HERE/http-signed-in.sh"
 
-# Signing out would end the token every later case uses: that one operation is left to the HTTP tests. The profile
-# changes under /api/me/ take the current password, and wrong guesses of it end the session (A2, P1) — so they run
-# last, in a second pass: in one pass, the first operations' guesses signed Pat out and every signed-in route after
-# them was fuzzed as a stranger (401 only).
+# Signing out would end the token every later case uses: that one operation is left to the HTTP tests. Every route
+# that takes one of Pat's secrets can lock Pat out when fuzzed (A2: wrong current passwords under /api/me/, wrong
+# codes under /api/session/, and sign-ins as pat.client, a username schemathesis learns from GET /api/me), and a
+# lock-out ends Pat's sessions — so those run last, in a second pass: in one pass, the guesses signed Pat out and
+# every signed-in route after them was fuzzed as a stranger (401 only).
 CHECKS=not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance
 schemathesis run "$API/openapi.json" --max-examples "$MAX_EXAMPLES" --checks "$CHECKS" \
-    -H "Authorization: Bearer $PAT" --exclude-operation-id delete_session --exclude-path-regex '^/api/me/'
+    -H "Authorization: Bearer $PAT" --exclude-operation-id delete_session --exclude-path-regex '^/api/(me/|session)'
 signed_in=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $PAT" "$API/api/me")
 if [ "$signed_in" != 200 ]; then echo "the first pass ended Pat's session (GET /api/me: $signed_in)"; exit 1; fi
 schemathesis run "$API/openapi.json" --max-examples "$MAX_EXAMPLES" --checks "$CHECKS" \
-    -H "Authorization: Bearer $PAT" --include-path-regex '^/api/me/'
+    -H "Authorization: Bearer $PAT" --exclude-operation-id delete_session --include-path-regex '^/api/(me/|session)'
 kill -TERM $SERVER
 wait $SERVER
 trap - EXIT
