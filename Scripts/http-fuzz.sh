@@ -20,7 +20,7 @@ source "$HERE/http-signed-in.sh"
 
 # Signing out would end the token every later case uses: that one operation is left to the HTTP tests. Every route
 # that takes one of Pat's secrets can lock Pat out when fuzzed (A2: wrong current passwords under /api/me/, wrong
-# codes under /api/session/, and sign-ins as pat.client, a username schemathesis learns from GET /api/me), and a
+# codes under /api/session/, and sign-ins, which may be as pat.client, a username GET /api/me shows), and a
 # lock-out ends Pat's sessions — so those run last, in a second pass: in one pass, the guesses signed Pat out and
 # every signed-in route after them was fuzzed as a stranger (401 only).
 CHECKS=not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance
