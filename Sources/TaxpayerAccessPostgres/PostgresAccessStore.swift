@@ -178,6 +178,7 @@ public final class PostgresAccessStore: AccessStore {
         commitID: String = UUID().uuidString, _ body: @escaping @Sendable (PostgresConnection, String) async throws -> T
     ) async throws -> T {
         var attempt = 0
+        var closedLeases = 0
         while true {
             attempt += 1
             let leased = Leased()
@@ -204,7 +205,13 @@ public final class PostgresAccessStore: AccessStore {
                     .unavailable, message: "PostgreSQL did not answer within \(configuration.attemptTimeout), 5 times")
             } catch let error as StoreError {
                 throw error
-            } catch is ConnectionClosed where attempt < 5 {
+            } catch is ConnectionClosed where closedLeases < 10 {
+                // Nothing was sent on it, so this was no attempt of the commit: give the pool a moment to drop the
+                // dead connection (after a lost reply or a restart it may hand the same one out again at once) and
+                // lease again — 50 ms, 100 ms, … up to a second, at most ten times.
+                closedLeases += 1
+                attempt -= 1
+                try await Task.sleep(for: .milliseconds(min(1_000, 50 * closedLeases)))
                 continue
             } catch let error as PSQLError where attempt < 5 && Self.isRetryable(error) {
                 // Serialization failure, deadlock, or a COMMIT whose outcome is unknown: the same commit id makes the
