@@ -185,6 +185,15 @@ public struct AgencyOperators: Sendable, Equatable {
     public static func == (lhs: AgencyOperators, rhs: AgencyOperators) -> Bool { lhs.operators == rhs.operators }
 }
 
+extension HTTPProblem {
+    /// The one answer of an agency route without a known operator's token (401), whatever else the request carries.
+    static var operatorUnauthorized: HTTPProblem {
+        HTTPProblem(
+            status: .unauthorized, code: "operatorUnauthorized",
+            detail: "This is for agency operators: send an operator's token in \(AgencyOperators.headerName).")
+    }
+}
+
 /// `write(2)`, named apart from ``AgencyOperators/write(to:)``.
 private func posixWrite(_ descriptor: Int32, _ bytes: UnsafeRawPointer?, _ count: Int) -> Int {
     write(descriptor, bytes, count)
@@ -223,9 +232,7 @@ public struct OperatorMiddleware: RouterMiddleware {
         else {
             // A refused attempt is seen by the operators (never the token): a guessing client shows in the log.
             context.logger.notice("agency route refused: no known operator token")
-            throw HTTPProblem(
-                status: .unauthorized, code: "operatorUnauthorized",
-                detail: "This is for agency operators: send an operator's token in \(AgencyOperators.headerName).")
+            throw HTTPProblem.operatorUnauthorized
         }
         var context = context
         context.agencyOperator = name

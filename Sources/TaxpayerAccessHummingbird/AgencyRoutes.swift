@@ -66,11 +66,7 @@ extension PortalRequestContext {
     ///
     /// - Throws: 401 `operatorUnauthorized` when no operator token was accepted.
     func requireOperator() throws -> String {
-        guard let agencyOperator else {
-            throw HTTPProblem(
-                status: .unauthorized, code: "operatorUnauthorized",
-                detail: "This is for agency operators: send an operator's token in \(AgencyOperators.headerName).")
-        }
+        guard let agencyOperator else { throw HTTPProblem.operatorUnauthorized }
         return agencyOperator
     }
 }
